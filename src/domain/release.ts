@@ -1,6 +1,7 @@
 import { isNonEmpty } from '../lib/result.ts'
 import {
   type Allowed,
+  type Denied,
   denied,
   type Ground,
   type ReleaseDecision,
@@ -38,9 +39,30 @@ interface Passing {
 }
 
 export function decideRelease(index: RegistryIndex, query: ReleaseQuery): ReleaseDecision {
+  const outcome = evaluate(index, query, false)
+  return isDenied(outcome) ? outcome : (outcome[0] as Allowed)
+}
+
+/**
+ * Every agreement under which the release is allowed, best first (preferred, then cheapest
+ * link, then id), or the denial. The simulator uses this: each allowed agreement is a way
+ * the report can travel, with its own release mode.
+ */
+export function releaseOptions(
+  index: RegistryIndex,
+  query: ReleaseQuery,
+): readonly Allowed[] | Denied {
+  return evaluate(index, query, true)
+}
+
+function evaluate(
+  index: RegistryIndex,
+  query: ReleaseQuery,
+  all: boolean,
+): readonly Allowed[] | Denied {
   const { holder, recipient, report } = query
   const originator = index.registry.parties.get(report.originator)
-  if (originator !== undefined && originator.public === report.level) return publicRelease(query)
+  if (originator !== undefined && originator.public === report.level) return [publicRelease(query)]
 
   const reasons: Reason[] = []
   checkReleasability(query, reasons)
@@ -50,12 +72,14 @@ export function decideRelease(index: RegistryIndex, query: ReleaseQuery): Releas
   if (candidates.length === 0) reasons.push(noAgreement(index, holder, recipient))
 
   const failures: Reason[] = []
-  let best: Passing | null = null
+  const passing: Passing[] = []
   for (const compiled of candidates) {
-    const passing = checkAgreement(query, compiled, failures)
-    if (passing !== null && (best === null || isBetter(passing, best, query))) best = passing
+    const pass = checkAgreement(query, compiled, failures)
+    if (pass === null) continue
+    if (passing.length === 0 || all) passing.push(pass)
+    else if (isBetter(pass, passing[0] as Passing, query)) passing[0] = pass
   }
-  if (best === null) reasons.push(...failures)
+  if (passing.length === 0) reasons.push(...failures)
 
   let consent: Ground | null = null
   if (holder !== report.originator) {
@@ -65,8 +89,17 @@ export function decideRelease(index: RegistryIndex, query: ReleaseQuery): Releas
   }
   // Without a passing agreement, `reasons` holds NO_AGREEMENT or every candidate's failures.
   if (isNonEmpty(reasons)) return denied(reasons)
-  if (best === null) throw new Error('unreachable: no passing agreement and no reason recorded')
-  return allowedDirect(query, best, consent)
+  if (all && query.prefer !== undefined)
+    passing.sort((a, b) => rankPreferred(a, query) - rankPreferred(b, query))
+  return passing.map((pass) => allowedDirect(query, pass, consent))
+}
+
+export function isDenied(outcome: readonly Allowed[] | Denied): outcome is Denied {
+  return !Array.isArray(outcome)
+}
+
+function rankPreferred(pass: Passing, query: ReleaseQuery): number {
+  return query.prefer?.(pass.compiled) === true ? 0 : 1
 }
 
 function publicRelease(query: ReleaseQuery): Allowed {
