@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
-import { Temporal } from 'temporal-polyfill'
+import type { Temporal } from 'temporal-polyfill'
 import { compileLifecycle } from '../../src/domain/lifecycle.ts'
 import { buildRegistryIndex } from '../../src/domain/registry-index.ts'
 import { decideRelease } from '../../src/domain/release.ts'

@@ -1,0 +1,16 @@
+import { readFileSync } from 'node:fs'
+
+/** The one place in src/scenario that touches the disk. */
+export function readTextFile(
+  path: string,
+): { ok: true; text: string } | { ok: false; message: string } {
+  try {
+    return { ok: true, text: readFileSync(path, 'utf8') }
+  } catch (error) {
+    const code = (error as { code?: unknown }).code
+    return {
+      ok: false,
+      message: `cannot read the file${typeof code === 'string' ? ` (${code})` : ''}`,
+    }
+  }
+}
