@@ -4,7 +4,14 @@ import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', 'artifacts/**', 'dist/**', 'web/dist/**', '.entente/**', 'demo/**'],
+    ignores: [
+      'node_modules/**',
+      'artifacts/**',
+      'dist/**',
+      'web/dist/**',
+      '.entente/**',
+      'demo/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

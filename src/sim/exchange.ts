@@ -129,7 +129,7 @@ class ExchangeRun {
 
   #outcome(party: PartyId): PartyOutcome {
     const s = this.#of(party)
-    const events = [...s.events].sort((a, b) => a.t - b.t)
+    const events = s.events.sort((a, b) => a.t - b.t)
     return {
       party,
       own: this.ownReports.get(party) ?? null,
@@ -209,7 +209,7 @@ class ExchangeRun {
     const report = this.#ownReport(party)
     if (report !== null) {
       for (const to of this.#parties) {
-        if (to !== party) this.#release(t, party, to, report, null, [party], false)
+        if (to !== party) this.#release(t, party, to, report, null, [party], null)
       }
     }
     for (const waiting of state.waitingRequests.splice(0))
@@ -224,10 +224,10 @@ class ExchangeRun {
     report: ReportFacts,
     heldAs: Level | null,
     path: readonly PartyId[],
-    relay: boolean,
-    via?: CompiledAgreement,
+    /** For a hub's relay: the mediated agreement the report came under. */
+    via: CompiledAgreement | null,
   ): void {
-    const prefer = via === undefined ? undefined : (c: CompiledAgreement) => c === via
+    const prefer = via === null ? undefined : (c: CompiledAgreement) => c === via
     const outcome = releaseOptions(this.index, {
       holder,
       recipient: to,
@@ -247,8 +247,7 @@ class ExchangeRun {
       })
       return
     }
-    const options = relay ? outcome.slice(0, 1) : outcome
-    for (const option of options) this.#schedule(t, holder, to, report, option, path, relay)
+    for (const option of outcome) this.#schedule(t, holder, to, report, option, path, via)
   }
 
   #schedule(
@@ -258,11 +257,13 @@ class ExchangeRun {
     report: ReportFacts,
     option: Allowed,
     path: readonly PartyId[],
-    relay: boolean,
+    via: CompiledAgreement | null,
   ): void {
     const hop = option.hops[0] as Hop
     const compiled = hop.agreement === null ? undefined : this.index.agreements.get(hop.agreement)
-    const leaveS = t + (relay ? (compiled?.agreement.relayDelayS ?? 0) : 0)
+    // The hub's handling time applies to every relay, whichever agreement carries it on.
+    const relay = via !== null
+    const leaveS = t + (via?.agreement.relayDelayS ?? 0)
     const transfer: Transfer = {
       from: holder,
       to,
@@ -327,13 +328,13 @@ class ExchangeRun {
     // The hub relays what it receives under a mediated agreement to the other members (R4).
     for (const member of [...parties].sort()) {
       if (member === to || member === report.originator) continue
-      this.#release(t, to, member, report, hop.level, path, true, compiled)
+      this.#release(t, to, member, report, hop.level, path, compiled)
     }
   }
 
   #onRequest(t: number, from: PartyId, to: PartyId): void {
     this.#emit({ type: 'request-sent', t, party: from, to })
-    const latencyS = this.#linkLatencyS(from, to, t)
+    const latencyS = this.#linkLatencyS(from, to)
     this.#queue.push(t + latencyS, { kind: 'request-arrive', from, to, latencyS })
   }
 
@@ -365,12 +366,8 @@ class ExchangeRun {
       })
       return
     }
-    const best = outcome[0] as Allowed
-    const hop = best.hops[0] as Hop
-    const approvalS =
-      hop.agreement === null
-        ? 0
-        : (this.index.agreements.get(hop.agreement)?.agreement.approvalDelayS ?? 0)
+    // The answer goes by whichever allowed agreement brings it soonest.
+    const { hop, approvalS } = this.#fastestAnswer(outcome)
     if (approvalS > 0) {
       this.#emit({
         type: 'release-queued',
@@ -394,12 +391,24 @@ class ExchangeRun {
     this.#queue.push(t + approvalS, { kind: 'send', transfer })
   }
 
-  /** A request travels over the cheapest link between the two parties (in force first). */
-  #linkLatencyS(from: PartyId, to: PartyId, t: number): number {
-    const atMs = this.#atMs(t)
-    const links = agreementsBetween(this.index, from, to)
-    const inForce = links.find((c) => atMs >= c.fromMs && atMs < c.untilMs)
-    return ((inForce ?? links[0])?.agreement.linkLatencyMs ?? 0) / 1000
+  #fastestAnswer(options: readonly Allowed[]): { hop: Hop; approvalS: number } {
+    let best: { hop: Hop; approvalS: number } | null = null
+    for (const option of options) {
+      const hop = option.hops[0] as Hop
+      const compiled = hop.agreement === null ? undefined : this.index.agreements.get(hop.agreement)
+      const approvalS = compiled?.agreement.approvalDelayS ?? 0
+      const arrival = approvalS + hop.linkLatencyMs / 1000
+      if (best === null || arrival < best.approvalS + best.hop.linkLatencyMs / 1000)
+        best = { hop, approvalS }
+    }
+    if (best === null) throw new Error('an allowed outcome has at least one option')
+    return best
+  }
+
+  /** A request travels over the cheapest link between the two parties. */
+  #linkLatencyS(from: PartyId, to: PartyId): number {
+    // Agreements come cheapest first; a request is not classified, so any link will do.
+    return (agreementsBetween(this.index, from, to)[0]?.agreement.linkLatencyMs ?? 0) / 1000
   }
 }
 

@@ -58,3 +58,41 @@ export function destinationPoint(start: LatLon, bearingDeg: number, distanceKm: 
     )
   return { lat: toDegrees(lat2), lon: ((toDegrees(lon2) + 540) % 360) - 180 }
 }
+
+/** A unit vector from the Earth's centre (x towards 0°N 0°E, z towards the north pole). */
+export interface UnitVector {
+  readonly x: number
+  readonly y: number
+  readonly z: number
+}
+
+/** The unit vector from the Earth's centre through `point`. */
+export function unitVector(point: LatLon): UnitVector {
+  const lat = toRadians(point.lat)
+  const lon = toRadians(point.lon)
+  return { x: Math.cos(lat) * Math.cos(lon), y: Math.cos(lat) * Math.sin(lon), z: Math.sin(lat) }
+}
+
+/**
+ * The unit tangent at `point` pointing along `bearingDeg`: with `unitVector(point)` it spans
+ * the plane of that great circle, so the point at central angle a along it is
+ * `cos(a)·unitVector + sin(a)·tangent`.
+ */
+export function tangentVector(point: LatLon, bearingDeg: number): UnitVector {
+  const lat = toRadians(point.lat)
+  const lon = toRadians(point.lon)
+  const cosBearing = Math.cos(toRadians(bearingDeg))
+  const sinBearing = Math.sin(toRadians(bearingDeg))
+  // north = (−sin lat cos lon, −sin lat sin lon, cos lat), east = (−sin lon, cos lon, 0)
+  return {
+    x: -Math.sin(lat) * Math.cos(lon) * cosBearing - Math.sin(lon) * sinBearing,
+    y: -Math.sin(lat) * Math.sin(lon) * cosBearing + Math.cos(lon) * sinBearing,
+    z: Math.cos(lat) * cosBearing,
+  }
+}
+
+/** The point at `fraction` (0 at a, 1 at b) of the way along the great circle from a to b. */
+export function intermediatePoint(a: LatLon, b: LatLon, fraction: number): LatLon {
+  const angleRad = centralAngleRad(a, b)
+  return destinationPoint(a, initialBearingDeg(a, b), angleRad * fraction * EARTH_RADIUS_KM)
+}

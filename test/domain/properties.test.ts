@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
-import type { Temporal } from 'temporal-polyfill'
+import { Temporal } from 'temporal-polyfill'
 import { compileLifecycle } from '../../src/domain/lifecycle.ts'
 import { buildRegistryIndex } from '../../src/domain/registry-index.ts'
 import { decideRelease } from '../../src/domain/release.ts'
 import { findReleasePath } from '../../src/domain/routing.ts'
 import { isInForce, statusAt } from '../../src/domain/status.ts'
-import { startOfDayMs } from '../../src/domain/time.ts'
+import { formatInstant, startOfDayMs } from '../../src/domain/time.ts'
 import { ZONE } from '../helpers/builders.ts'
 import {
   agreementArb,
@@ -155,6 +155,33 @@ describe('release properties', () => {
         },
       ),
       RUNS,
+    )
+  })
+})
+
+describe('time formatting', () => {
+  it('formatInstant agrees with Temporal for any instant and zone', () => {
+    const zones = [
+      'Asia/Seoul',
+      'UTC',
+      'America/New_York',
+      'Australia/Lord_Howe',
+      'Asia/Kathmandu',
+      'Europe/London',
+    ]
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -2_208_988_800_000, max: 4_102_444_800_000 }),
+        fc.constantFrom(...zones),
+        (ms, zone) => {
+          const expected = Temporal.Instant.fromEpochMilliseconds(ms)
+            .toZonedDateTimeISO(zone)
+            .toString({ timeZoneName: 'never', smallestUnit: 'millisecond' })
+            .replace('.000', '')
+          assert.equal(formatInstant(ms, zone), expected)
+        },
+      ),
+      { numRuns: 2000 },
     )
   })
 })

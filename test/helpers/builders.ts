@@ -40,7 +40,9 @@ export function ev(date: string, type: AgreementEvent['type'], by?: string): Agr
       return { date: d, type, by: asPartyId(by ?? 'KOR') }
     case 'amendment':
       return { date: d, type, changes: {} }
-    default:
+    case 'signature':
+    case 'entry-into-force':
+    case 'termination':
       return { date: d, type }
   }
 }

@@ -88,7 +88,7 @@ export const registryArb: fc.Arbitrary<Registry> = fc
 export const reportArb: fc.Arbitrary<ReportFacts> = fc.record({
   id: fc.constant('r'),
   originator: fc.constantFrom(...PARTY_IDS).map((p) => p as PartyId),
-  level: fc.constantFrom(...LEVELS) as fc.Arbitrary<Level>,
+  level: fc.constantFrom<Level>(...LEVELS),
   topic: fc.constantFrom(...TOPICS).map(asTopic),
   releasableTo: fc.option(fc.subarray([...PARTY_IDS] as PartyId[]), { nil: null }),
 })

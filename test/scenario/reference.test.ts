@@ -52,7 +52,7 @@ await test('the reference scenario korea-japan-2019', async (t) => {
 
   await t.test('fills defaults and computes the impact from heading 68° and 370 km', () => {
     const doc = load()
-    assert.equal(doc.agreements['kor-usa']?.approval_delay_s, 0)
+    assert.equal(doc.agreements['kor-usa']?.relay_delay_s, 0)
     assert.equal(doc.agreements['kor-usa']?.term.renewal, null)
     assert.equal(gsomia(doc).hub, null)
     const sensor = Object.values(doc.sensors)[0]

@@ -1,0 +1,153 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { initNode, issueToken } from './node.ts'
+
+/** Three (or more) real node processes on loopback: for the demo, the system tests and the benchmarks. */
+
+export const ROLES_ISSUED = ['admin', 'operator', 'release-officer', 'auditor'] as const
+export type IssuedRole = (typeof ROLES_ISSUED)[number]
+
+export interface LocalNodeOptions {
+  readonly whatIfs?: readonly string[]
+  readonly modes?: Readonly<Record<string, 'auto' | 'manual' | 'on-request'>>
+  readonly answerRequests?: 'rule' | 'officer'
+}
+
+export interface LocalNode {
+  readonly party: string
+  readonly dir: string
+  readonly configFile: string
+  readonly url: string
+  readonly tokens: Readonly<Record<IssuedRole, string>>
+  process: ChildProcess | null
+  stderr: string
+}
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const MAIN = join(ROOT, 'src/cli/main.ts')
+const TSX = join(ROOT, 'node_modules/tsx/dist/loader.mjs')
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+interface Jwk {
+  readonly use?: string
+}
+
+export function publicKeysOf(dir: string): { signing: Jwk; encryption: Jwk } {
+  const jwks = JSON.parse(readFileSync(join(dir, 'keys', 'public.jwks.json'), 'utf8')) as {
+    keys: Jwk[]
+  }
+  const signing = jwks.keys.find((k) => k.use === 'sig')
+  const encryption = jwks.keys.find((k) => k.use === 'enc')
+  if (!signing || !encryption) throw new Error(`${dir}: public.jwks.json lacks a sig or an enc key`)
+  return { signing, encryption }
+}
+
+export interface NetworkSpec {
+  readonly root: string
+  readonly scenario: string
+  readonly parties: readonly string[]
+  readonly options?: Readonly<Record<string, LocalNodeOptions>>
+  /** Ports to use, else free ones are picked. */
+  readonly ports?: readonly number[]
+  readonly delivery?: Record<string, number>
+  readonly checkpointEvery?: number
+}
+
+/** Initialises each party's data directory, keys, tokens and config (no process yet). */
+export async function prepareNetwork(spec: NetworkSpec): Promise<LocalNode[]> {
+  const ports = spec.ports ?? (await Promise.all(spec.parties.map(() => freePort())))
+  const dirs = spec.parties.map((p) => join(spec.root, p.toLowerCase()))
+  for (const [i, party] of spec.parties.entries()) await initNode(party, dirs[i] as string)
+  const urls = ports.map((port) => `http://127.0.0.1:${port}`)
+  const nodes: LocalNode[] = []
+  for (const [i, party] of spec.parties.entries()) {
+    const dir = dirs[i] as string
+    const opts = spec.options?.[party] ?? {}
+    const peers = Object.fromEntries(
+      spec.parties.flatMap((p, j) =>
+        p === party ? [] : [[p, { url: urls[j], keys: publicKeysOf(dirs[j] as string) }]],
+      ),
+    )
+    const config = {
+      party,
+      dataDir: dir,
+      listen: { host: '127.0.0.1', port: ports[i] },
+      registry: { scenario: spec.scenario, whatIfs: opts.whatIfs ?? [] },
+      peers,
+      release: { modes: opts.modes ?? {}, answerRequests: opts.answerRequests ?? 'rule' },
+      delivery: spec.delivery ?? {},
+      checkpointEvery: spec.checkpointEvery ?? 100,
+    }
+    const configFile = join(spec.root, `${party.toLowerCase()}.json`)
+    writeFileSync(configFile, JSON.stringify(config, null, 2))
+    const tokens = {} as Record<IssuedRole, string>
+    for (const role of ROLES_ISSUED)
+      tokens[role] = await issueToken(dir, role, role === 'release-officer' ? 'duty-officer' : role)
+    nodes.push({
+      party,
+      dir,
+      configFile,
+      url: urls[i] as string,
+      tokens,
+      process: null,
+      stderr: '',
+    })
+  }
+  return nodes
+}
+
+/** Starts (or restarts) one node as its own process and waits until it answers. */
+export async function startNodeProcess(node: LocalNode, timeoutMs = 20_000): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    ['--import', `file://${TSX}`, MAIN, 'node', '--party', node.party, '--config', node.configFile],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  )
+  node.stderr = ''
+  child.stderr?.on('data', (chunk: Buffer) => (node.stderr += chunk.toString()))
+  node.process = child
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${node.party} node exited: ${node.stderr}`)
+    try {
+      if ((await fetch(`${node.url}/api/health`)).ok) return
+    } catch {
+      // not listening yet
+    }
+    await sleep(100)
+  }
+  throw new Error(`${node.party} node did not start within ${timeoutMs} ms: ${node.stderr}`)
+}
+
+export async function stopNodeProcess(
+  node: LocalNode,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<void> {
+  const child = node.process
+  if (child === null || child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill(signal)
+  await exited
+  node.process = null
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

@@ -1,0 +1,224 @@
+import { Command, CommanderError, Option } from 'commander'
+import { formatInstant } from '../domain/time.ts'
+import { EntenteError, isEntenteError } from '../lib/errors.ts'
+import { agreementRows } from '../domain/agreement-view.ts'
+import { historyOrError, renderAgreementRows, renderHistory } from './agreements.ts'
+import { parseInstant } from './instant.ts'
+import { loadScenario } from './load-scenario.ts'
+import { answerRelease, decisionJson, renderDecision } from './release.ts'
+import { renderComparison, renderSimulation, runSimulations } from './simulate.ts'
+import { runStart } from './start.ts'
+
+/** The node's commands load the server, the store and the crypto: only when asked for. */
+const nodeCommands = () => import('./node.ts')
+
+/** Exit statuses: 0 done (or allowed), 2 bad input, 3 denied. */
+export const EXIT = { ok: 0, badInput: 2, denied: 3 } as const
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value]
+const whatIfOption = () =>
+  new Option('--what-if <id>', 'apply a what-if of the scenario (repeatable, in order)')
+    .argParser(collect)
+    .default([])
+
+function print(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+}
+
+function buildProgram(): Command {
+  const program = new Command('entente')
+    .description('Agreement-governed exchange of early-warning information')
+    .exitOverride()
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s.startsWith('error: ') ? `entente: ${s.slice(7)}` : s),
+    })
+    .showSuggestionAfterError()
+    .enablePositionalOptions()
+
+  const agreements = program
+    .command('agreements')
+    .enablePositionalOptions()
+    .description('status of every agreement at an instant')
+    .option('--scenario <file>', 'scenario YAML file')
+    .option(
+      '--at <instant>',
+      'ISO 8601 instant, bare date (00:00 in the scenario zone) or now',
+      'now',
+    )
+    .addOption(whatIfOption())
+    .option('--json', 'print JSON')
+    .action((opts: { scenario?: string; at: string; whatIf: string[]; json?: boolean }) => {
+      const { index } = loadScenario(opts.scenario, opts.whatIf)
+      const zone = index.registry.timeZone
+      const atMs = parseInstant(opts.at, zone)
+      const rows = agreementRows(index, atMs)
+      print(
+        opts.json
+          ? JSON.stringify(rows, null, 2)
+          : renderAgreementRows(rows, formatInstant(atMs, zone)),
+      )
+    })
+  agreements
+    .command('history <id>')
+    .description('every interval in force and every event with its effect')
+    .option('--scenario <file>', 'scenario YAML file')
+    .addOption(whatIfOption())
+    .option('--json', 'print JSON')
+    .action((id: string, opts: { scenario?: string; whatIf: string[]; json?: boolean }) => {
+      const { index } = loadScenario(opts.scenario, opts.whatIf)
+      const history = historyOrError(index, id)
+      print(opts.json ? JSON.stringify(history, null, 2) : renderHistory(history))
+    })
+
+  program
+    .command('release')
+    .description('may a report go from one party to another at an instant, and by which path?')
+    .option('--scenario <file>', 'scenario YAML file')
+    .requiredOption('--from <party>', 'the holder')
+    .requiredOption('--to <party>', 'the recipient')
+    .requiredOption('--level <level>', "the report's level, in the originator's scheme")
+    .requiredOption('--topic <topic>', 'the report topic, e.g. dprk-missile')
+    .option('--at <instant>', 'ISO 8601 instant, bare date or now', 'now')
+    .option('--originator <party>', 'the originator (default: the holder)')
+    .addOption(
+      new Option('--releasable-to <party>', 'releasability list entry (repeatable)').argParser(
+        collect,
+      ),
+    )
+    .addOption(whatIfOption())
+    .option('--json', 'print JSON')
+    .action((opts: ReleaseOptions) => {
+      const { index } = loadScenario(opts.scenario, opts.whatIf)
+      const atMs = parseInstant(opts.at, index.registry.timeZone)
+      const decision = answerRelease(index, { ...opts, releasableTo: opts.releasableTo, atMs })
+      const question = `${opts.originator ?? opts.from}'s ${opts.level} ${opts.topic} report, ${opts.from} → ${opts.to} at ${formatInstant(atMs, index.registry.timeZone)}`
+      print(
+        opts.json
+          ? JSON.stringify(decisionJson(decision), null, 2)
+          : renderDecision(decision, question),
+      )
+      process.exitCode = decision.decision === 'allowed' ? EXIT.ok : EXIT.denied
+    })
+
+  program
+    .command('simulate')
+    .description('replay launches against sensors and agreements: who knew what, when')
+    .option('--scenario <file>', 'scenario YAML file')
+    .addOption(whatIfOption())
+    .option('--compare', 'the baseline and each what-if side by side')
+    .option('--json', 'print JSON')
+    .action((opts: { scenario?: string; whatIf: string[]; compare?: boolean; json?: boolean }) => {
+      const results = runSimulations(opts.scenario, opts.whatIf, opts.compare === true)
+      if (opts.json) print(JSON.stringify(opts.compare ? results : results[0], null, 2))
+      else if (opts.compare) print(renderComparison(results))
+      else print(results.map(renderSimulation).join('\n\n'))
+    })
+
+  const node = program
+    .command('node')
+    .description("run one party's node (see the subcommands to set one up)")
+    .option('--party <party>', 'the party this node serves')
+    .option('--config <file>', 'node configuration (YAML or JSON)')
+    .action(async (opts: { party?: string; config?: string }) => {
+      if (opts.party === undefined || opts.config === undefined) {
+        throw new EntenteError(
+          'INVALID_ARGUMENT',
+          'node: --party and --config are required (or use node init / node token)',
+        )
+      }
+      await (await nodeCommands()).runNode(opts.party, opts.config)
+    })
+  node
+    .command('init')
+    .description("create a node's data directory and keys; prints the public keys for peers")
+    .requiredOption('--party <party>', 'the party')
+    .requiredOption('--dir <dir>', 'data directory')
+    .action(async (opts: { party: string; dir: string }) =>
+      print(await (await nodeCommands()).initNode(opts.party, opts.dir)),
+    )
+  node
+    .command('token')
+    .description('issue an API bearer token for a role (printed once, stored hashed)')
+    .requiredOption('--role <role>', 'operator | release-officer | auditor | admin')
+    .requiredOption('--dir <dir>', 'data directory')
+    .option('--label <label>', 'who holds it, for the audit')
+    .action(async (opts: { role: string; dir: string; label?: string }) =>
+      print(await (await nodeCommands()).issueToken(opts.dir, opts.role, opts.label)),
+    )
+
+  const audit = program.command('audit').description("check and query a node's audit chain")
+  audit
+    .command('verify')
+    .description(
+      'recompute the hash chain and signed checkpoints; exit 1 naming the first broken entry',
+    )
+    .requiredOption('--dir <dir>', 'data directory')
+    .action(async (opts: { dir: string }) => {
+      const result = await (await nodeCommands()).auditVerify(opts.dir)
+      print(result.text)
+      if (!result.ok) process.exitCode = 1
+    })
+  audit
+    .command('query')
+    .description('what was shared with, received from and asked by a party in a window')
+    .requiredOption('--dir <dir>', 'data directory')
+    .requiredOption('--party <party>', 'the other party')
+    .requiredOption('--from <instant>', 'start (ISO 8601; a bare date is 00:00 UTC)')
+    .requiredOption('--to <instant>', 'end (exclusive)')
+    .option('--json', 'print JSON')
+    .action(
+      async (opts: { dir: string; party: string; from: string; to: string; json?: boolean }) => {
+        const { auditQuery, renderAccount } = await nodeCommands()
+        const account = await auditQuery(
+          opts.dir,
+          opts.party,
+          parseInstant(opts.from, 'UTC', '--from'),
+          parseInstant(opts.to, 'UTC', '--to'),
+        )
+        print(opts.json ? JSON.stringify(account, null, 2) : renderAccount(account))
+      },
+    )
+
+  program
+    .command('start')
+    .description('what `npm start` runs: the reference scenario today and on 2019-10-31')
+    .option('--scenario <file>', 'scenario YAML file', 'scenarios/korea-japan-2019.yaml')
+    .action((opts: { scenario: string }) => print(runStart(opts.scenario)))
+
+  return program
+}
+
+interface ReleaseOptions {
+  scenario?: string
+  from: string
+  to: string
+  level: string
+  topic: string
+  at: string
+  originator?: string
+  releasableTo?: string[]
+  whatIf: string[]
+  json?: boolean
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' })
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      const helpOrVersion =
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      return helpOrVersion ? EXIT.ok : EXIT.badInput
+    }
+    if (isEntenteError(error)) {
+      for (const line of error.message.split('\n')) process.stderr.write(`entente: ${line}\n`)
+      return EXIT.badInput
+    }
+    throw error
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2))

@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { isPartyId } from '../domain/ids.ts'
+import { formatInstant } from '../domain/time.ts'
+import { EntenteError } from '../lib/errors.ts'
+import { accountFor, type PartyAccount } from '../node/app/audit-query.ts'
+import { verifyAuditChain } from '../node/audit/verify.ts'
+import { loadNodeConfig } from '../node/config.ts'
+import {
+  generatePartyKeys,
+  publicJwks,
+  readPartyKeys,
+  writePartyKeys,
+} from '../node/crypto/keys.ts'
+import { ROLES, type Role, tokenHash } from '../node/http/auth.ts'
+import { DB_FILE, openStore, startNode } from '../node/main.ts'
+
+export async function initNode(party: string, dir: string): Promise<string> {
+  if (!isPartyId(party))
+    throw new EntenteError('INVALID_ARGUMENT', `--party: '${party}' is not a party id such as KOR`)
+  const keys = generatePartyKeys(party)
+  await writePartyKeys(dir, party, keys)
+  const store = await openStore(dir)
+  const version = await store.schemaVersion()
+  await store.close()
+  const jwks = await publicJwks(keys)
+  return [
+    `Initialised ${party} in ${dir} (store schema v${version}); private keys are readable by the owner only.`,
+    `Public keys for the peers' configs (peers.${party}.keys):`,
+    JSON.stringify(jwks, null, 2),
+  ].join('\n')
+}
+
+export async function issueToken(
+  dir: string,
+  role: string,
+  label: string | undefined,
+): Promise<string> {
+  if (!(ROLES as readonly string[]).includes(role))
+    throw new EntenteError(
+      'INVALID_ARGUMENT',
+      `--role: '${role}' is not one of ${ROLES.join(', ')}`,
+    )
+  requireDataDir(dir)
+  const token = randomBytes(32).toString('base64url')
+  const store = await openStore(dir)
+  await store.insertToken({
+    tokenHash: tokenHash(token),
+    role: role as Role,
+    label: label ?? role,
+    createdAtMs: Date.now(),
+  })
+  await store.close()
+  return token
+}
+
+/** Runs a node until SIGINT or SIGTERM, then drains in-flight work and exits. */
+export async function runNode(party: string, configFile: string): Promise<void> {
+  const config = loadNodeConfig(configFile)
+  if (config.party !== party)
+    throw new EntenteError(
+      'INVALID_ARGUMENT',
+      `--party: ${party} does not match the config's party ${config.party}`,
+    )
+  const node = await startNode(config)
+  process.stdout.write(
+    `entente: ${party} node listening on ${node.url} (data in ${config.dataDir})\n`,
+  )
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      node.stop().then(resolve, resolve)
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+  process.stdout.write(`entente: ${party} node stopped\n`)
+}
+
+export async function auditVerify(dir: string): Promise<{ ok: boolean; text: string }> {
+  requireDataDir(dir)
+  const keys = await readPartyKeys(dir)
+  const store = await openStore(dir)
+  const result = await verifyAuditChain(
+    await store.listAudit({ limit: Number.MAX_SAFE_INTEGER }),
+    await store.listCheckpoints(),
+    keys.signingPublic,
+  )
+  await store.close()
+  if (result.ok)
+    return {
+      ok: true,
+      text: `audit chain intact: ${result.entries} entries, ${result.checkpoints} signed checkpoints, last hash ${result.lastHash}`,
+    }
+  return {
+    ok: false,
+    text: `audit chain BROKEN at entry ${result.firstBrokenSeq}: ${result.problem}`,
+  }
+}
+
+export async function auditQuery(
+  dir: string,
+  party: string,
+  fromMs: number,
+  untilMs: number,
+): Promise<PartyAccount> {
+  requireDataDir(dir)
+  const store = await openStore(dir)
+  const account = await accountFor(store, party, fromMs, untilMs)
+  await store.close()
+  return account
+}
+
+export function renderAccount(a: PartyAccount): string {
+  const line = (e: {
+    seq: number
+    atMs: number
+    type: string
+    subject: string | null
+    data: Record<string, unknown>
+  }) =>
+    `  #${e.seq} ${formatInstant(e.atMs, 'UTC')} ${e.type} ${e.subject ?? ''} ${JSON.stringify(e.data)}`
+  const section = (title: string, list: PartyAccount['sharedWith']) => [
+    `${title}: ${list.length}`,
+    ...list.map(line),
+  ]
+  return [
+    `Account of ${a.party} from ${formatInstant(a.fromMs, 'UTC')} to ${formatInstant(a.untilMs, 'UTC')}`,
+    ...a.findings.map((f) => `- ${f}`),
+    '',
+    ...section('Shared with (delivered, receipted)', a.sharedWith),
+    ...section('Denied to', a.deniedTo),
+    ...section('Received from', a.receivedFrom),
+    ...section('Quarantined from', a.quarantinedFrom),
+    ...section('Requests received from', a.askedBy),
+    ...section('Requests made to', a.askedOf),
+  ].join('\n')
+}
+
+function requireDataDir(dir: string): void {
+  if (!existsSync(join(dir, DB_FILE)))
+    throw new EntenteError(
+      'FILE_NOT_READABLE',
+      `--dir: ${dir} holds no node data (run ./bin/entente node init first)`,
+    )
+}

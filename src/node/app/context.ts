@@ -1,0 +1,43 @@
+import type { KeyObject } from 'node:crypto'
+import type { PartyId } from '../../domain/ids.ts'
+import type { RegistryIndex } from '../../domain/registry-index.ts'
+import type { NodeConfig } from '../config.ts'
+import type { AuditEntry, Store } from '../store/store.ts'
+import type { EventHub } from './event-hub.ts'
+
+/** A peer as configured: where it listens and its pinned public keys. */
+export interface Peer {
+  readonly party: PartyId
+  readonly url: string
+  readonly signingKey: KeyObject
+  readonly encryptionKey: KeyObject
+}
+
+export interface OwnKeys {
+  readonly signing: KeyObject
+  readonly signingPublic: KeyObject
+  readonly encryption: KeyObject
+}
+
+/** Everything a use case needs; built once by the composition root (node/main.ts). */
+export interface NodeContext {
+  readonly party: PartyId
+  readonly config: NodeConfig
+  readonly store: Store
+  readonly index: RegistryIndex
+  readonly keys: OwnKeys
+  readonly peers: ReadonlyMap<PartyId, Peer>
+  /** The only clock the application reads; tests pass their own. */
+  readonly now: () => number
+  /** Live feed for the dashboard: every audit entry as it is committed. */
+  readonly onAudit: (entry: AuditEntry) => void
+  readonly events: EventHub
+  /** This node's public keys (JWKs), for peers' configs. */
+  readonly publicJwks: unknown
+  /** Wakes the delivery worker when new messages are queued. */
+  readonly wakeOutbox: () => void
+  /** Fresh unique ids (UUIDs) for reports, releases and messages. */
+  readonly newId: () => string
+  /** Uniform in [0, 1): the jitter of retries. */
+  readonly random: () => number
+}

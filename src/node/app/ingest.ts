@@ -1,0 +1,84 @@
+import { asPartyId, type PartyId } from '../../domain/ids.ts'
+import { hasLevel } from '../../domain/party.ts'
+import { EntenteError } from '../../lib/errors.ts'
+import type { ReleaseRow, ReportRow } from '../store/store.ts'
+import { auditedTransaction } from './audit-log.ts'
+import type { NodeContext } from './context.ts'
+import type { ReportInput } from './report-input.ts'
+import { commitReleases, planReleases } from './releases.ts'
+
+export interface IngestResult {
+  readonly report: ReportRow
+  readonly releases: readonly ReleaseRow[]
+  /** True when the same client id had been ingested before (nothing new was stored). */
+  readonly duplicate: boolean
+}
+
+/**
+ * Stores a report from this party's own sensors or analysts, durably, with the release
+ * decision for every peer at this instant, in one transaction; auto releases leave at once.
+ */
+export async function ingestReport(ctx: NodeContext, input: ReportInput): Promise<IngestResult> {
+  checkMarking(ctx, input)
+  if (input.id !== undefined) {
+    const existing = await ctx.store.getReport(input.id)
+    if (existing !== undefined) {
+      const releases = await ctx.store.listReleases({ reportId: existing.id })
+      return { report: existing, releases, duplicate: true }
+    }
+  }
+  const nowMs = ctx.now()
+  const report: ReportRow = {
+    id: input.id ?? ctx.newId(),
+    originator: ctx.party,
+    level: input.marking.level,
+    localLevel: input.marking.level,
+    topic: input.topic,
+    releasableTo: input.releasableTo ?? null,
+    payload: input.launch,
+    receivedFrom: null,
+    agreement: null,
+    path: [ctx.party],
+    createdAtMs: nowMs,
+  }
+  const openRequests = await ctx.store.listRequests({ direction: 'incoming', status: 'open' })
+  const recipients = [...ctx.peers.keys()].sort()
+  const planned = await planReleases(ctx, report, nowMs, { recipients, openRequests })
+  await auditedTransaction(ctx, async (tx, audit) => {
+    await tx.insertReport(report)
+    await audit.append(tx, {
+      atMs: nowMs,
+      type: 'ingest',
+      party: null,
+      subject: report.id,
+      data: { level: report.level, topic: report.topic, releasableTo: report.releasableTo },
+    })
+    await commitReleases(tx, audit, planned)
+  })
+  if (planned.some((p) => p.message !== null)) ctx.wakeOutbox()
+  return { report, releases: planned.map((p) => p.row), duplicate: false }
+}
+
+function checkMarking(ctx: NodeContext, input: ReportInput): void {
+  if (input.marking.originator !== ctx.party) {
+    throw new EntenteError(
+      'INVALID_REQUEST',
+      `marking.originator: this node ingests reports of ${ctx.party} only; reports of others arrive from peers`,
+    )
+  }
+  const party = ctx.index.registry.parties.get(ctx.party)
+  if (party === undefined || !hasLevel(party, input.marking.level)) {
+    throw new EntenteError(
+      'INVALID_REQUEST',
+      `marking.level: '${input.marking.level}' is not a level of ${ctx.party} (${party?.levels.join(', ') ?? ''})`,
+    )
+  }
+  for (const p of input.releasableTo ?? []) {
+    if (!ctx.index.registry.parties.has(asPartyId(p) as PartyId)) {
+      throw new EntenteError(
+        'INVALID_REQUEST',
+        `releasableTo: '${p}' is not a party of the registry`,
+      )
+    }
+  }
+}

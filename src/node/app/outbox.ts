@@ -1,0 +1,62 @@
+import type { AgreementId, PartyId } from '../../domain/ids.ts'
+import { sealEnvelope } from '../crypto/envelope.ts'
+import type { MessageKind, OutboxRow, StoreTx } from '../store/store.ts'
+import type { AuditBatch } from './audit-log.ts'
+import type { NodeContext } from './context.ts'
+
+export interface Outgoing {
+  readonly recipient: PartyId
+  readonly kind: MessageKind
+  readonly agreement: AgreementId | null
+  readonly payload: Record<string, unknown>
+  /** The release, request or consent this message carries. */
+  readonly subjectId: string
+}
+
+/**
+ * Signs and encrypts a message for a peer, ready to store in the outbox. Sealing happens
+ * before the transaction that stores it, so that crypto never holds the store's lock.
+ */
+export async function sealForPeer(ctx: NodeContext, out: Outgoing): Promise<OutboxRow> {
+  const peer = ctx.peers.get(out.recipient)
+  if (peer === undefined) throw new Error(`no peer ${out.recipient} is configured`)
+  const nowMs = ctx.now()
+  const messageId = ctx.newId()
+  const envelope = await sealEnvelope(
+    {
+      messageId,
+      sender: ctx.party,
+      recipient: out.recipient,
+      agreement: out.agreement,
+      instantMs: nowMs,
+      kind: out.kind,
+      payload: out.payload,
+    },
+    ctx.keys.signing,
+    peer.encryptionKey,
+  )
+  return {
+    messageId,
+    recipient: out.recipient,
+    kind: out.kind,
+    envelope,
+    subjectId: out.subjectId,
+    createdAtMs: nowMs,
+    attempts: 0,
+    nextAttemptAtMs: nowMs,
+    deliveredAtMs: null,
+    receipt: null,
+    lastError: null,
+  }
+}
+
+export async function enqueue(tx: StoreTx, audit: AuditBatch, message: OutboxRow): Promise<void> {
+  await tx.enqueue(message)
+  await audit.append(tx, {
+    atMs: message.createdAtMs,
+    type: 'send',
+    party: message.recipient,
+    subject: message.subjectId,
+    data: { messageId: message.messageId, kind: message.kind },
+  })
+}

@@ -1,0 +1,246 @@
+import type { Allowed } from '../../domain/decision.ts'
+import type { PartyId } from '../../domain/ids.ts'
+import type { Consent, ReportFacts } from '../../domain/registry.ts'
+import type { CompiledAgreement } from '../../domain/registry-index.ts'
+import { isDenied, releaseOptions } from '../../domain/release.ts'
+import { asAgreementId, asLevel, asPartyId, asTopic } from '../../domain/ids.ts'
+import { EntenteError } from '../../lib/errors.ts'
+import type { OutboxRow, ReleaseRow, ReportRow, RequestRow, StoreTx } from '../store/store.ts'
+import { type AuditBatch, auditedTransaction } from './audit-log.ts'
+import type { NodeContext } from './context.ts'
+import { enqueue, sealForPeer } from './outbox.ts'
+
+/** A release decided for one peer and one agreement, with its message if it leaves now. */
+export interface PlannedRelease {
+  readonly row: ReleaseRow
+  readonly message: OutboxRow | null
+}
+
+export function reportFacts(report: ReportRow): ReportFacts {
+  return {
+    id: report.id,
+    originator: asPartyId(report.originator),
+    level: asLevel(report.level),
+    topic: asTopic(report.topic),
+    releasableTo: report.releasableTo?.map(asPartyId) ?? null,
+  }
+}
+
+export interface PlanOptions {
+  readonly recipients: readonly PartyId[]
+  /** For a hub's relay: the mediated agreement it received the report under. */
+  readonly via?: CompiledAgreement
+  readonly openRequests?: readonly RequestRow[]
+}
+
+/**
+ * Decides, at `atMs`, the release of a report this node holds to each recipient. Every
+ * agreement that allows it is a release of its own, handled by its mode (as the simulator
+ * does); a denial is recorded with every reason.
+ */
+export async function planReleases(
+  ctx: NodeContext,
+  report: ReportRow,
+  atMs: number,
+  options: PlanOptions,
+): Promise<PlannedRelease[]> {
+  const facts = reportFacts(report)
+  const consents = await activeConsents(ctx, atMs)
+  const via = options.via
+  const planned: PlannedRelease[] = []
+  for (const recipient of options.recipients) {
+    const outcome = releaseOptions(ctx.index, {
+      holder: ctx.party,
+      recipient,
+      report: facts,
+      levelAtHolder: report.originator === ctx.party ? null : asLevel(report.localLevel),
+      atMs,
+      consents,
+      prefer: via === undefined ? undefined : (c) => c === via,
+    })
+    if (isDenied(outcome)) {
+      planned.push({
+        row: releaseRow(ctx, report, recipient, null, atMs, outcome.reasons),
+        message: null,
+      })
+      continue
+    }
+    const chosen = via === undefined ? outcome : outcome.slice(0, 1)
+    for (const option of chosen)
+      planned.push(
+        await planAllowed(ctx, report, recipient, option, atMs, options.openRequests ?? []),
+      )
+  }
+  return planned
+}
+
+async function planAllowed(
+  ctx: NodeContext,
+  report: ReportRow,
+  recipient: PartyId,
+  option: Allowed,
+  atMs: number,
+  requests: readonly RequestRow[],
+): Promise<PlannedRelease> {
+  const hop = option.hops[0]
+  const agreement = hop?.agreement ?? null
+  const mode =
+    (agreement !== null ? ctx.config.release.modes[agreement] : undefined) ?? hop?.release ?? 'auto'
+  const asked = requests.some((r) => r.requester === recipient && coversReport(r, report))
+  const state =
+    mode === 'auto' || (mode === 'on-request' && asked)
+      ? 'released'
+      : mode === 'manual'
+        ? 'pending-approval'
+        : 'held'
+  const row: ReleaseRow = {
+    ...releaseRow(ctx, report, recipient, option, atMs, []),
+    mode,
+    state,
+  }
+  const message = state === 'released' ? await sealRelease(ctx, report, row) : null
+  return { row, message }
+}
+
+function releaseRow(
+  ctx: NodeContext,
+  report: ReportRow,
+  recipient: PartyId,
+  option: Allowed | null,
+  atMs: number,
+  reasons: ReleaseRow['reasons'],
+): ReleaseRow {
+  return {
+    id: ctx.newId(),
+    reportId: report.id,
+    recipient,
+    agreement: option?.hops[0]?.agreement ?? null,
+    mode: null,
+    state: option === null ? 'denied' : 'held',
+    levelAtRecipient: option?.levelAtRecipient ?? null,
+    path: [...report.path, recipient],
+    reasons: reasons.map((r) => ({ code: r.code, message: r.message })),
+    decidedAtMs: atMs,
+    officer: null,
+    updatedAtMs: atMs,
+  }
+}
+
+/** Does a request (topic, window on the launch time) cover this report? */
+export function coversReport(request: RequestRow, report: ReportRow): boolean {
+  const launchMs = Date.parse(String(report.payload['time'] ?? ''))
+  return (
+    request.topic === report.topic &&
+    launchMs >= request.windowFromMs &&
+    launchMs < request.windowUntilMs
+  )
+}
+
+export function sealRelease(
+  ctx: NodeContext,
+  report: ReportRow,
+  release: ReleaseRow,
+): Promise<OutboxRow> {
+  return sealForPeer(ctx, {
+    recipient: asPartyId(release.recipient),
+    kind: 'report',
+    agreement: release.agreement === null ? null : asAgreementId(release.agreement),
+    subjectId: release.id,
+    payload: {
+      report: {
+        id: report.id,
+        originator: report.originator,
+        level: report.level,
+        topic: report.topic,
+        releasableTo: report.releasableTo,
+        payload: report.payload,
+        createdAtMs: report.createdAtMs,
+      },
+      path: release.path,
+      heldLevel: report.localLevel,
+      levelAtRecipient: release.levelAtRecipient,
+    },
+  })
+}
+
+export async function commitReleases(
+  tx: StoreTx,
+  audit: AuditBatch,
+  planned: readonly PlannedRelease[],
+): Promise<void> {
+  for (const { row, message } of planned) {
+    await tx.insertRelease(row)
+    await audit.append(tx, {
+      atMs: row.decidedAtMs,
+      type: 'decision',
+      party: row.recipient,
+      subject: row.reportId,
+      data: {
+        releaseId: row.id,
+        decision: row.state === 'denied' ? 'denied' : 'allowed',
+        state: row.state,
+        agreement: row.agreement,
+        mode: row.mode,
+        levelAtRecipient: row.levelAtRecipient,
+        path: row.path,
+        reasons: row.reasons,
+      },
+    })
+    if (message !== null) await enqueue(tx, audit, message)
+  }
+}
+
+async function activeConsents(ctx: NodeContext, atMs: number): Promise<Consent[]> {
+  const rows = await ctx.store.listConsents({ holder: ctx.party, activeAtMs: atMs })
+  return rows.map((c) => ({
+    originator: asPartyId(c.originator),
+    holder: asPartyId(c.holder),
+    recipient: asPartyId(c.recipient),
+    scope: c.reportId !== null ? { reportId: c.reportId } : { topic: asTopic(c.topic ?? '') },
+    fromMs: c.fromMs,
+    untilMs: c.untilMs,
+  }))
+}
+
+/** A release officer's verdict on a pending (manual) release. */
+export async function decidePending(
+  ctx: NodeContext,
+  releaseId: string,
+  approve: boolean,
+  officer: string,
+): Promise<ReleaseRow> {
+  const release = await ctx.store.getRelease(releaseId)
+  if (release === undefined)
+    throw new EntenteError('NOT_FOUND', `release '${releaseId}' does not exist`)
+  if (release.state !== 'pending-approval') {
+    throw new EntenteError(
+      'CONFLICT',
+      `release '${releaseId}' is ${release.state}, not pending-approval`,
+    )
+  }
+  const report = await ctx.store.getReport(release.reportId)
+  if (report === undefined) throw new Error(`release ${releaseId} names a missing report`)
+  const nowMs = ctx.now()
+  const message = approve ? await sealRelease(ctx, report, release) : null
+  await auditedTransaction(ctx, async (tx, audit) => {
+    // Checked again inside the transaction: two officers may answer at once.
+    if ((await tx.getRelease(releaseId))?.state !== 'pending-approval') {
+      throw new EntenteError('CONFLICT', `release '${releaseId}' was decided meanwhile`)
+    }
+    await tx.updateRelease(releaseId, {
+      state: approve ? 'released' : 'rejected',
+      updatedAtMs: nowMs,
+      officer,
+    })
+    await audit.append(tx, {
+      atMs: nowMs,
+      type: 'approval',
+      party: release.recipient,
+      subject: release.reportId,
+      data: { releaseId, approved: approve, officer },
+    })
+    if (message !== null) await enqueue(tx, audit, message)
+  })
+  if (message !== null) ctx.wakeOutbox()
+  return { ...release, state: approve ? 'released' : 'rejected', updatedAtMs: nowMs, officer }
+}

@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+import { EntenteError } from '../lib/errors.ts'
+
+const jwk = z.record(z.string(), z.unknown())
+
+const peerSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }),
+  keys: z.strictObject({ signing: jwk, encryption: jwk }),
+})
+
+const releaseModes = z.enum(['auto', 'manual', 'on-request'])
+
+/** A node's configuration file (YAML or JSON); relative paths are relative to the file. */
+export const nodeConfigSchema = z.strictObject({
+  party: z.string().regex(/^[A-Z][A-Z0-9]{1,9}$/, 'a party id such as KOR'),
+  dataDir: z.string().min(1),
+  listen: z.strictObject({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535),
+  }),
+  registry: z.strictObject({
+    scenario: z.string().min(1),
+    whatIfs: z.array(z.string()).default([]),
+  }),
+  peers: z.record(z.string(), peerSchema).default({}),
+  release: z
+    .strictObject({
+      /** Release mode per agreement, replacing the registry's (e.g. a national policy). */
+      modes: z.record(z.string(), releaseModes).default({}),
+      /** Incoming requests: answered at once by rule, or left to a release officer. */
+      answerRequests: z.enum(['rule', 'officer']).default('rule'),
+    })
+    .prefault({}),
+  delivery: z
+    .strictObject({
+      initialBackoffMs: z.number().int().positive().default(200),
+      maxBackoffMs: z.number().int().positive().default(30_000),
+      concurrency: z.number().int().min(1).max(64).default(8),
+      timeoutMs: z.number().int().positive().default(5_000),
+    })
+    .prefault({}),
+  clockSkewS: z.number().min(0).default(30),
+  checkpointEvery: z.number().int().min(1).default(100),
+  bodyLimitBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(256 * 1024),
+})
+
+export type NodeConfig = z.infer<typeof nodeConfigSchema>
+
+/** Reads and validates a config file; paths inside come back absolute. */
+export function loadNodeConfig(file: string): NodeConfig {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    throw new EntenteError('FILE_NOT_READABLE', `--config: cannot read ${file}`)
+  }
+  let raw: unknown
+  try {
+    raw = parseYaml(text)
+  } catch (error) {
+    throw new EntenteError(
+      'CONFIG_INVALID',
+      `${file}: not YAML or JSON (${(error as Error).message.split('\n')[0] ?? ''})`,
+    )
+  }
+  const parsed = nodeConfigSchema.safeParse(raw)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(
+      (i) => `${file}: ${i.path.join('.') || '(root)'}: ${i.message}`,
+    )
+    throw new EntenteError('CONFIG_INVALID', lines.join('\n'))
+  }
+  const base = dirname(resolve(file))
+  const config = parsed.data
+  return {
+    ...config,
+    dataDir: resolve(base, config.dataDir),
+    registry: { ...config.registry, scenario: resolve(base, config.registry.scenario) },
+  }
+}

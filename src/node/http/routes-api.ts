@@ -1,0 +1,225 @@
+import { z } from 'zod'
+import { grantConsent, revokeConsent } from '../app/consents.ts'
+import type { NodeContext } from '../app/context.ts'
+import { ingestReport } from '../app/ingest.ts'
+import { decidePending } from '../app/releases.ts'
+import { reportInputSchema } from '../app/report-input.ts'
+import { answerRequest, createRequest } from '../app/requests.ts'
+import { RELEASE_STATES, type TokenRow } from '../store/store.ts'
+import { ANY_ROLE } from './auth.ts'
+import { invalid } from './problem.ts'
+import type { Route } from './routes.ts'
+import { auditRoutes } from './routes-audit.ts'
+
+export function parse<T>(schema: z.ZodType<T>, value: unknown, prefix: string): T {
+  const result = schema.safeParse(value)
+  if (!result.success) throw invalid(result.error, prefix)
+  return result.data
+}
+
+const instantMs = z.iso
+  .datetime({ offset: true, message: 'an ISO 8601 instant with offset' })
+  .transform((s) => Date.parse(s))
+const idParam = z.strictObject({ id: z.string().min(1).max(100) })
+/** Who acted, for the audit: the token's label (never the token). */
+const officerOf = (ctx: NodeContext, caller: TokenRow | null): string =>
+  `${ctx.party}:${caller?.label || caller?.role || 'rule'}`
+
+export const apiRoutes: readonly Route[] = [
+  {
+    method: 'POST',
+    path: '/api/reports',
+    roles: ['operator', 'admin'],
+    summary:
+      'ingest a launch report of this party; stored durably, then released as the agreements allow',
+    handler: async (ctx, request, reply) => {
+      const input = parse(reportInputSchema, request.body, '')
+      const result = await ingestReport(ctx, input)
+      return reply.code(result.duplicate ? 200 : 201).send(result)
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/reports',
+    roles: ANY_ROLE,
+    summary: 'the reports this node holds, marked in its own scheme, with provenance',
+    handler: async (ctx, request) => {
+      const q = parse(
+        z.object({
+          originator: z.string().optional(),
+          limit: z.coerce.number().int().min(1).max(10_000).optional(),
+        }),
+        request.query,
+        'query',
+      )
+      const reports = await ctx.store.listReports(q)
+      return reports.map((r) => ({
+        ...r,
+        marking: {
+          originator: r.originator,
+          level: r.level,
+          levelHere: r.localLevel,
+          scheme: ctx.party,
+        },
+      }))
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/releases',
+    roles: ANY_ROLE,
+    summary: 'release decisions; ?state=pending-approval is the release officer queue',
+    handler: async (ctx, request) =>
+      ctx.store.listReleases(
+        parse(
+          z.object({
+            state: z.enum(RELEASE_STATES).optional(),
+            recipient: z.string().optional(),
+            reportId: z.string().optional(),
+          }),
+          request.query,
+          'query',
+        ),
+      ),
+  },
+  {
+    method: 'POST',
+    path: '/api/releases/:id/approve',
+    roles: ['release-officer', 'admin'],
+    summary: 'a release officer approves a pending (manual) release',
+    handler: async (ctx, request, reply, caller) => {
+      const { id } = parse(idParam, request.params, 'params')
+      return reply.send(await decidePending(ctx, id, true, officerOf(ctx, caller)))
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/releases/:id/deny',
+    roles: ['release-officer', 'admin'],
+    summary: 'a release officer denies a pending (manual) release',
+    handler: async (ctx, request, reply, caller) => {
+      const { id } = parse(idParam, request.params, 'params')
+      return reply.send(await decidePending(ctx, id, false, officerOf(ctx, caller)))
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/requests',
+    roles: ['operator', 'admin'],
+    summary: 'ask a peer for its reports on a topic whose launch time falls in a window',
+    handler: async (ctx, request, reply) => {
+      const body = parse(
+        z.strictObject({
+          to: z.string(),
+          topic: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'a lower-case slug'),
+          from: instantMs,
+          until: instantMs,
+        }),
+        request.body,
+        '',
+      )
+      return reply.code(201).send(
+        await createRequest(ctx, {
+          to: body.to,
+          topic: body.topic,
+          fromMs: body.from,
+          untilMs: body.until,
+        }),
+      )
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/requests',
+    roles: ANY_ROLE,
+    summary: 'requests made and received',
+    handler: async (ctx, request) =>
+      ctx.store.listRequests(
+        parse(
+          z.object({
+            direction: z.enum(['incoming', 'outgoing']).optional(),
+            status: z.enum(['open', 'answered', 'refused']).optional(),
+          }),
+          request.query,
+          'query',
+        ),
+      ),
+  },
+  {
+    method: 'POST',
+    path: '/api/requests/:id/answer',
+    roles: ['release-officer', 'admin'],
+    summary: 'answer an incoming request: release what it covers, or refuse',
+    handler: async (ctx, request, reply, caller) => {
+      const { id } = parse(idParam, request.params, 'params')
+      const body = parse(z.strictObject({ release: z.boolean() }), request.body, '')
+      return reply.send(await answerRequest(ctx, id, body.release, officerOf(ctx, caller)))
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/consents',
+    roles: ANY_ROLE,
+    summary: 'consents given and received (rule R4)',
+    handler: async (ctx) => ctx.store.listConsents({}),
+  },
+  {
+    method: 'POST',
+    path: '/api/consents',
+    roles: ['release-officer', 'admin'],
+    summary: 'as originator, consent that a holder release a report or topic onward to a recipient',
+    handler: async (ctx, request, reply) => {
+      const body = parse(
+        z.strictObject({
+          holder: z.string(),
+          recipient: z.string(),
+          reportId: z.string().optional(),
+          topic: z.string().optional(),
+          until: instantMs.optional(),
+        }),
+        request.body,
+        '',
+      )
+      return reply.code(201).send(await grantConsent(ctx, { ...body, untilMs: body.until }))
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/consents/:id',
+    roles: ['release-officer', 'admin'],
+    summary: 'revoke a consent this node gave',
+    handler: async (ctx, request, reply) => {
+      await revokeConsent(ctx, parse(idParam, request.params, 'params').id)
+      return reply.code(204).send()
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/outbox',
+    roles: ANY_ROLE,
+    summary: 'messages to peers and their delivery state',
+    handler: async (ctx, request) => {
+      const q = parse(
+        z.object({
+          recipient: z.string().optional(),
+          delivered: z.enum(['true', 'false']).optional(),
+        }),
+        request.query,
+        'query',
+      )
+      const rows = await ctx.store.listOutbox({
+        recipient: q.recipient,
+        delivered: q.delivered === undefined ? undefined : q.delivered === 'true',
+      })
+      return rows.map(({ envelope: _envelope, ...row }) => row)
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/quarantine',
+    roles: ANY_ROLE,
+    summary: 'messages from peers held because the two registries disagree, with the reasons',
+    handler: async (ctx) => ctx.store.listInbox({ status: 'quarantined' }),
+  },
+  ...auditRoutes,
+]

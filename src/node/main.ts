@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { asPartyId, type PartyId } from '../domain/ids.ts'
+import { buildRegistryIndex } from '../domain/registry-index.ts'
+import { EntenteError } from '../lib/errors.ts'
+import { formatIssue, loadScenarioFile } from '../scenario/load.ts'
+import { toRegistry } from '../scenario/to-domain.ts'
+import { auditedTransaction, checkpointAt } from './app/audit-log.ts'
+import type { NodeContext, Peer } from './app/context.ts'
+import { DeliveryWorker, type PostEnvelope } from './app/delivery.ts'
+import { EventHub } from './app/event-hub.ts'
+import { canonicalJson } from './audit/hash.ts'
+import { type NodeConfig } from './config.ts'
+import { importPeerKeys, publicJwks, readPartyKeys } from './crypto/keys.ts'
+import { buildHttpApp, JOSE_MEDIA_TYPE } from './http/app.ts'
+import { SqliteStore } from './store/sqlite/sqlite-store.ts'
+import type { Store } from './store/store.ts'
+import { createHash } from 'node:crypto'
+
+export const DB_FILE = 'entente.db'
+
+export function openStore(dataDir: string): Promise<SqliteStore> {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  return SqliteStore.open(join(dataDir, DB_FILE))
+}
+
+export interface RunningNode {
+  readonly ctx: NodeContext
+  readonly app: FastifyInstance
+  readonly url: string
+  stop(): Promise<void>
+}
+
+/** The composition root: the only place that reads the clock, randomness and the network. */
+export async function createNode(
+  config: NodeConfig,
+  overrides: Partial<Pick<NodeContext, 'now' | 'random'>> = {},
+): Promise<{ ctx: NodeContext; worker: DeliveryWorker; app: FastifyInstance }> {
+  const party = asPartyId(config.party)
+  const loaded = loadScenarioFile(config.registry.scenario, config.registry.whatIfs)
+  if (!loaded.ok)
+    throw new EntenteError('SCENARIO_INVALID', loaded.issues.map(formatIssue).join('\n'))
+  const registry = toRegistry(loaded.doc)
+  if (!registry.parties.has(party))
+    throw new EntenteError(
+      'CONFIG_INVALID',
+      `party: ${party} is not a party of ${config.registry.scenario}`,
+    )
+  const keys = await readPartyKeys(config.dataDir)
+  const peers = new Map<PartyId, Peer>()
+  for (const [id, peer] of Object.entries(config.peers)) {
+    const imported = await importPeerKeys(peer.keys)
+    peers.set(asPartyId(id), {
+      party: asPartyId(id),
+      url: peer.url.replace(/\/$/, ''),
+      signingKey: imported.signing,
+      encryptionKey: imported.encryption,
+    })
+  }
+  const store = await openStore(config.dataDir)
+  const events = new EventHub()
+  let worker: DeliveryWorker | null = null
+  const ctx: NodeContext = {
+    party,
+    config,
+    store,
+    index: buildRegistryIndex(registry),
+    keys,
+    peers,
+    now: overrides.now ?? (() => Date.now()),
+    random: overrides.random ?? Math.random,
+    newId: () => randomUUID(),
+    onAudit: events.publish,
+    events,
+    publicJwks: await publicJwks(keys),
+    wakeOutbox: () => worker?.wake(),
+  }
+  worker = new DeliveryWorker(ctx, postWithFetch)
+  await recordStart(ctx, store, loaded.doc)
+  return { ctx, worker, app: buildHttpApp(ctx) }
+}
+
+/** Starts the HTTP server and the delivery worker; `stop` drains both and closes the store. */
+export async function startNode(config: NodeConfig): Promise<RunningNode> {
+  const { ctx, worker, app } = await createNode(config)
+  await app.listen({ host: config.listen.host, port: config.listen.port })
+  worker.start()
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : config.listen.port
+  return {
+    ctx,
+    app,
+    url: `http://${config.listen.host}:${port}`,
+    stop: async () => {
+      await app.close()
+      await worker.stop()
+      const last = await ctx.store.lastAudit()
+      if (last !== undefined) await checkpointAt(ctx, last)
+      await ctx.store.close()
+    },
+  }
+}
+
+/** Audits each start, and any change of the registry since the last one (by its hash). */
+async function recordStart(ctx: NodeContext, store: Store, registryDoc: unknown): Promise<void> {
+  const registryHash = createHash('sha256').update(canonicalJson(registryDoc)).digest('hex')
+  const previous = await store.listAudit({ type: 'registry', limit: 1_000_000 })
+  const last = previous[previous.length - 1]
+  const atMs = ctx.now()
+  await auditedTransaction(ctx, async (tx, audit) => {
+    if (last?.data['hash'] !== registryHash) {
+      const data = {
+        hash: registryHash,
+        whatIfs: ctx.config.registry.whatIfs,
+        previousHash: last?.data['hash'] ?? null,
+      }
+      await audit.append(tx, {
+        atMs,
+        type: 'registry',
+        party: null,
+        subject: ctx.config.registry.scenario,
+        data,
+      })
+    }
+    await audit.append(tx, {
+      atMs,
+      type: 'node',
+      party: null,
+      subject: null,
+      data: { event: 'start', peers: [...ctx.peers.keys()] },
+    })
+  })
+}
+
+const postWithFetch: PostEnvelope = async (url, envelope, timeoutMs) => {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': JOSE_MEDIA_TYPE },
+    body: envelope,
+    signal: AbortSignal.timeout(timeoutMs),
+  })
+  const body: unknown = await response.json().catch(() => null)
+  return { status: response.status, body }
+}

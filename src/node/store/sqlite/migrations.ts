@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict'
+import type { Database } from 'better-sqlite3'
+import { EntenteError } from '../../../lib/errors.ts'
+
+/**
+ * Numbered schema changes, applied in order, each in its own transaction and recorded in
+ * `schema_migrations`. A migration once released is never edited: change the schema by
+ * appending the next one.
+ */
+export interface Migration {
+  readonly version: number
+  readonly name: string
+  readonly up: string
+}
+
+const INITIAL = `
+CREATE TABLE reports (
+  id TEXT PRIMARY KEY,
+  originator TEXT NOT NULL,
+  level TEXT NOT NULL,
+  local_level TEXT NOT NULL,
+  topic TEXT NOT NULL,
+  releasable_to TEXT,
+  payload TEXT NOT NULL,
+  received_from TEXT,
+  agreement TEXT,
+  path TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL
+) STRICT;
+CREATE INDEX reports_by_created ON reports (created_at_ms);
+CREATE INDEX reports_by_originator ON reports (originator, created_at_ms);
+
+CREATE TABLE releases (
+  id TEXT PRIMARY KEY,
+  report_id TEXT NOT NULL REFERENCES reports (id) DEFERRABLE INITIALLY DEFERRED,
+  recipient TEXT NOT NULL,
+  agreement TEXT,
+  mode TEXT,
+  state TEXT NOT NULL,
+  level_at_recipient TEXT,
+  path TEXT NOT NULL,
+  reasons TEXT NOT NULL,
+  decided_at_ms INTEGER NOT NULL,
+  officer TEXT,
+  updated_at_ms INTEGER NOT NULL
+) STRICT;
+CREATE INDEX releases_by_state ON releases (state, decided_at_ms);
+CREATE INDEX releases_by_report ON releases (report_id);
+CREATE INDEX releases_by_recipient ON releases (recipient, decided_at_ms);
+
+CREATE TABLE outbox (
+  seq INTEGER PRIMARY KEY,
+  message_id TEXT NOT NULL UNIQUE,
+  recipient TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  envelope TEXT NOT NULL,
+  subject_id TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at_ms INTEGER NOT NULL,
+  delivered_at_ms INTEGER,
+  receipt TEXT,
+  last_error TEXT
+) STRICT;
+CREATE INDEX outbox_due ON outbox (next_attempt_at_ms, created_at_ms, seq)
+  WHERE delivered_at_ms IS NULL;
+CREATE INDEX outbox_by_recipient ON outbox (recipient, seq);
+
+CREATE TABLE inbox (
+  message_id TEXT PRIMARY KEY,
+  sender TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  received_at_ms INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  reasons TEXT NOT NULL,
+  body TEXT NOT NULL,
+  receipt TEXT NOT NULL
+) STRICT;
+CREATE INDEX inbox_by_status ON inbox (status, received_at_ms);
+CREATE INDEX inbox_by_sender ON inbox (sender, received_at_ms);
+
+CREATE TABLE requests (
+  id TEXT PRIMARY KEY,
+  direction TEXT NOT NULL,
+  requester TEXT NOT NULL,
+  asked TEXT NOT NULL,
+  topic TEXT NOT NULL,
+  window_from_ms INTEGER NOT NULL,
+  window_until_ms INTEGER NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  answered_at_ms INTEGER,
+  answer TEXT
+) STRICT;
+CREATE INDEX requests_by_direction ON requests (direction, status, created_at_ms);
+
+CREATE TABLE consents (
+  id TEXT PRIMARY KEY,
+  originator TEXT NOT NULL,
+  holder TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  report_id TEXT,
+  topic TEXT,
+  from_ms INTEGER NOT NULL,
+  until_ms INTEGER,
+  revoked_at_ms INTEGER
+) STRICT;
+CREATE INDEX consents_by_holder ON consents (holder, from_ms);
+
+CREATE TABLE audit (
+  seq INTEGER PRIMARY KEY,
+  at_ms INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  party TEXT,
+  subject TEXT,
+  data TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_by_party ON audit (party, seq);
+CREATE INDEX audit_by_type ON audit (type, seq);
+CREATE INDEX audit_by_subject ON audit (subject, seq);
+CREATE INDEX audit_by_time ON audit (at_ms);
+
+CREATE TABLE audit_checkpoints (
+  seq INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  signature TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE tokens (
+  token_hash TEXT PRIMARY KEY,
+  role TEXT NOT NULL,
+  label TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL
+) STRICT;
+`
+
+/** Every migration this build knows, oldest first; versions are 1, 2, 3, ... */
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', up: INITIAL }]
+
+const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  applied_at TEXT NOT NULL
+) STRICT`
+
+/** The highest version recorded in the database (0 when none is). */
+export function appliedVersion(db: Database): number {
+  db.exec(LEDGER)
+  const row = db
+    .prepare<[], { v: number | null }>('SELECT max(version) AS v FROM schema_migrations')
+    .get()
+  return row?.v ?? 0
+}
+
+/**
+ * Brings the database up to the last of `migrations`, applying only those it lacks.
+ * Refuses a database that is newer than this build, or whose history differs from it.
+ * Returns the schema version afterwards.
+ */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {
+  checkSequence(migrations)
+  const known = migrations.at(-1)?.version ?? 0
+  const current = appliedVersion(db)
+  if (current > known) {
+    throw new EntenteError(
+      'CONFIG_INVALID',
+      `database schema version ${current} is newer than this build of entente knows ` +
+        `(${known}); run a newer entente or open another database file`,
+      { details: { databaseVersion: current, knownVersion: known } },
+    )
+  }
+  checkHistory(db, migrations)
+  const recorded = db.prepare<[number], { name: string }>(
+    'SELECT name FROM schema_migrations WHERE version = ?',
+  )
+  const record = db.prepare<[number, string]>(
+    `INSERT INTO schema_migrations (version, name, applied_at)
+     VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`,
+  )
+  for (const migration of migrations) {
+    const apply = db.transaction(() => {
+      // Re-read inside the write lock: another process may have applied it meanwhile.
+      if (recorded.get(migration.version) !== undefined) return
+      db.exec(migration.up)
+      record.run(migration.version, migration.name)
+    })
+    apply.immediate()
+  }
+  return appliedVersion(db)
+}
+
+function checkSequence(migrations: readonly Migration[]): void {
+  migrations.forEach((m, i) => {
+    assert.equal(m.version, i + 1, `migration '${m.name}' must have version ${i + 1}`)
+  })
+}
+
+function checkHistory(db: Database, migrations: readonly Migration[]): void {
+  const rows = db
+    .prepare<[], { version: number; name: string }>('SELECT version, name FROM schema_migrations')
+    .all()
+  for (const row of rows) {
+    const expected = migrations[row.version - 1]?.name
+    if (expected !== row.name) {
+      throw new EntenteError(
+        'CONFIG_INVALID',
+        `database migration ${row.version} is '${row.name}' but this build calls it ` +
+          `'${expected ?? '(none)'}'; the database comes from another schema history`,
+      )
+    }
+  }
+}

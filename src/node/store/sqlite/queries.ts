@@ -1,0 +1,314 @@
+import assert from 'node:assert/strict'
+import type { Database, Statement } from 'better-sqlite3'
+import { EntenteError } from '../../../lib/errors.ts'
+import { auditHash, GENESIS_HASH } from '../../audit/hash.ts'
+import type {
+  AuditCheckpoint,
+  AuditEntry,
+  AuditFilter,
+  AuditInput,
+  ConsentRow,
+  InboxRow,
+  OutboxRow,
+  ReleaseRow,
+  ReportRow,
+  RequestRow,
+  Store,
+  TokenRow,
+} from '../store.ts'
+import type { Params, SqlValue, Table } from './rows.ts'
+import * as t from './rows.ts'
+
+/** Applies when its value is present; binds the value to `name` unless name is null. */
+type Condition = readonly [sql: string, name: string | null, value: SqlValue | undefined]
+type Filter<M extends keyof Store> = Parameters<Store[M]>[0]
+
+const DEFAULT_AUDIT_LIMIT = 1000
+
+function where(conditions: readonly Condition[]): { sql: string; params: Params } {
+  const present = conditions.filter(([, , value]) => value !== undefined)
+  const params: Params = {}
+  for (const [, name, value] of present) if (name !== null) params[name] = value ?? null
+  const sql = present.length === 0 ? '' : `WHERE ${present.map(([s]) => s).join(' AND ')}`
+  return { sql, params }
+}
+
+function limitOf(limit: number | undefined): string {
+  if (limit === undefined) return ''
+  assert.ok(Number.isSafeInteger(limit) && limit >= 0, `limit must be an integer >= 0: ${limit}`)
+  return `LIMIT ${limit}`
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE'
+}
+
+/**
+ * The SQL of the store, run synchronously on one better-sqlite3 connection. Statements are
+ * prepared on first use and cached by their text (filters have a few shapes each, so the
+ * cache stays small). SqliteStore decides what runs inside a transaction.
+ */
+export class Queries {
+  readonly #db: Database
+  readonly #statements = new Map<string, Statement>()
+  /** The chain's head once read; forgotten on rollback so that it is read again. */
+  #head: { seq: number; hash: string } | undefined
+
+  constructor(db: Database) {
+    this.#db = db
+  }
+
+  #sql(text: string): Statement {
+    let statement = this.#statements.get(text)
+    if (statement === undefined) {
+      statement = this.#db.prepare(text)
+      this.#statements.set(text, statement)
+    }
+    return statement
+  }
+
+  #one<T>(table: Table<T>, key: string, value: string): T | undefined {
+    const raw: unknown = this.#sql(
+      `SELECT ${table.columns} FROM ${table.name} WHERE ${key} = ?`,
+    ).get(value)
+    return raw === undefined ? undefined : table.decode(raw)
+  }
+
+  #list<T>(table: Table<T>, w: { sql: string; params: Params }, tail: string): T[] {
+    const sql = `SELECT ${table.columns} FROM ${table.name} ${w.sql} ${tail}`
+    return this.#sql(sql).all(w.params).map(table.decode)
+  }
+
+  #insert<T>(table: Table<T>, row: T, what: string): void {
+    try {
+      this.#sql(table.insert).run(table.encode(row))
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error
+      throw new EntenteError('CONFLICT', `${what} is already stored`, { cause: error })
+    }
+  }
+
+  #update(sql: string, params: Params, what: string): void {
+    if (this.#sql(sql).run(params).changes === 0) {
+      throw new EntenteError('NOT_FOUND', `${what} does not exist`)
+    }
+  }
+
+  begin(): void {
+    this.#sql('BEGIN IMMEDIATE').run()
+  }
+
+  commit(): void {
+    this.#sql('COMMIT').run()
+  }
+
+  rollback(): void {
+    this.#head = undefined
+    if (this.#db.inTransaction) this.#sql('ROLLBACK').run()
+  }
+
+  insertReport(r: ReportRow): void {
+    this.#insert(t.REPORTS, r, `report ${r.id}`)
+  }
+
+  getReport(id: string): ReportRow | undefined {
+    return this.#one(t.REPORTS, 'id', id)
+  }
+
+  listReports(f: Filter<'listReports'>): ReportRow[] {
+    const w = where([
+      ['originator = @originator', 'originator', f.originator],
+      ['created_at_ms >= @sinceMs', 'sinceMs', f.sinceMs],
+    ])
+    return this.#list(t.REPORTS, w, `ORDER BY created_at_ms, rowid ${limitOf(f.limit)}`)
+  }
+
+  insertRelease(r: ReleaseRow): void {
+    this.#insert(t.RELEASES, r, `release ${r.id}`)
+  }
+
+  /** An absent `officer` keeps the one stored; null clears it. */
+  updateRelease(id: string, change: Parameters<Store['updateRelease']>[1]): void {
+    const { state, updatedAtMs } = change
+    const keepOfficer = change.officer === undefined ? 1 : 0
+    this.#update(
+      `UPDATE releases SET state = @state, updated_at_ms = @updatedAtMs,
+         officer = CASE WHEN @keepOfficer = 1 THEN officer ELSE @officer END
+       WHERE id = @id`,
+      { id, state, updatedAtMs, keepOfficer, officer: change.officer ?? null },
+      `release ${id}`,
+    )
+  }
+
+  getRelease(id: string): ReleaseRow | undefined {
+    return this.#one(t.RELEASES, 'id', id)
+  }
+
+  listReleases(f: Filter<'listReleases'>): ReleaseRow[] {
+    const w = where([
+      ['state = @state', 'state', f.state],
+      ['recipient = @recipient', 'recipient', f.recipient],
+      ['report_id = @reportId', 'reportId', f.reportId],
+    ])
+    return this.#list(t.RELEASES, w, 'ORDER BY decided_at_ms, rowid')
+  }
+
+  enqueue(m: OutboxRow): void {
+    this.#insert(t.OUTBOX, m, `outbox message ${m.messageId}`)
+  }
+
+  /** The first receipt wins: a repeated delivery keeps the original time and bytes. */
+  markDelivered(messageId: string, receipt: string, atMs: number): void {
+    this.#update(
+      `UPDATE outbox SET delivered_at_ms = coalesce(delivered_at_ms, @atMs),
+         receipt = coalesce(receipt, @receipt) WHERE message_id = @messageId`,
+      { messageId, receipt, atMs },
+      `outbox message ${messageId}`,
+    )
+  }
+
+  markAttemptFailed(messageId: string, error: string, nextAttemptAtMs: number): void {
+    this.#update(
+      `UPDATE outbox SET attempts = attempts + 1, last_error = @error,
+         next_attempt_at_ms = @nextAttemptAtMs WHERE message_id = @messageId`,
+      { messageId, error, nextAttemptAtMs },
+      `outbox message ${messageId}`,
+    )
+  }
+
+  dueMessages(nowMs: number, limit: number): OutboxRow[] {
+    const w = {
+      sql: 'WHERE delivered_at_ms IS NULL AND next_attempt_at_ms <= @nowMs',
+      params: { nowMs },
+    }
+    const order = 'ORDER BY next_attempt_at_ms, created_at_ms, seq'
+    return this.#list(t.OUTBOX, w, `${order} ${limitOf(limit)}`)
+  }
+
+  listOutbox(f: Filter<'listOutbox'>): OutboxRow[] {
+    const w = where([
+      ['recipient = @recipient', 'recipient', f.recipient],
+      ['delivered_at_ms IS NOT NULL', null, f.delivered === true ? 1 : undefined],
+      ['delivered_at_ms IS NULL', null, f.delivered === false ? 1 : undefined],
+    ])
+    return this.#list(t.OUTBOX, w, `ORDER BY seq ${limitOf(f.limit)}`)
+  }
+
+  getInbox(messageId: string): InboxRow | undefined {
+    return this.#one(t.INBOX, 'message_id', messageId)
+  }
+
+  insertInbox(r: InboxRow): void {
+    this.#insert(t.INBOX, r, `inbox message ${r.messageId}`)
+  }
+
+  listInbox(f: Filter<'listInbox'>): InboxRow[] {
+    const w = where([
+      ['status = @status', 'status', f.status],
+      ['sender = @sender', 'sender', f.sender],
+    ])
+    return this.#list(t.INBOX, w, `ORDER BY received_at_ms, rowid ${limitOf(f.limit)}`)
+  }
+
+  insertRequest(r: RequestRow): void {
+    this.#insert(t.REQUESTS, r, `request ${r.id}`)
+  }
+
+  updateRequest(id: string, change: Parameters<Store['updateRequest']>[1]): void {
+    const { status, answeredAtMs } = change
+    const answer = change.answer === null ? null : JSON.stringify(change.answer)
+    this.#update(
+      `UPDATE requests SET status = @status, answered_at_ms = @answeredAtMs, answer = @answer
+       WHERE id = @id`,
+      { id, status, answeredAtMs, answer },
+      `request ${id}`,
+    )
+  }
+
+  getRequest(id: string): RequestRow | undefined {
+    return this.#one(t.REQUESTS, 'id', id)
+  }
+
+  listRequests(f: Filter<'listRequests'>): RequestRow[] {
+    const w = where([
+      ['direction = @direction', 'direction', f.direction],
+      ['status = @status', 'status', f.status],
+    ])
+    return this.#list(t.REQUESTS, w, 'ORDER BY created_at_ms, rowid')
+  }
+
+  insertConsent(c: ConsentRow): void {
+    this.#insert(t.CONSENTS, c, `consent ${c.id}`)
+  }
+
+  /** The first revocation wins. */
+  revokeConsent(id: string, atMs: number): void {
+    this.#update(
+      'UPDATE consents SET revoked_at_ms = coalesce(revoked_at_ms, @atMs) WHERE id = @id',
+      { id, atMs },
+      `consent ${id}`,
+    )
+  }
+
+  /** In force at `activeAtMs`: from <= at < until (none: open), and not revoked by then. */
+  listConsents(f: Filter<'listConsents'>): ConsentRow[] {
+    const active = `from_ms <= @activeAtMs AND (until_ms IS NULL OR @activeAtMs < until_ms)
+      AND (revoked_at_ms IS NULL OR revoked_at_ms > @activeAtMs)`
+    const w = where([
+      ['holder = @holder', 'holder', f.holder],
+      [active, 'activeAtMs', f.activeAtMs],
+    ])
+    return this.#list(t.CONSENTS, w, 'ORDER BY from_ms, rowid')
+  }
+
+  appendAudit(input: AuditInput): AuditEntry {
+    const head = (this.#head ??= this.#readHead())
+    const seq = head.seq + 1
+    const prevHash = head.hash
+    const { atMs, type, party, subject, data } = input
+    const hash = auditHash(seq, prevHash, input)
+    const entry: AuditEntry = { seq, atMs, type, party, subject, data, prevHash, hash }
+    this.#sql(t.AUDIT.insert).run(t.AUDIT.encode(entry))
+    this.#head = { seq, hash }
+    return entry
+  }
+
+  #readHead(): { seq: number; hash: string } {
+    const last = this.lastAudit()
+    return last === undefined ? { seq: 0, hash: GENESIS_HASH } : { seq: last.seq, hash: last.hash }
+  }
+
+  lastAudit(): AuditEntry | undefined {
+    return this.#list(t.AUDIT, where([]), 'ORDER BY seq DESC LIMIT 1')[0]
+  }
+
+  /** The window is fromMs <= atMs < untilMs; entries come in seq order. */
+  listAudit(f: AuditFilter): AuditEntry[] {
+    const w = where([
+      ['type = @type', 'type', f.type],
+      ['party = @party', 'party', f.party],
+      ['subject = @subject', 'subject', f.subject],
+      ['at_ms >= @fromMs', 'fromMs', f.fromMs],
+      ['at_ms < @untilMs', 'untilMs', f.untilMs],
+      ['seq > @afterSeq', 'afterSeq', f.afterSeq],
+    ])
+    return this.#list(t.AUDIT, w, `ORDER BY seq ${limitOf(f.limit ?? DEFAULT_AUDIT_LIMIT)}`)
+  }
+
+  insertCheckpoint(c: AuditCheckpoint): void {
+    this.#insert(t.CHECKPOINTS, c, `checkpoint at seq ${c.seq}`)
+  }
+
+  listCheckpoints(): AuditCheckpoint[] {
+    return this.#list(t.CHECKPOINTS, where([]), 'ORDER BY seq')
+  }
+
+  insertToken(token: TokenRow): void {
+    this.#insert(t.TOKENS, token, 'token')
+  }
+
+  findToken(tokenHash: string): TokenRow | undefined {
+    return this.#one(t.TOKENS, 'token_hash', tokenHash)
+  }
+}

@@ -1,0 +1,288 @@
+import Sqlite from 'better-sqlite3'
+import type { Database } from 'better-sqlite3'
+import type {
+  AuditCheckpoint,
+  AuditEntry,
+  AuditFilter,
+  AuditInput,
+  ConsentRow,
+  InboxRow,
+  OutboxRow,
+  ReleaseRow,
+  ReportRow,
+  RequestRow,
+  Store,
+  StoreTx,
+  TokenRow,
+} from '../store.ts'
+import { migrate } from './migrations.ts'
+import { Queries } from './queries.ts'
+
+type Filter<M extends keyof Store> = Parameters<Store[M]>[0]
+
+const BUSY_TIMEOUT_MS = 5000
+const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const
+
+export interface ConnectionSettings {
+  readonly journalMode: string
+  readonly synchronous: string
+  readonly foreignKeys: boolean
+  readonly busyTimeoutMs: number
+}
+
+/** Runs `fn` now; its result or its throw becomes the promise's. */
+const settle = <T>(fn: () => T): Promise<T> => new Promise<T>((resolve) => resolve(fn()))
+
+/**
+ * Serialises transactions (first come, first served) and keeps reads from seeing a
+ * transaction in flight: a read made while one holds the lock runs as soon as it ends
+ * (committed or rolled back), before the next transaction begins.
+ */
+class Gate {
+  #locked = false
+  readonly #writers: (() => void)[] = []
+  readonly #readers: (() => void)[] = []
+
+  async acquire(): Promise<void> {
+    if (!this.#locked) {
+      this.#locked = true
+      return
+    }
+    await new Promise<void>((resolve) => this.#writers.push(resolve))
+  }
+
+  /** Runs the waiting reads, then hands the lock to the next writer without unlocking. */
+  release(): void {
+    for (const read of this.#readers.splice(0)) read()
+    const next = this.#writers.shift()
+    if (next === undefined) this.#locked = false
+    else next()
+  }
+
+  read<T>(fn: () => T): Promise<T> {
+    if (!this.#locked) return settle(fn)
+    // settle runs fn at once, inside release(): before the next transaction begins.
+    return new Promise<T>((resolve) => this.#readers.push(() => resolve(settle(fn))))
+  }
+}
+
+/** The view of one transaction; it refuses work once the transaction has ended. */
+class SqliteTx implements StoreTx {
+  readonly #q: Queries
+  #open = true
+
+  constructor(queries: Queries) {
+    this.#q = queries
+  }
+
+  end(): void {
+    this.#open = false
+  }
+
+  #run<T>(fn: (q: Queries) => T): Promise<T> {
+    return settle(() => {
+      if (!this.#open) throw new Error('SqliteStore: this transaction has already ended')
+      return fn(this.#q)
+    })
+  }
+
+  insertReport(r: ReportRow) {
+    return this.#run((q) => q.insertReport(r))
+  }
+
+  getReport(id: string) {
+    return this.#run((q) => q.getReport(id))
+  }
+
+  insertRelease(r: ReleaseRow) {
+    return this.#run((q) => q.insertRelease(r))
+  }
+
+  updateRelease(id: string, change: Parameters<StoreTx['updateRelease']>[1]) {
+    return this.#run((q) => q.updateRelease(id, change))
+  }
+
+  getRelease(id: string) {
+    return this.#run((q) => q.getRelease(id))
+  }
+
+  listReleases(f: Filter<'listReleases'>) {
+    return this.#run((q) => q.listReleases(f))
+  }
+
+  enqueue(m: OutboxRow) {
+    return this.#run((q) => q.enqueue(m))
+  }
+
+  markDelivered(messageId: string, receipt: string, atMs: number) {
+    return this.#run((q) => q.markDelivered(messageId, receipt, atMs))
+  }
+
+  markAttemptFailed(messageId: string, error: string, nextAttemptAtMs: number) {
+    return this.#run((q) => q.markAttemptFailed(messageId, error, nextAttemptAtMs))
+  }
+
+  getInbox(messageId: string) {
+    return this.#run((q) => q.getInbox(messageId))
+  }
+
+  insertInbox(r: InboxRow) {
+    return this.#run((q) => q.insertInbox(r))
+  }
+
+  insertRequest(r: RequestRow) {
+    return this.#run((q) => q.insertRequest(r))
+  }
+
+  updateRequest(id: string, change: Parameters<StoreTx['updateRequest']>[1]) {
+    return this.#run((q) => q.updateRequest(id, change))
+  }
+
+  getRequest(id: string) {
+    return this.#run((q) => q.getRequest(id))
+  }
+
+  insertConsent(c: ConsentRow) {
+    return this.#run((q) => q.insertConsent(c))
+  }
+
+  revokeConsent(id: string, atMs: number) {
+    return this.#run((q) => q.revokeConsent(id, atMs))
+  }
+
+  appendAudit(entry: AuditInput) {
+    return this.#run((q) => q.appendAudit(entry))
+  }
+}
+
+/**
+ * The Store on one better-sqlite3 connection: WAL, synchronous=FULL (a commit is on disk
+ * when its promise resolves), foreign keys on. better-sqlite3 is synchronous, so
+ * transactions are serialised by an async gate: acquire, BEGIN IMMEDIATE, await work,
+ * COMMIT or ROLLBACK, release. Writes called on the store itself run as one-statement
+ * transactions through the same gate. Reads on the store run at once when no transaction
+ * is in flight, else right after it ends: they never see uncommitted writes.
+ *
+ * Inside `work`, use the `tx` it is given only: a call on the store itself (a transaction,
+ * a write or a read) waits for the transaction it is made from, forever.
+ */
+export class SqliteStore implements Store {
+  readonly #db: Database
+  readonly #q: Queries
+  readonly #gate = new Gate()
+  readonly #version: number
+  #closed = false
+
+  private constructor(db: Database, version: number) {
+    this.#db = db
+    this.#q = new Queries(db)
+    this.#version = version
+  }
+
+  /** Opens (creating if needed) and migrates the database at `path`; `':memory:'` for tests. */
+  static open(path: string): Promise<SqliteStore> {
+    return settle(() => {
+      const db = new Sqlite(path)
+      try {
+        db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
+        db.pragma('journal_mode = WAL')
+        db.pragma('synchronous = FULL')
+        db.pragma('foreign_keys = ON')
+        return new SqliteStore(db, migrate(db))
+      } catch (error) {
+        db.close()
+        throw error
+      }
+    })
+  }
+
+  async transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    await this.#gate.acquire()
+    try {
+      if (this.#closed) throw new Error('SqliteStore: the store is closed')
+      return await this.#atomically(work)
+    } finally {
+      this.#gate.release()
+    }
+  }
+
+  async #atomically<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    const tx = new SqliteTx(this.#q)
+    this.#q.begin()
+    try {
+      const result = await work(tx)
+      tx.end()
+      this.#q.commit()
+      return result
+    } catch (error) {
+      tx.end()
+      this.#q.rollback()
+      throw error
+    }
+  }
+
+  #write(fn: (tx: StoreTx) => Promise<void>): Promise<void> {
+    return this.transaction(fn)
+  }
+
+  insertReport = (r: ReportRow) => this.#write((tx) => tx.insertReport(r))
+  insertRelease = (r: ReleaseRow) => this.#write((tx) => tx.insertRelease(r))
+  updateRelease = (id: string, change: Parameters<StoreTx['updateRelease']>[1]) =>
+    this.#write((tx) => tx.updateRelease(id, change))
+  enqueue = (m: OutboxRow) => this.#write((tx) => tx.enqueue(m))
+  markDelivered = (messageId: string, receipt: string, atMs: number) =>
+    this.#write((tx) => tx.markDelivered(messageId, receipt, atMs))
+  markAttemptFailed = (messageId: string, error: string, nextAttemptAtMs: number) =>
+    this.#write((tx) => tx.markAttemptFailed(messageId, error, nextAttemptAtMs))
+  insertInbox = (r: InboxRow) => this.#write((tx) => tx.insertInbox(r))
+  insertRequest = (r: RequestRow) => this.#write((tx) => tx.insertRequest(r))
+  updateRequest = (id: string, change: Parameters<StoreTx['updateRequest']>[1]) =>
+    this.#write((tx) => tx.updateRequest(id, change))
+  insertConsent = (c: ConsentRow) => this.#write((tx) => tx.insertConsent(c))
+  revokeConsent = (id: string, atMs: number) => this.#write((tx) => tx.revokeConsent(id, atMs))
+  appendAudit = (entry: AuditInput): Promise<AuditEntry> =>
+    this.transaction((tx) => tx.appendAudit(entry))
+  insertCheckpoint = (c: AuditCheckpoint) =>
+    this.#write(() => settle(() => this.#q.insertCheckpoint(c)))
+  insertToken = (token: TokenRow) => this.#write(() => settle(() => this.#q.insertToken(token)))
+
+  getReport = (id: string) => this.#gate.read(() => this.#q.getReport(id))
+  listReports = (f: Filter<'listReports'>) => this.#gate.read(() => this.#q.listReports(f))
+  getRelease = (id: string) => this.#gate.read(() => this.#q.getRelease(id))
+  listReleases = (f: Filter<'listReleases'>) => this.#gate.read(() => this.#q.listReleases(f))
+  dueMessages = (nowMs: number, limit: number) =>
+    this.#gate.read(() => this.#q.dueMessages(nowMs, limit))
+  listOutbox = (f: Filter<'listOutbox'>) => this.#gate.read(() => this.#q.listOutbox(f))
+  getInbox = (messageId: string) => this.#gate.read(() => this.#q.getInbox(messageId))
+  listInbox = (f: Filter<'listInbox'>) => this.#gate.read(() => this.#q.listInbox(f))
+  getRequest = (id: string) => this.#gate.read(() => this.#q.getRequest(id))
+  listRequests = (f: Filter<'listRequests'>) => this.#gate.read(() => this.#q.listRequests(f))
+  listConsents = (f: Filter<'listConsents'>) => this.#gate.read(() => this.#q.listConsents(f))
+  listAudit = (f: AuditFilter) => this.#gate.read(() => this.#q.listAudit(f))
+  lastAudit = () => this.#gate.read(() => this.#q.lastAudit())
+  listCheckpoints = () => this.#gate.read(() => this.#q.listCheckpoints())
+  findToken = (tokenHash: string) => this.#gate.read(() => this.#q.findToken(tokenHash))
+  schemaVersion = () => Promise.resolve(this.#version)
+
+  /** The connection's durability settings, for diagnostics and tests. */
+  settings(): Promise<ConnectionSettings> {
+    return settle(() => ({
+      journalMode: String(this.#db.pragma('journal_mode', { simple: true })),
+      synchronous: SYNCHRONOUS[Number(this.#db.pragma('synchronous', { simple: true }))] ?? '?',
+      foreignKeys: this.#db.pragma('foreign_keys', { simple: true }) === 1,
+      busyTimeoutMs: Number(this.#db.pragma('busy_timeout', { simple: true })),
+    }))
+  }
+
+  /** Waits for the transactions already queued, then closes the connection. */
+  async close(): Promise<void> {
+    await this.#gate.acquire()
+    try {
+      if (this.#closed) return
+      this.#closed = true
+      this.#db.close()
+    } finally {
+      this.#gate.release()
+    }
+  }
+}

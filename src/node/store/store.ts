@@ -1,0 +1,241 @@
+/**
+ * One party's durable state behind a narrow, asynchronous interface: SQLite today
+ * (`sqlite/sqlite-store.ts`), PostgreSQL next. Every multi-step write goes through
+ * `transaction`, which commits durably before its promise resolves.
+ * Instants are epoch milliseconds; JSON columns hold plain values.
+ */
+
+export const RELEASE_STATES = [
+  'denied',
+  'held',
+  'pending-approval',
+  'rejected',
+  'released',
+] as const
+/** denied: the engine said no · held: on-request, waiting for a request · pending-approval: manual,
+ * waiting for a release officer · rejected: the officer said no · released: in the outbox. */
+export type ReleaseState = (typeof RELEASE_STATES)[number]
+
+export const MESSAGE_KINDS = ['report', 'request', 'answer', 'consent'] as const
+export type MessageKind = (typeof MESSAGE_KINDS)[number]
+
+export const INBOX_STATUSES = ['accepted', 'quarantined'] as const
+export type InboxStatus = (typeof INBOX_STATUSES)[number]
+
+/** A launch report as this node holds it (its own, or received from a peer). */
+export interface ReportRow {
+  readonly id: string
+  readonly originator: string
+  /** The originator's marking, in the originator's scheme. */
+  readonly level: string
+  /** The marking in this party's scheme (equal to `level` for own reports). */
+  readonly localLevel: string
+  readonly topic: string
+  readonly releasableTo: readonly string[] | null
+  /** The launch facts as ingested (time, site, heading or impact, range, apogee, ...). */
+  readonly payload: Readonly<Record<string, unknown>>
+  /** Null for own reports; else the peer it came from, the agreement and the full path. */
+  readonly receivedFrom: string | null
+  readonly agreement: string | null
+  readonly path: readonly string[]
+  readonly createdAtMs: number
+}
+
+export interface ReleaseRow {
+  readonly id: string
+  readonly reportId: string
+  readonly recipient: string
+  /** Null for a denial, or a public release that needs none. */
+  readonly agreement: string | null
+  readonly mode: 'auto' | 'manual' | 'on-request' | null
+  readonly state: ReleaseState
+  readonly levelAtRecipient: string | null
+  readonly path: readonly string[]
+  readonly reasons: readonly { readonly code: string; readonly message: string }[]
+  readonly decidedAtMs: number
+  /** Who approved or rejected it, when a release officer did. */
+  readonly officer: string | null
+  readonly updatedAtMs: number
+}
+
+export interface OutboxRow {
+  readonly messageId: string
+  readonly recipient: string
+  readonly kind: MessageKind
+  /** The compact JWE, exactly as it will be posted (retries send the same bytes). */
+  readonly envelope: string
+  /** The release, request or consent this message carries, for bookkeeping. */
+  readonly subjectId: string
+  readonly createdAtMs: number
+  readonly attempts: number
+  readonly nextAttemptAtMs: number
+  readonly deliveredAtMs: number | null
+  /** The recipient's signed receipt (compact JWS), once delivered. */
+  readonly receipt: string | null
+  readonly lastError: string | null
+}
+
+export interface InboxRow {
+  readonly messageId: string
+  readonly sender: string
+  readonly kind: MessageKind
+  readonly receivedAtMs: number
+  readonly status: InboxStatus
+  /** Why it was quarantined; empty when accepted. */
+  readonly reasons: readonly { readonly code: string; readonly message: string }[]
+  /** The decrypted, verified envelope payload, kept for operators and re-checks. */
+  readonly body: Readonly<Record<string, unknown>>
+  /** The signed receipt returned to the sender; a duplicate gets the same bytes. */
+  readonly receipt: string
+}
+
+export interface RequestRow {
+  readonly id: string
+  readonly direction: 'incoming' | 'outgoing'
+  readonly requester: string
+  readonly asked: string
+  readonly topic: string
+  readonly windowFromMs: number
+  readonly windowUntilMs: number
+  readonly createdAtMs: number
+  readonly status: 'open' | 'answered' | 'refused'
+  readonly answeredAtMs: number | null
+  readonly answer: Readonly<Record<string, unknown>> | null
+}
+
+export interface ConsentRow {
+  readonly id: string
+  readonly originator: string
+  readonly holder: string
+  readonly recipient: string
+  readonly reportId: string | null
+  readonly topic: string | null
+  readonly fromMs: number
+  readonly untilMs: number | null
+  readonly revokedAtMs: number | null
+}
+
+export const AUDIT_TYPES = [
+  'ingest',
+  'decision',
+  'approval',
+  'send',
+  'delivery',
+  'receipt',
+  'arrival',
+  'quarantine',
+  'relay',
+  'request',
+  'answer',
+  'consent',
+  'registry',
+  'auth-failure',
+  'node',
+] as const
+export type AuditType = (typeof AUDIT_TYPES)[number]
+
+/** What the application appends; the store assigns `seq` and the chain hashes. */
+export interface AuditInput {
+  readonly atMs: number
+  readonly type: AuditType
+  /** The other party concerned, if any (recipient, sender, requester...). */
+  readonly party: string | null
+  /** The report, message, request or consent id concerned, if any. */
+  readonly subject: string | null
+  readonly data: Readonly<Record<string, unknown>>
+}
+
+export interface AuditEntry extends AuditInput {
+  readonly seq: number
+  readonly prevHash: string
+  readonly hash: string
+}
+
+export interface AuditCheckpoint {
+  readonly seq: number
+  readonly hash: string
+  readonly atMs: number
+  /** Compact JWS (EdDSA) by the node's signing key over `{ seq, hash, atMs }`. */
+  readonly signature: string
+}
+
+export interface AuditFilter {
+  readonly type?: AuditType
+  readonly party?: string
+  readonly subject?: string
+  readonly fromMs?: number
+  readonly untilMs?: number
+  readonly afterSeq?: number
+  readonly limit?: number
+}
+
+export interface TokenRow {
+  readonly tokenHash: string
+  readonly role: 'operator' | 'release-officer' | 'auditor' | 'admin'
+  readonly label: string
+  readonly createdAtMs: number
+}
+
+/** The writes and reads available inside one transaction. */
+export interface StoreTx {
+  insertReport(report: ReportRow): Promise<void>
+  getReport(id: string): Promise<ReportRow | undefined>
+  insertRelease(release: ReleaseRow): Promise<void>
+  updateRelease(
+    id: string,
+    change: Pick<ReleaseRow, 'state' | 'updatedAtMs'> & { officer?: string | null },
+  ): Promise<void>
+  getRelease(id: string): Promise<ReleaseRow | undefined>
+  listReleases(filter: {
+    state?: ReleaseState
+    recipient?: string
+    reportId?: string
+  }): Promise<ReleaseRow[]>
+  enqueue(message: OutboxRow): Promise<void>
+  markDelivered(messageId: string, receipt: string, atMs: number): Promise<void>
+  markAttemptFailed(messageId: string, error: string, nextAttemptAtMs: number): Promise<void>
+  getInbox(messageId: string): Promise<InboxRow | undefined>
+  insertInbox(row: InboxRow): Promise<void>
+  insertRequest(request: RequestRow): Promise<void>
+  updateRequest(
+    id: string,
+    change: Pick<RequestRow, 'status' | 'answeredAtMs' | 'answer'>,
+  ): Promise<void>
+  getRequest(id: string): Promise<RequestRow | undefined>
+  insertConsent(consent: ConsentRow): Promise<void>
+  revokeConsent(id: string, atMs: number): Promise<void>
+  /** Appends to the hash chain and returns the entry with its seq and hashes. */
+  appendAudit(entry: AuditInput): Promise<AuditEntry>
+}
+
+export interface Store extends StoreTx {
+  /** Runs `work` atomically; serialised with other transactions; durable when it resolves. */
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>
+  listReports(filter: {
+    originator?: string
+    sinceMs?: number
+    limit?: number
+  }): Promise<ReportRow[]>
+  /** Undelivered messages due at `nowMs`, oldest first. */
+  dueMessages(nowMs: number, limit: number): Promise<OutboxRow[]>
+  listOutbox(filter: {
+    recipient?: string
+    delivered?: boolean
+    limit?: number
+  }): Promise<OutboxRow[]>
+  listInbox(filter: { status?: InboxStatus; sender?: string; limit?: number }): Promise<InboxRow[]>
+  listRequests(filter: {
+    direction?: 'incoming' | 'outgoing'
+    status?: RequestRow['status']
+  }): Promise<RequestRow[]>
+  listConsents(filter: { holder?: string; activeAtMs?: number }): Promise<ConsentRow[]>
+  listAudit(filter: AuditFilter): Promise<AuditEntry[]>
+  lastAudit(): Promise<AuditEntry | undefined>
+  insertCheckpoint(checkpoint: AuditCheckpoint): Promise<void>
+  listCheckpoints(): Promise<AuditCheckpoint[]>
+  insertToken(token: TokenRow): Promise<void>
+  findToken(tokenHash: string): Promise<TokenRow | undefined>
+  /** The schema version after migrations. */
+  schemaVersion(): Promise<number>
+  close(): Promise<void>
+}

@@ -1,0 +1,99 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  type LocalNode,
+  type LocalNodeOptions,
+  prepareNetwork,
+  sleep,
+  startNodeProcess,
+  stopNodeProcess,
+} from '../../src/cli/local-network.ts'
+import { ROOT } from './cli.ts'
+
+export const PARTIES = ['KOR', 'JPN', 'USA'] as const
+export type TestParty = (typeof PARTIES)[number]
+export type TestNode = LocalNode
+
+export { sleep, startNodeProcess as startProcess, stopNodeProcess as stopProcess }
+
+/** Three real node processes (KOR, JPN, USA) on loopback, each in its own temp directory. */
+export async function setUpNetwork(
+  options: Partial<Record<TestParty, LocalNodeOptions>> = {},
+): Promise<Record<TestParty, TestNode>> {
+  const root = mkdtempSync(join(tmpdir(), 'entente-net-'))
+  const nodes = await prepareNetwork({
+    root,
+    scenario: join(ROOT, 'scenarios/korea-japan-2019.yaml'),
+    parties: PARTIES,
+    options,
+    delivery: { initialBackoffMs: 50, maxBackoffMs: 500 },
+    checkpointEvery: 10,
+  })
+  await Promise.all(nodes.map((n) => startNodeProcess(n)))
+  return Object.fromEntries(nodes.map((n) => [n.party, n])) as Record<TestParty, TestNode>
+}
+
+export async function tearDown(nodes: Record<TestParty, TestNode>): Promise<void> {
+  await Promise.all(PARTIES.map((p) => stopNodeProcess(nodes[p])))
+}
+
+export async function api<T = unknown>(
+  node: TestNode,
+  method: string,
+  path: string,
+  body?: unknown,
+  token: string | null = node.tokens.admin,
+): Promise<{ status: number; body: T }> {
+  const headers: Record<string, string> = {}
+  if (token !== null) headers['authorization'] = `Bearer ${token}`
+  if (body !== undefined) headers['content-type'] = 'application/json'
+  const response = await fetch(`${node.url}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await response.text()
+  return { status: response.status, body: (text === '' ? null : JSON.parse(text)) as T }
+}
+
+/** Polls until `test` holds or the time runs out (system tests wait for real deliveries). */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T>,
+  test: (value: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: T = await probe()
+  while (!test(last)) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last).slice(0, 500)}`)
+    await sleep(100)
+    last = await probe()
+  }
+  return last
+}
+
+export function launchReport(
+  party: string,
+  level: string,
+  text = 'test launch',
+  id?: string,
+): Record<string, unknown> {
+  return {
+    ...(id === undefined ? {} : { id }),
+    marking: { originator: party, level },
+    topic: 'dprk-missile',
+    launch: {
+      time: new Date().toISOString(),
+      site: { lat: 39.41, lon: 125.89 },
+      headingDeg: 68,
+      rangeKm: 370,
+      apogeeKm: 90,
+      count: 1,
+      confidence: 'high',
+      text,
+    },
+  }
+}
