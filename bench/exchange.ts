@@ -34,7 +34,7 @@ async function followDeliveries(
   const response = await fetch(`${node.url}/api/events?access_token=${node.tokens.auditor}`, {
     signal,
   })
-  const reader = response.body?.getReader()
+  const reader = (response.body as ReadableStream<Uint8Array> | null)?.getReader()
   if (reader === undefined) throw new Error('no event stream')
   const decoder = new TextDecoder()
   let buffer = ''

@@ -24,7 +24,7 @@ export async function initNode(party: string, dir: string): Promise<string> {
   const store = await openStore(dir)
   const version = await store.schemaVersion()
   await store.close()
-  const jwks = await publicJwks(keys)
+  const jwks = publicJwks(keys)
   return [
     `Initialised ${party} in ${dir} (store schema v${version}); private keys are readable by the owner only.`,
     `Public keys for the peers' configs (peers.${party}.keys):`,

@@ -51,7 +51,7 @@ export async function createNode(
   const keys = await readPartyKeys(config.dataDir)
   const peers = new Map<PartyId, Peer>()
   for (const [id, peer] of Object.entries(config.peers)) {
-    const imported = await importPeerKeys(peer.keys)
+    const imported = importPeerKeys(peer.keys)
     peers.set(asPartyId(id), {
       party: asPartyId(id),
       url: peer.url.replace(/\/$/, ''),
@@ -74,7 +74,7 @@ export async function createNode(
     newId: () => randomUUID(),
     onAudit: events.publish,
     events,
-    publicJwks: await publicJwks(keys),
+    publicJwks: publicJwks(keys),
     wakeOutbox: () => worker?.wake(),
   }
   worker = new DeliveryWorker(ctx, postWithFetch)

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import Database from 'better-sqlite3'
-import { generatePartyKeys, readPartyKeys } from '../../src/node/crypto/keys.ts'
+import { generatePartyKeys, importPeerKeys, readPartyKeys } from '../../src/node/crypto/keys.ts'
 import { sealEnvelope } from '../../src/node/crypto/envelope.ts'
 import { ROOT } from '../helpers/cli.ts'
 import {
@@ -170,7 +170,7 @@ describe('three nodes, the reference registry (GSOMIA on request at KOR, automat
   it('a replayed envelope gets the same receipt and is stored once', async () => {
     const sent = await waitFor(
       'a receipted message to JPN',
-      async () => outboxEnvelopes(net.KOR, 'JPN'),
+      () => Promise.resolve(outboxEnvelopes(net.KOR, 'JPN')),
       (list) => list.some((m) => m.receipt !== null),
     )
     const message = sent.find((m) => m.receipt !== null)
@@ -184,13 +184,12 @@ describe('three nodes, the reference registry (GSOMIA on request at KOR, automat
   })
 
   it('a forged envelope and a re-signed one are rejected with 401 and audited', async () => {
-    const forger = await generatePartyKeys()
+    const forger = generatePartyKeys('KOR')
     const usa = await readPartyKeys(net.USA.dir)
     const jpnPublic = JSON.parse(
       readFileSync(join(net.JPN.dir, 'keys', 'public.jwks.json'), 'utf8'),
     ) as { keys: { use: string }[] }
-    const { importPeerKeys } = await import('../../src/node/crypto/keys.ts')
-    const jpnKeys = await importPeerKeys({
+    const jpnKeys = importPeerKeys({
       signing: jpnPublic.keys.find((k) => k.use === 'sig') as Record<string, unknown>,
       encryption: jpnPublic.keys.find((k) => k.use === 'enc') as Record<string, unknown>,
     })

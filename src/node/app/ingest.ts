@@ -1,4 +1,4 @@
-import { asPartyId, type PartyId } from '../../domain/ids.ts'
+import { asPartyId } from '../../domain/ids.ts'
 import { hasLevel } from '../../domain/party.ts'
 import { EntenteError } from '../../lib/errors.ts'
 import type { ReleaseRow, ReportRow } from '../store/store.ts'
@@ -74,7 +74,7 @@ function checkMarking(ctx: NodeContext, input: ReportInput): void {
     )
   }
   for (const p of input.releasableTo ?? []) {
-    if (!ctx.index.registry.parties.has(asPartyId(p) as PartyId)) {
+    if (!ctx.index.registry.parties.has(asPartyId(p))) {
       throw new EntenteError(
         'INVALID_REQUEST',
         `releasableTo: '${p}' is not a party of the registry`,

@@ -128,7 +128,8 @@ function releaseRow(
 
 /** Does a request (topic, window on the launch time) cover this report? */
 export function coversReport(request: RequestRow, report: ReportRow): boolean {
-  const launchMs = Date.parse(String(report.payload['time'] ?? ''))
+  const time = report.payload['time']
+  const launchMs = typeof time === 'string' ? Date.parse(time) : NaN
   return (
     request.topic === report.topic &&
     launchMs >= request.windowFromMs &&

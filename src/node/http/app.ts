@@ -24,8 +24,8 @@ export function buildHttpApp(ctx: NodeContext): FastifyInstance {
   )
 
   for (const route of apiRoutes) addRoute(app, ctx, route)
-  app.get('/api/health', async () => ({ ok: true, party: ctx.party }))
-  app.get('/api/openapi.json', async () => openApiDocument(ctx, apiRoutes))
+  app.get('/api/health', (_request, reply) => reply.send({ ok: true, party: ctx.party }))
+  app.get('/api/openapi.json', (_request, reply) => reply.send(openApiDocument(ctx, apiRoutes)))
   app.post('/federation/inbox', async (request, reply) => {
     if (typeof request.body !== 'string') {
       throw new EntenteError(

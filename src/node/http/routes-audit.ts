@@ -72,7 +72,7 @@ export const auditRoutes: readonly Route[] = [
     path: '/api/agreements',
     roles: ANY_ROLE,
     summary: 'status of every agreement in this node registry at an instant (default now)',
-    handler: async (ctx, request) => {
+    handler: (ctx, request) => {
       const q = parse(z.object({ at: instantMs.optional() }), request.query, 'query')
       return agreementRows(ctx.index, q.at ?? ctx.now())
     },
@@ -118,7 +118,7 @@ export const auditRoutes: readonly Route[] = [
     path: '/api/node',
     roles: 'public',
     summary: 'who this node is: party, peers, public keys',
-    handler: async (ctx) => ({
+    handler: (ctx) => ({
       party: ctx.party,
       peers: [...ctx.peers.values()].map((p) => ({ party: p.party, url: p.url })),
       publicKeys: ctx.publicJwks,

@@ -17,5 +17,5 @@ export interface Route {
     request: FastifyRequest,
     reply: FastifyReply,
     caller: TokenRow | null,
-  ) => Promise<unknown>
+  ) => unknown
 }
