@@ -228,6 +228,64 @@ describe('three nodes, the reference registry (GSOMIA on request at KOR, automat
     assert.ok(audit.length >= 2)
   })
 
+  it('R4 across nodes: JPN may pass on KOR report only while KOR consent is valid', async () => {
+    const { report } = await ingest(net.KOR, 'MIL-II', 'consent')
+    await waitFor(
+      'JPN holds it',
+      () => reportsOf(net.JPN),
+      (list) => list.some((r) => r.id === report.id),
+    )
+    const onward = async () =>
+      (
+        await api<Release[]>(
+          net.JPN,
+          'POST',
+          `/api/reports/${report.id}/release`,
+          { to: 'USA' },
+          net.JPN.tokens.operator,
+        )
+      ).body
+    const before = await onward()
+    assert.ok(before.every((r) => r.state === 'denied'))
+    assert.ok(before[0]?.reasons.some((r) => r.code === 'NO_ORIGINATOR_CONSENT'))
+    const granted = await api<{ id: string }>(
+      net.KOR,
+      'POST',
+      '/api/consents',
+      { holder: 'JPN', recipient: 'USA', reportId: report.id },
+      net.KOR.tokens['release-officer'],
+    )
+    assert.equal(granted.status, 201)
+    const consentsAtJpn = () =>
+      api<{ id: string; revokedAtMs: number | null }[]>(net.JPN, 'GET', '/api/consents').then(
+        (r) => r.body,
+      )
+    await waitFor('JPN learns of the consent', consentsAtJpn, (list) =>
+      list.some((c) => c.id === granted.body.id),
+    )
+    const allowed = await onward()
+    assert.ok(
+      allowed.some((r) => r.state !== 'denied'),
+      JSON.stringify(allowed),
+    )
+    assert.equal(
+      (
+        await api(
+          net.KOR,
+          'DELETE',
+          `/api/consents/${granted.body.id}`,
+          undefined,
+          net.KOR.tokens['release-officer'],
+        )
+      ).status,
+      204,
+    )
+    await waitFor('JPN learns of the revocation', consentsAtJpn, (list) =>
+      list.some((c) => c.id === granted.body.id && c.revokedAtMs !== null),
+    )
+    assert.ok((await onward()).every((r) => r.state === 'denied'))
+  })
+
   it('roles: no token 401, auditor cannot ingest, operator cannot approve, the officer can', async () => {
     assert.equal((await api(net.JPN, 'GET', '/api/reports', undefined, null)).status, 401)
     assert.equal(

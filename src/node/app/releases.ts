@@ -245,3 +245,28 @@ export async function decidePending(
   if (message !== null) ctx.wakeOutbox()
   return { ...release, state: approve ? 'released' : 'rejected', updatedAtMs: nowMs, officer }
 }
+
+/**
+ * An operator asks to pass on a report this node holds to another peer. For a report of
+ * another party, R4 applies: the originator's consent (explicit, or standing through a
+ * mediated agreement whose hub we are) must be valid now.
+ */
+export async function releaseOnward(
+  ctx: NodeContext,
+  reportId: string,
+  to: string,
+): Promise<ReleaseRow[]> {
+  const report = await ctx.store.getReport(reportId)
+  if (report === undefined)
+    throw new EntenteError('NOT_FOUND', `report '${reportId}' is not held here`)
+  const recipient = asPartyId(to)
+  if (!ctx.peers.has(recipient))
+    throw new EntenteError('INVALID_REQUEST', `to: '${to}' is not a configured peer`)
+  if (recipient === report.originator)
+    throw new EntenteError('INVALID_REQUEST', `to: ${to} is the report's originator`)
+  const nowMs = ctx.now()
+  const planned = await planReleases(ctx, report, nowMs, { recipients: [recipient] })
+  await auditedTransaction(ctx, (tx, audit) => commitReleases(tx, audit, planned))
+  if (planned.some((p) => p.message !== null)) ctx.wakeOutbox()
+  return planned.map((p) => p.row)
+}

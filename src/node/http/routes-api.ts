@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { grantConsent, revokeConsent } from '../app/consents.ts'
 import type { NodeContext } from '../app/context.ts'
 import { ingestReport } from '../app/ingest.ts'
-import { decidePending } from '../app/releases.ts'
+import { decidePending, releaseOnward } from '../app/releases.ts'
 import { reportInputSchema } from '../app/report-input.ts'
 import { answerRequest, createRequest } from '../app/requests.ts'
 import { RELEASE_STATES, type TokenRow } from '../store/store.ts'
@@ -62,6 +62,17 @@ export const apiRoutes: readonly Route[] = [
           scheme: ctx.party,
         },
       }))
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/reports/:id/release',
+    roles: ['operator', 'admin'],
+    summary: 'pass a held report on to a peer, if the agreements and the originator allow (R4)',
+    handler: async (ctx, request, reply) => {
+      const { id } = parse(idParam, request.params, 'params')
+      const body = parse(z.strictObject({ to: z.string() }), request.body, '')
+      return reply.send(await releaseOnward(ctx, id, body.to))
     },
   },
   {
