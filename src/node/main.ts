@@ -75,7 +75,7 @@ export async function createNode(
     onAudit: events.publish,
     events,
     publicJwks: publicJwks(keys),
-    wakeOutbox: () => worker?.wake(),
+    deliverSoon: (messages) => worker?.add(messages),
   }
   worker = new DeliveryWorker(ctx, postWithFetch)
   await recordStart(ctx, store, loaded.doc)

@@ -1,10 +1,14 @@
-import type { AuditEntry, AuditInput, StoreTx } from '../store/store.ts'
+import type { AuditEntry, AuditInput, OutboxRow, StoreTx } from '../store/store.ts'
 import { signCheckpoint } from '../audit/checkpoint.ts'
 import type { NodeContext } from './context.ts'
 
-/** Collects the audit entries of one transaction, to publish once it has committed. */
+/**
+ * Collects what one transaction appended to the audit chain and queued in the outbox, to
+ * publish (live feed, checkpoints) and hand to the delivery worker once it has committed.
+ */
 export class AuditBatch {
   readonly entries: AuditEntry[] = []
+  readonly queued: OutboxRow[] = []
 
   async append(tx: StoreTx, input: AuditInput): Promise<AuditEntry> {
     const entry = await tx.appendAudit(input)
@@ -40,6 +44,7 @@ export async function auditedTransaction<T>(
 ): Promise<T> {
   const batch = new AuditBatch()
   const result = await ctx.store.transaction((tx) => work(tx, batch))
+  if (batch.queued.length > 0) ctx.deliverSoon(batch.queued)
   await publishAudit(ctx, batch)
   return result
 }

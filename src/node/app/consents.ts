@@ -63,7 +63,6 @@ export async function grantConsent(ctx: NodeContext, input: ConsentInput): Promi
     })
     await enqueue(tx, audit, message)
   })
-  ctx.wakeOutbox()
   return consent
 }
 
@@ -94,5 +93,4 @@ export async function revokeConsent(ctx: NodeContext, id: string): Promise<void>
     })
     await enqueue(tx, audit, message)
   })
-  ctx.wakeOutbox()
 }

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto'
 import type { PartyId } from '../../domain/ids.ts'
 import type { RegistryIndex } from '../../domain/registry-index.ts'
 import type { NodeConfig } from '../config.ts'
-import type { AuditEntry, Store } from '../store/store.ts'
+import type { AuditEntry, OutboxRow, Store } from '../store/store.ts'
 import type { EventHub } from './event-hub.ts'
 
 /** A peer as configured: where it listens and its pinned public keys. */
@@ -34,8 +34,8 @@ export interface NodeContext {
   readonly events: EventHub
   /** This node's public keys (JWKs), for peers' configs. */
   readonly publicJwks: unknown
-  /** Wakes the delivery worker when new messages are queued. */
-  readonly wakeOutbox: () => void
+  /** Hands messages just committed to the outbox to the delivery worker. */
+  readonly deliverSoon: (messages: readonly OutboxRow[]) => void
   /** Fresh unique ids (UUIDs) for reports, releases and messages. */
   readonly newId: () => string
   /** Uniform in [0, 1): the jitter of retries. */

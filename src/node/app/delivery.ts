@@ -1,32 +1,36 @@
-import { verifyReceipt } from '../crypto/receipt.ts'
+import { type Receipt, verifyReceipt } from '../crypto/receipt.ts'
 import type { OutboxRow } from '../store/store.ts'
 import { auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 
-/** How a message is posted; the HTTP edge supplies `fetch`, tests may supply their own. */
+/** How a message is posted; the composition root supplies `fetch`, tests may supply their own. */
 export type PostEnvelope = (
   url: string,
   envelope: string,
   timeoutMs: number,
 ) => Promise<{ status: number; body: unknown }>
 
-const IDLE_POLL_MS = 1_000
+/** How often the durable outbox is scanned for retries that have come due. */
+const SCAN_INTERVAL_MS = 1_000
 
 /**
  * Delivers the outbox: at least once, retried with exponential backoff and jitter, resumed
- * after a restart because the outbox is durable. A message is done only when the peer's
- * signed receipt verifies against its pinned key.
+ * after a restart because the outbox is durable. New messages come straight from the
+ * transaction that stored them; the store is scanned only for retries and at start. A message
+ * is done only when the peer's signed receipt verifies against its pinned key.
  */
 export class DeliveryWorker {
   readonly #ctx: NodeContext
   readonly #post: PostEnvelope
-  readonly #inFlight = new Set<string>()
+  readonly #ready: OutboxRow[] = []
+  /** Ids queued or being attempted, so that a scan does not take them twice. */
+  readonly #taken = new Set<string>()
+  readonly #attempts = new Set<Promise<void>>()
   #running = false
-  #timer: ReturnType<typeof setTimeout> | null = null
-  #loop: Promise<void> | null = null
-  #wakeUp: (() => void) | null = null
-  /** A wake-up that came while the loop was busy: the next sleep returns at once. */
-  #woken = false
+  #scanTimer: ReturnType<typeof setTimeout> | null = null
+  #scanning = false
+  /** Receipts verified but not yet committed: recorded together, one durable commit per batch. */
+  #receipts: { message: OutboxRow; jws: string; receipt: Receipt; done: () => void }[] = []
 
   constructor(ctx: NodeContext, post: PostEnvelope) {
     this.#ctx = ctx
@@ -35,59 +39,53 @@ export class DeliveryWorker {
 
   start(): void {
     this.#running = true
-    this.#loop = this.#run()
+    void this.#scan()
   }
 
   /** Stops taking new work and waits for the attempts in flight. */
   async stop(): Promise<void> {
     this.#running = false
-    this.wake()
-    await this.#loop
+    if (this.#scanTimer !== null) clearTimeout(this.#scanTimer)
+    await Promise.allSettled([...this.#attempts])
   }
 
-  wake(): void {
-    if (this.#timer !== null) clearTimeout(this.#timer)
-    this.#timer = null
-    const wakeUp = this.#wakeUp
-    this.#wakeUp = null
-    if (wakeUp === null) this.#woken = true
-    else wakeUp()
+  /** Messages just committed to the outbox. */
+  add(messages: readonly OutboxRow[]): void {
+    for (const message of messages) {
+      if (this.#taken.has(message.messageId)) continue
+      this.#taken.add(message.messageId)
+      this.#ready.push(message)
+    }
+    this.#pump()
   }
 
-  async #run(): Promise<void> {
+  #pump(): void {
     const { concurrency } = this.#ctx.config.delivery
-    const attempts = new Set<Promise<void>>()
-    while (this.#running) {
-      const due = await this.#ctx.store.dueMessages(this.#ctx.now(), concurrency * 4)
-      let started = 0
-      for (const message of due) {
-        if (!this.#running || attempts.size >= concurrency) break
-        if (this.#inFlight.has(message.messageId)) continue
-        this.#inFlight.add(message.messageId)
-        const attempt = this.#attempt(message).finally(() => {
-          this.#inFlight.delete(message.messageId)
-          attempts.delete(attempt)
-          this.wake()
-        })
-        attempts.add(attempt)
-        started++
-      }
-      // Woken early by new work or by an attempt finishing; otherwise poll for retries.
-      await this.#sleep(started > 0 && attempts.size < concurrency ? 0 : IDLE_POLL_MS)
+    while (this.#running && this.#attempts.size < concurrency) {
+      const message = this.#ready.shift()
+      if (message === undefined) return
+      const attempt = this.#attempt(message).finally(() => {
+        this.#attempts.delete(attempt)
+        this.#taken.delete(message.messageId)
+        this.#pump()
+      })
+      this.#attempts.add(attempt)
     }
-    await Promise.allSettled([...attempts])
   }
 
-  #sleep(ms: number): Promise<void> {
-    if (this.#woken) {
-      this.#woken = false
-      return Promise.resolve()
+  /** Picks up retries that have come due (and, at start, what a previous run left). */
+  async #scan(): Promise<void> {
+    if (!this.#running || this.#scanning) return
+    this.#scanning = true
+    try {
+      const due = await this.#ctx.store.dueMessages(this.#ctx.now(), 500)
+      this.add(due)
+    } catch {
+      // The store is closing or busy; the next scan tries again.
+    } finally {
+      this.#scanning = false
+      if (this.#running) this.#scanTimer = setTimeout(() => void this.#scan(), SCAN_INTERVAL_MS)
     }
-    if (ms === 0) return new Promise((resolve) => setImmediate(resolve))
-    return new Promise((resolve) => {
-      this.#wakeUp = resolve
-      this.#timer = setTimeout(() => this.wake(), ms)
-    })
   }
 
   async #attempt(message: OutboxRow): Promise<void> {
@@ -101,34 +99,57 @@ export class DeliveryWorker {
         ctx.config.delivery.timeoutMs,
       )
       const receiptJws = (response.body as { receipt?: unknown } | null)?.receipt
-      if (response.status !== 200 || typeof receiptJws !== 'string')
+      if (response.status !== 200 || typeof receiptJws !== 'string') {
         throw new Error(`peer answered HTTP ${response.status}`)
+      }
       const receipt = await verifyReceipt(receiptJws, peer.signingKey, {
         messageId: message.messageId,
         receiver: message.recipient,
       })
-      const nowMs = ctx.now()
-      await auditedTransaction(ctx, async (tx, audit) => {
-        await tx.markDelivered(message.messageId, receiptJws, nowMs)
-        await audit.append(tx, {
-          atMs: nowMs,
-          type: 'delivery',
-          party: message.recipient,
-          subject: message.subjectId,
-          data: {
+      await this.#record(message, receiptJws, receipt)
+    } catch (error) {
+      const next = ctx.now() + this.#backoffMs(message.attempts)
+      await ctx.store
+        .transaction((tx) => tx.markAttemptFailed(message.messageId, errorText(error), next))
+        .catch(() => undefined)
+    }
+  }
+
+  /** Queues a verified receipt; the first in a batch commits the batch on the next turn. */
+  #record(message: OutboxRow, jws: string, receipt: Receipt): Promise<void> {
+    return new Promise((done) => {
+      this.#receipts.push({ message, jws, receipt, done })
+      if (this.#receipts.length === 1) setImmediate(() => void this.#flushReceipts())
+    })
+  }
+
+  async #flushReceipts(): Promise<void> {
+    const batch = this.#receipts
+    this.#receipts = []
+    const nowMs = this.#ctx.now()
+    try {
+      await auditedTransaction(this.#ctx, async (tx, audit) => {
+        for (const { message, jws, receipt } of batch) {
+          await tx.markDelivered(message.messageId, jws, nowMs)
+          const data = {
             messageId: message.messageId,
             kind: message.kind,
             status: receipt.status,
             receivedAtMs: receipt.receivedAtMs,
             attempts: message.attempts + 1,
-          },
-        })
+          }
+          await audit.append(tx, {
+            atMs: nowMs,
+            type: 'delivery',
+            party: message.recipient,
+            subject: message.subjectId,
+            data,
+          })
+        }
       })
-    } catch (error) {
-      const next = ctx.now() + this.#backoffMs(message.attempts)
-      await ctx.store.transaction((tx) =>
-        tx.markAttemptFailed(message.messageId, errorText(error), next),
-      )
+    } finally {
+      // Not recorded (store closing): the messages stay due and are sent again; receipts are idempotent.
+      for (const item of batch) item.done()
     }
   }
 

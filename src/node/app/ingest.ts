@@ -55,7 +55,6 @@ export async function ingestReport(ctx: NodeContext, input: ReportInput): Promis
     })
     await commitReleases(tx, audit, planned)
   })
-  if (planned.some((p) => p.message !== null)) ctx.wakeOutbox()
   return { report, releases: planned.map((p) => p.row), duplicate: false }
 }
 

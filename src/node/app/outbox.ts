@@ -52,6 +52,7 @@ export async function sealForPeer(ctx: NodeContext, out: Outgoing): Promise<Outb
 
 export async function enqueue(tx: StoreTx, audit: AuditBatch, message: OutboxRow): Promise<void> {
   await tx.enqueue(message)
+  audit.queued.push(message)
   await audit.append(tx, {
     atMs: message.createdAtMs,
     type: 'send',

@@ -80,7 +80,6 @@ export async function receiveEnvelope(ctx: NodeContext, jwe: string): Promise<Ar
     return false
   })
   if (duplicate) return receiveEnvelope(ctx, jwe)
-  if (relays.some((r) => r.message !== null)) ctx.wakeOutbox()
   if (
     envelope.kind === 'request' &&
     status === 'accepted' &&

@@ -242,7 +242,6 @@ export async function decidePending(
     })
     if (message !== null) await enqueue(tx, audit, message)
   })
-  if (message !== null) ctx.wakeOutbox()
   return { ...release, state: approve ? 'released' : 'rejected', updatedAtMs: nowMs, officer }
 }
 
@@ -267,6 +266,5 @@ export async function releaseOnward(
   const nowMs = ctx.now()
   const planned = await planReleases(ctx, report, nowMs, { recipients: [recipient] })
   await auditedTransaction(ctx, (tx, audit) => commitReleases(tx, audit, planned))
-  if (planned.some((p) => p.message !== null)) ctx.wakeOutbox()
   return planned.map((p) => p.row)
 }

@@ -63,7 +63,6 @@ export async function createRequest(ctx: NodeContext, input: RequestInput): Prom
     })
     await enqueue(tx, audit, message)
   })
-  ctx.wakeOutbox()
   return request
 }
 
@@ -214,7 +213,6 @@ export async function answerRequest(
     })
     await enqueue(tx, audit, answerMessage)
   })
-  ctx.wakeOutbox()
   return { ...request, status: release ? 'answered' : 'refused', answeredAtMs: nowMs, answer }
 }
 
