@@ -65,6 +65,12 @@ export interface NetworkSpec {
   readonly ports?: readonly number[]
   readonly delivery?: Record<string, number>
   readonly checkpointEvery?: number
+  /** A shared exercise clock for every node (see NodeConfig.clock). */
+  readonly clock?: {
+    readonly originAt: string
+    readonly startedAtMs: number
+    readonly speed: number
+  }
 }
 
 /** Initialises each party's data directory, keys, tokens and config (no process yet). */
@@ -91,6 +97,7 @@ export async function prepareNetwork(spec: NetworkSpec): Promise<LocalNode[]> {
       release: { modes: opts.modes ?? {}, answerRequests: opts.answerRequests ?? 'rule' },
       delivery: spec.delivery ?? {},
       checkpointEvery: spec.checkpointEvery ?? 100,
+      ...(spec.clock === undefined ? {} : { clock: spec.clock }),
     }
     const configFile = join(spec.root, `${party.toLowerCase()}.json`)
     writeFileSync(configFile, JSON.stringify(config, null, 2))
@@ -118,6 +125,7 @@ export async function startNodeProcess(node: LocalNode, timeoutMs = 20_000): Pro
     {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ENTENTE_EXIT_WITH_PARENT: '1' },
     },
   )
   node.stderr = ''

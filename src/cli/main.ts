@@ -180,6 +180,41 @@ function buildProgram(): Command {
     )
 
   program
+    .command('demo')
+    .description(
+      'three live nodes replay the 2019 launches; the dashboard at http://localhost:8080',
+    )
+    .addOption(whatIfOption())
+    .option('--speed <factor>', 'simulated seconds per real second', '30')
+    .option('--port <port>', 'the dashboard port', '8080')
+    .option('--dir <dir>', "where the nodes' data goes (default: a fresh .entente/demo-… folder)")
+    .option('--scenario <file>', 'scenario YAML file', 'scenarios/korea-japan-2019.yaml')
+    .option('--no-build', 'do not build the dashboard when web/dist is missing')
+    .action(
+      async (opts: {
+        whatIf: string[]
+        speed: string
+        port: string
+        dir?: string
+        scenario: string
+        build: boolean
+      }) => {
+        const { runDemo } = await import('./demo/demo.ts')
+        const port = Number(opts.port)
+        if (!Number.isInteger(port) || port < 1 || port > 65535)
+          throw new EntenteError('INVALID_ARGUMENT', `--port: '${opts.port}' is not a port number`)
+        await runDemo({
+          whatIfs: opts.whatIf,
+          speed: Number(opts.speed),
+          port,
+          dir: opts.dir,
+          build: opts.build,
+          scenario: opts.scenario,
+        })
+      },
+    )
+
+  program
     .command('start')
     .description('what `npm start` runs: the reference scenario today and on 2019-10-31')
     .option('--scenario <file>', 'scenario YAML file', 'scenarios/korea-japan-2019.yaml')

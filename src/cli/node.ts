@@ -75,6 +75,13 @@ export async function runNode(party: string, configFile: string): Promise<void> 
     }
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
+    // Started by a demo or a test: stop with it even if it dies without a word (kill -9).
+    if (process.env['ENTENTE_EXIT_WITH_PARENT'] === '1') {
+      const parent = process.ppid
+      setInterval(() => {
+        if (process.ppid !== parent) stop()
+      }, 1_000).unref()
+    }
   })
   process.stdout.write(`entente: ${party} node stopped\n`)
 }

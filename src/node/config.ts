@@ -43,6 +43,17 @@ export const nodeConfigSchema = z.strictObject({
     })
     .prefault({}),
   clockSkewS: z.number().min(0).default(30),
+  /**
+   * Exercise and replay mode: the node's clock reads `originAt` at real time `startedAtMs`
+   * and runs `speed` times faster. Absent: the real clock.
+   */
+  clock: z
+    .strictObject({
+      originAt: z.iso.datetime({ offset: true, message: 'an ISO 8601 instant with offset' }),
+      startedAtMs: z.number().int().positive(),
+      speed: z.number().positive().max(10_000).default(1),
+    })
+    .optional(),
   checkpointEvery: z.number().int().min(1).default(100),
   bodyLimitBytes: z
     .number()

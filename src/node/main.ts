@@ -69,7 +69,7 @@ export async function createNode(
     index: buildRegistryIndex(registry),
     keys,
     peers,
-    now: overrides.now ?? (() => Date.now()),
+    now: overrides.now ?? clockOf(config),
     random: overrides.random ?? Math.random,
     newId: () => randomUUID(),
     onAudit: events.publish,
@@ -132,6 +132,14 @@ async function recordStart(ctx: NodeContext, store: Store, registryDoc: unknown)
       data: { event: 'start', peers: [...ctx.peers.keys()] },
     })
   })
+}
+
+/** The real clock, or the exercise clock of the config (see NodeConfig.clock). */
+function clockOf(config: NodeConfig): () => number {
+  const clock = config.clock
+  if (clock === undefined) return () => Date.now()
+  const originMs = Date.parse(clock.originAt)
+  return () => Math.round(originMs + (Date.now() - clock.startedAtMs) * clock.speed)
 }
 
 const postWithFetch: PostEnvelope = async (url, envelope, timeoutMs) => {

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -22,9 +22,13 @@ export async function setUpNetwork(
   options: Partial<Record<TestParty, LocalNodeOptions>> = {},
 ): Promise<Record<TestParty, TestNode>> {
   const root = mkdtempSync(join(tmpdir(), 'entente-net-'))
+  // The reference registry, with the hub relaying at once (its handling time is minutes).
+  const scenario = join(root, 'registry.yaml')
+  const text = readFileSync(join(ROOT, 'scenarios/korea-japan-2019.yaml'), 'utf8')
+  writeFileSync(scenario, text.replace(/relay_delay_s: \d+/g, 'relay_delay_s: 0'))
   const nodes = await prepareNetwork({
     root,
-    scenario: join(ROOT, 'scenarios/korea-japan-2019.yaml'),
+    scenario,
     parties: PARTIES,
     options,
     delivery: { initialBackoffMs: 50, maxBackoffMs: 500 },

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { FastifyInstance } from 'fastify'
+import { randomUUID, type KeyObject } from 'node:crypto'
 import { initNode, issueToken } from '../../src/cli/node.ts'
+import { sealEnvelope } from '../../src/node/crypto/envelope.ts'
+import { generatePartyKeys, publicJwks } from '../../src/node/crypto/keys.ts'
 import { nodeConfigSchema } from '../../src/node/config.ts'
 import { createNode } from '../../src/node/main.ts'
 import type { Store } from '../../src/node/store/store.ts'
@@ -17,22 +20,33 @@ describe('node API (one process, real SQLite, inject)', () => {
   let store: Store
   const tokens: Record<string, string> = {}
   let clockMs = Date.parse('2019-10-31T07:36:00Z')
+  const jpn = generatePartyKeys('JPN')
+  let korEncryption: KeyObject
 
   before(async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'entente-api-')), 'kor')
     await initNode('KOR', dir)
     for (const role of ['operator', 'release-officer', 'auditor', 'admin'])
       tokens[role] = await issueToken(dir, role, role)
+    const jpnPublic = publicJwks(jpn).keys
     const config = nodeConfigSchema.parse({
       party: 'KOR',
       dataDir: dir,
       listen: { port: 0 },
       registry: { scenario: join(ROOT, 'scenarios/korea-japan-2019.yaml') },
+      // A peer whose private keys the test holds; its URL is never called (no delivery worker).
+      peers: {
+        JPN: {
+          url: 'http://127.0.0.1:9',
+          keys: { signing: jpnPublic[0], encryption: jpnPublic[1] },
+        },
+      },
       checkpointEvery: 5,
     })
     const node = await createNode(config, { now: () => clockMs++ })
     app = node.app
     store = node.ctx.store
+    korEncryption = node.ctx.keys.encryptionPublic
   })
   after(async () => {
     await app.close()
@@ -138,6 +152,57 @@ describe('node API (one process, real SQLite, inject)', () => {
       await call('GET', '/api/agreements?at=2019-11-25T00:00:00%2B09:00', 'operator')
     ).json<{ id: string; status: string }[]>()
     assert.equal(rows.find((r) => r.id === 'kor-jpn-gsomia')?.status, 'in-force')
+  })
+
+  /** A report of JPN's sent to KOR under the GSOMIA, at `instantMs` on JPN's clock. */
+  async function envelopeAt(instantMs: number): Promise<string> {
+    const id = randomUUID()
+    const report = {
+      id,
+      originator: 'JPN',
+      level: 'GOKUHI',
+      topic: 'dprk-missile',
+      releasableTo: null,
+      payload: {},
+      createdAtMs: instantMs,
+    }
+    return sealEnvelope(
+      {
+        messageId: randomUUID(),
+        sender: 'JPN',
+        recipient: 'KOR',
+        agreement: 'kor-jpn-gsomia',
+        instantMs,
+        kind: 'report',
+        payload: { report, path: ['JPN', 'KOR'], heldLevel: 'GOKUHI', levelAtRecipient: 'MIL-II' },
+      },
+      jpn.signing,
+      korEncryption,
+    )
+  }
+
+  const inbox = (jwe: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/federation/inbox',
+      payload: jwe,
+      headers: { 'content-type': 'application/jose' },
+    })
+
+  it('accepts a pinned peer envelope sent an hour ago (a late delivery), with a signed receipt', async () => {
+    const response = await inbox(await envelopeAt(clockMs - 3_600_000))
+    assert.equal(response.statusCode, 200, response.body)
+    assert.equal(response.json<{ status: string }>().status, 'accepted')
+  })
+
+  it('quarantines an envelope from the future beyond the clock skew, naming the reason', async () => {
+    const response = await inbox(await envelopeAt(clockMs + 600_000))
+    assert.equal(response.json<{ status: string }>().status, 'quarantined')
+    const quarantined = await call('GET', '/api/quarantine', 'operator')
+    const reasons = quarantined
+      .json<{ reasons: { code: string }[] }[]>()
+      .flatMap((q) => q.reasons.map((r) => r.code))
+    assert.ok(reasons.includes('CLOCK_SKEW'), reasons.join(', '))
   })
 
   it('an envelope from nobody we know is a 401 problem', async () => {

@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto'
 import type { PartyId } from '../../domain/ids.ts'
 import type { RegistryIndex } from '../../domain/registry-index.ts'
 import type { NodeConfig } from '../config.ts'
+import type { PartyKeys } from '../crypto/keys.ts'
 import type { AuditEntry, OutboxRow, Store } from '../store/store.ts'
 import type { EventHub } from './event-hub.ts'
 
@@ -13,19 +14,13 @@ export interface Peer {
   readonly encryptionKey: KeyObject
 }
 
-export interface OwnKeys {
-  readonly signing: KeyObject
-  readonly signingPublic: KeyObject
-  readonly encryption: KeyObject
-}
-
 /** Everything a use case needs; built once by the composition root (node/main.ts). */
 export interface NodeContext {
   readonly party: PartyId
   readonly config: NodeConfig
   readonly store: Store
   readonly index: RegistryIndex
-  readonly keys: OwnKeys
+  readonly keys: PartyKeys
   readonly peers: ReadonlyMap<PartyId, Peer>
   /** The only clock the application reads; tests pass their own. */
   readonly now: () => number

@@ -51,8 +51,10 @@ export class DeliveryWorker {
 
   /** Messages just committed to the outbox. */
   add(messages: readonly OutboxRow[]): void {
+    const nowMs = this.#ctx.now()
     for (const message of messages) {
-      if (this.#taken.has(message.messageId)) continue
+      // Not yet due (a relay's handling time, a retry): the periodic scan will take it.
+      if (this.#taken.has(message.messageId) || message.nextAttemptAtMs > nowMs) continue
       this.#taken.add(message.messageId)
       this.#ready.push(message)
     }

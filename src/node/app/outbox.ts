@@ -11,6 +11,8 @@ export interface Outgoing {
   readonly payload: Record<string, unknown>
   /** The release, request or consent this message carries. */
   readonly subjectId: string
+  /** Hold the message this long before its first attempt (a hub's handling time). */
+  readonly delayMs?: number
 }
 
 /**
@@ -21,6 +23,8 @@ export async function sealForPeer(ctx: NodeContext, out: Outgoing): Promise<Outb
   const peer = ctx.peers.get(out.recipient)
   if (peer === undefined) throw new Error(`no peer ${out.recipient} is configured`)
   const nowMs = ctx.now()
+  // The envelope's instant is when the message leaves: the receiver checks it against its clock.
+  const leavesAtMs = nowMs + (out.delayMs ?? 0)
   const messageId = ctx.newId()
   const envelope = await sealEnvelope(
     {
@@ -28,7 +32,7 @@ export async function sealForPeer(ctx: NodeContext, out: Outgoing): Promise<Outb
       sender: ctx.party,
       recipient: out.recipient,
       agreement: out.agreement,
-      instantMs: nowMs,
+      instantMs: leavesAtMs,
       kind: out.kind,
       payload: out.payload,
     },
@@ -43,7 +47,7 @@ export async function sealForPeer(ctx: NodeContext, out: Outgoing): Promise<Outb
     subjectId: out.subjectId,
     createdAtMs: nowMs,
     attempts: 0,
-    nextAttemptAtMs: nowMs,
+    nextAttemptAtMs: leavesAtMs,
     deliveredAtMs: null,
     receipt: null,
     lastError: null,

@@ -73,6 +73,7 @@ export async function receiveEnvelope(ctx: NodeContext, jwe: string): Promise<Ar
         agreement: envelope.agreement,
         sentAtMs: envelope.instantMs,
         reportId: report?.id ?? reportIdOf(envelope),
+        path: report?.path ?? null,
         reasons,
       },
     })
@@ -146,10 +147,11 @@ function recheckRelease(ctx: NodeContext, envelope: Envelope, nowMs: number): Si
   const report = receivedReport(envelope, nowMs)
   const skewMs = ctx.config.clockSkewS * 1000
   const reasons: SimpleReason[] = []
-  if (Math.abs(nowMs - envelope.instantMs) > skewMs) {
+  // A message may arrive long after it was sent (retries, a peer down), but never from the future.
+  if (envelope.instantMs - nowMs > skewMs) {
     reasons.push({
       code: 'CLOCK_SKEW',
-      message: `the sender's instant is ${Math.round((nowMs - envelope.instantMs) / 1000)} s from ours, beyond the allowed ${ctx.config.clockSkewS} s`,
+      message: `the sender's instant is ${Math.round((envelope.instantMs - nowMs) / 1000)} s ahead of ours, beyond the allowed ${ctx.config.clockSkewS} s`,
     })
   }
   for (const [label, atMs] of [

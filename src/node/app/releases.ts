@@ -68,7 +68,7 @@ export async function planReleases(
     const chosen = via === undefined ? outcome : outcome.slice(0, 1)
     for (const option of chosen)
       planned.push(
-        await planAllowed(ctx, report, recipient, option, atMs, options.openRequests ?? []),
+        await planAllowed(ctx, report, recipient, option, atMs, options.openRequests ?? [], via),
       )
   }
   return planned
@@ -81,6 +81,7 @@ async function planAllowed(
   option: Allowed,
   atMs: number,
   requests: readonly RequestRow[],
+  via: CompiledAgreement | undefined,
 ): Promise<PlannedRelease> {
   const hop = option.hops[0]
   const agreement = hop?.agreement ?? null
@@ -98,7 +99,9 @@ async function planAllowed(
     mode,
     state,
   }
-  const message = state === 'released' ? await sealRelease(ctx, report, row) : null
+  // A relay leaves after the hub's handling time (the mediated agreement's relay_delay_s).
+  const delayMs = (via?.agreement.relayDelayS ?? 0) * 1000
+  const message = state === 'released' ? await sealRelease(ctx, report, row, delayMs) : null
   return { row, message }
 }
 
@@ -141,8 +144,10 @@ export function sealRelease(
   ctx: NodeContext,
   report: ReportRow,
   release: ReleaseRow,
+  delayMs = 0,
 ): Promise<OutboxRow> {
   return sealForPeer(ctx, {
+    delayMs,
     recipient: asPartyId(release.recipient),
     kind: 'report',
     agreement: release.agreement === null ? null : asAgreementId(release.agreement),

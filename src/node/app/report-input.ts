@@ -25,6 +25,8 @@ export const reportInputSchema = z.strictObject({
       count: z.number().int().min(1).max(100).default(1),
       confidence: z.enum(['low', 'medium', 'high']).default('medium'),
       text: z.string().max(4_000).optional(),
+      /** The watch centre's own id for the event, to correlate reports of one launch. */
+      launchId: z.string().min(1).max(100).optional(),
     })
     .refine((l) => (l.headingDeg === undefined) !== (l.impact === undefined), {
       message: 'give exactly one of headingDeg and impact',

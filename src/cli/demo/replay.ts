@@ -1,0 +1,314 @@
+import { join } from 'node:path'
+import type { PartyId } from '../../domain/ids.ts'
+import {
+  agreementsBetween,
+  buildRegistryIndex,
+  type RegistryIndex,
+} from '../../domain/registry-index.ts'
+import { formatInstant } from '../../domain/time.ts'
+import type { AuditEntry } from '../../node/store/store.ts'
+import type { SimulationInput } from '../../sim/model.ts'
+import { firstReports, simulate, type SimulationResult } from '../../sim/simulate.ts'
+import { buildTrajectory } from '../../sim/trajectory.ts'
+import {
+  type LocalNode,
+  prepareNetwork,
+  startNodeProcess,
+  stopNodeProcess,
+} from '../local-network.ts'
+import { loadScenario } from '../load-scenario.ts'
+import { type Correlation, type LiveEvent, liveEventOf, liveResults } from './live.ts'
+
+export interface RunSpec {
+  readonly id: string
+  readonly whatIfs: readonly string[]
+}
+
+export type RunStatus = 'pending' | 'running' | 'done'
+
+/** Seconds of simulated time before the first launch, and after the last impact. */
+const LEAD_S = 20
+const TAIL_S = 60
+/** Real time left for the node processes to start before the exercise clock reaches its origin. */
+const STARTUP_MS = 8_000
+
+/**
+ * One replay: three fresh nodes on a shared exercise clock; each party's node ingests its own
+ * detections at the simulated instants; the demo plays the release officers (approving after
+ * the agreements' approval delays) and the requesters of the scenario's `requests`.
+ */
+export class Run {
+  readonly spec: RunSpec
+  readonly input: SimulationInput
+  readonly index: RegistryIndex
+  readonly expected: SimulationResult
+  readonly events: LiveEvent[] = []
+  status: RunStatus = 'pending'
+  nodes: LocalNode[] = []
+  readonly #file: string
+  readonly #speed: number
+  readonly #onEvent: (event: LiveEvent) => void
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>()
+  readonly #streams: AbortController[] = []
+  readonly #corr: Correlation & {
+    launchOfReport: Map<string, string>
+    launchOfRequest: Map<string, string>
+  }
+  readonly #knows = new Set<string>()
+  #originMs = 0
+  #startedAtMs = 0
+
+  constructor(file: string, spec: RunSpec, speed: number, onEvent: (event: LiveEvent) => void) {
+    this.spec = spec
+    this.#file = file
+    this.#speed = speed
+    this.#onEvent = onEvent
+    this.input = loadScenario(file, spec.whatIfs).input
+    this.index = buildRegistryIndex(this.input.registry)
+    this.expected = simulate(this.input, spec.whatIfs)
+    const launchMs = new Map(this.input.launches.map((l) => [l.id, l.timeMs]))
+    this.#corr = {
+      launchOfReport: new Map(),
+      launchOfRequest: new Map(),
+      reportOfRelease: new Map(),
+      agreementOfRelease: new Map(),
+      launchMs,
+    }
+  }
+
+  get zone(): string {
+    return this.index.registry.timeZone
+  }
+
+  /** Runs the replay to its end; resolves when the last launch's impact is a minute past. */
+  async play(root: string): Promise<void> {
+    this.status = 'running'
+    const launches = this.input.launches
+    this.#originMs = Math.min(...launches.map((l) => l.timeMs)) - LEAD_S * 1000
+    this.#startedAtMs = Date.now() + STARTUP_MS
+    this.nodes = await prepareNetwork({
+      root: join(root, this.spec.id),
+      scenario: this.#file,
+      parties: [...this.input.registry.parties.keys()],
+      options: Object.fromEntries(
+        [...this.input.registry.parties.keys()].map((p) => [
+          p,
+          { whatIfs: this.spec.whatIfs, answerRequests: 'officer' as const },
+        ]),
+      ),
+      clock: {
+        originAt: formatInstant(this.#originMs, this.zone),
+        startedAtMs: this.#startedAtMs,
+        speed: this.#speed,
+      },
+    })
+    await Promise.all(this.nodes.map((n) => startNodeProcess(n)))
+    for (const node of this.nodes) this.#follow(node)
+    this.#scheduleReports()
+    const endMs =
+      Math.max(...this.expected.launches.map((l) => Date.parse(l.impactAt))) + TAIL_S * 1000
+    await new Promise<void>((resolve) => this.#at(endMs, resolve))
+    this.status = 'done'
+  }
+
+  /** The simulated instant now, on the nodes' shared clock. */
+  simNow(): number {
+    return this.#originMs + (Date.now() - this.#startedAtMs) * this.#speed
+  }
+
+  #at(simMs: number, fn: () => void): void {
+    const delay = Math.max(
+      0,
+      this.#startedAtMs + (simMs - this.#originMs) / this.#speed - Date.now(),
+    )
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer)
+      fn()
+    }, delay)
+    this.#timers.add(timer)
+  }
+
+  #scheduleReports(): void {
+    for (const launch of this.input.launches) {
+      const trajectory = buildTrajectory({
+        site: launch.site,
+        impact: launch.impact,
+        apogeeKm: launch.apogeeKm,
+      })
+      for (const [party, own] of firstReports(trajectory, this.input.sensors)) {
+        const node = this.#node(party)
+        const level = launch.marking.get(party)
+        if (node === undefined || level === undefined) continue
+        const body = {
+          marking: { originator: party, level },
+          topic: launch.topic,
+          launch: {
+            time: formatInstant(launch.timeMs, this.zone),
+            site: launch.site,
+            impact: launch.impact,
+            rangeKm: launch.rangeKm,
+            apogeeKm: launch.apogeeKm,
+            launchId: launch.id,
+            text: `${own.sensor} detection`,
+          },
+        }
+        this.#at(launch.timeMs + own.reportedS * 1000, () => {
+          void this.#post<{ report: { id: string } }>(node, 'operator', '/api/reports', body).then(
+            (r) => {
+              if (r !== null) this.#corr.launchOfReport.set(r.report.id, launch.id)
+            },
+          )
+        })
+      }
+    }
+  }
+
+  #node(party: string): LocalNode | undefined {
+    return this.nodes.find((n) => n.party === party)
+  }
+
+  async #post<T>(
+    node: LocalNode,
+    role: 'operator' | 'release-officer',
+    path: string,
+    body: unknown,
+  ): Promise<T | null> {
+    try {
+      const response = await fetch(`${node.url}${path}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${node.tokens[role]}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      })
+      if (!response.ok) throw new Error(`HTTP ${response.status}: ${await response.text()}`)
+      return (await response.json()) as T
+    } catch (error) {
+      process.stderr.write(`entente demo: ${node.party} ${path}: ${(error as Error).message}\n`)
+      return null
+    }
+  }
+
+  /** Follows a node's audit stream; turns entries into live events and plays the officers. */
+  #follow(node: LocalNode): void {
+    const abort = new AbortController()
+    this.#streams.push(abort)
+    void followAudit(node, abort.signal, (entry) => this.#onEntry(node, entry))
+  }
+
+  #onEntry(node: LocalNode, entry: AuditEntry): void {
+    const event = liveEventOf(this.spec.id, node.party, entry, this.#corr, (ms) =>
+      formatInstant(ms, this.zone),
+    )
+    if (entry.type === 'decision' && entry.data['state'] === 'pending-approval')
+      this.#approveLater(node, entry)
+    if (entry.type === 'request' && entry.data['direction'] === 'incoming')
+      this.#answerLater(node, entry)
+    if (event === null) return
+    this.events.push(event)
+    this.#onEvent(event)
+    if ((event.type === 'ingest' || event.type === 'received') && event.launch !== null)
+      this.#learn(node.party, event.launch)
+  }
+
+  /** The officer approves after the agreement's approval delay (the relay's after its handling). */
+  #approveLater(node: LocalNode, entry: AuditEntry): void {
+    const releaseId = String(entry.data['releaseId'])
+    const agreement = this.index.agreements.get(String(entry.data['agreement']) as never)?.agreement
+    const delayS = agreement?.approvalDelayS ?? 0
+    this.#at(
+      entry.atMs + delayS * 1000,
+      () => void this.#post(node, 'release-officer', `/api/releases/${releaseId}/approve`, {}),
+    )
+  }
+
+  /** Requests are answered after the approval delay of the fastest agreement between the two. */
+  #answerLater(node: LocalNode, entry: AuditEntry): void {
+    const requester = entry.party as PartyId
+    const links = agreementsBetween(this.index, node.party as PartyId, requester)
+    const delayS = Math.min(...links.map((c) => c.agreement.approvalDelayS), Infinity)
+    const requestId = entry.subject ?? ''
+    this.#at(
+      entry.atMs + (Number.isFinite(delayS) ? delayS : 0) * 1000,
+      () =>
+        void this.#post(node, 'release-officer', `/api/requests/${requestId}/answer`, {
+          release: true,
+        }),
+    )
+  }
+
+  /** A party that first knows of a launch makes the scenario's requests `after_s` later. */
+  #learn(party: string, launchId: string): void {
+    const key = `${party}/${launchId}`
+    if (this.#knows.has(key)) return
+    this.#knows.add(key)
+    const launch = this.input.launches.find((l) => l.id === launchId)
+    const node = this.#node(party)
+    if (launch === undefined || node === undefined) return
+    for (const request of this.input.requests.filter(
+      (r) => r.launch === launchId && r.from === party,
+    )) {
+      const body = {
+        to: request.to,
+        topic: launch.topic,
+        from: formatInstant(launch.timeMs - 60_000, this.zone),
+        until: formatInstant(launch.timeMs + 60_000, this.zone),
+      }
+      this.#at(this.simNow() + request.afterS * 1000, () => {
+        void this.#post<{ id: string }>(node, 'operator', '/api/requests', body).then((r) => {
+          if (r !== null) this.#corr.launchOfRequest.set(r.id, launchId)
+        })
+      })
+    }
+  }
+
+  live(): { launches: ReturnType<typeof liveResults>; timeline: readonly LiveEvent[] } {
+    const launches = this.expected.launches.map((l) => ({
+      id: l.id,
+      flightSeconds: l.flightSeconds,
+    }))
+    return {
+      launches: liveResults(this.events, launches, [...this.input.registry.parties.keys()]),
+      timeline: this.events,
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.#timers) clearTimeout(timer)
+    for (const stream of this.#streams) stream.abort()
+    await Promise.all(this.nodes.map((n) => stopNodeProcess(n)))
+  }
+}
+
+/** Reads a node's server-sent audit stream until aborted. */
+async function followAudit(
+  node: LocalNode,
+  signal: AbortSignal,
+  onEntry: (entry: AuditEntry) => void,
+): Promise<void> {
+  try {
+    const response = await fetch(`${node.url}/api/events?access_token=${node.tokens.auditor}`, {
+      signal,
+    })
+    const reader = (response.body as ReadableStream<Uint8Array> | null)?.getReader()
+    if (reader === undefined) return
+    const decoder = new TextDecoder()
+    let buffer = ''
+    for (;;) {
+      const { value, done } = await reader.read()
+      if (done) return
+      buffer += decoder.decode(value, { stream: true })
+      for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
+        const data = buffer
+          .slice(0, cut)
+          .split('\n')
+          .find((l) => l.startsWith('data: '))
+        buffer = buffer.slice(cut + 2)
+        if (data !== undefined) onEntry(JSON.parse(data.slice(6)) as AuditEntry)
+      }
+    }
+  } catch {
+    // aborted at the end of the demo, or the node stopped
+  }
+}
