@@ -61,6 +61,100 @@ async function followDeliveries(
   }
 }
 
+interface PhaseResult {
+  readonly latenciesMs: number[]
+  readonly ingestPerS: number
+  readonly deliveredPerSByPeer: Record<string, number>
+}
+
+/** Ingest `count` reports at KOR, `inFlight` at a time; wait for every durable receipt. */
+class Phases {
+  readonly #kor: LocalNode
+  readonly #pending = new Map<string, Pending>()
+  /** Receipts may come back before the POST that caused them has answered. */
+  readonly #early = new Map<string, number>()
+  #onDelivered: (p: Pending, at: number) => void = () => undefined
+
+  constructor(kor: LocalNode) {
+    this.#kor = kor
+  }
+
+  delivered(releaseId: string, at: number): void {
+    const p = this.#pending.get(releaseId)
+    if (p === undefined) this.#early.set(releaseId, at)
+    else {
+      this.#pending.delete(releaseId)
+      this.#onDelivered(p, at)
+    }
+  }
+
+  async run(count: number, inFlight: number): Promise<PhaseResult> {
+    const latenciesMs: number[] = []
+    const last: Record<string, number> = {}
+    const counts: Record<string, number> = {}
+    let outstanding = count * 2
+    let finished: () => void = () => undefined
+    const done = new Promise<void>((resolve) => (finished = resolve))
+    this.#onDelivered = (p, at) => {
+      latenciesMs.push(at - p.startedAt)
+      last[p.peer] = Math.max(last[p.peer] ?? 0, at)
+      counts[p.peer] = (counts[p.peer] ?? 0) + 1
+      if (--outstanding === 0) finished()
+    }
+    const start = performance.now()
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (next < count) {
+        next++
+        const startedAt = performance.now()
+        for (const r of await this.#ingest()) {
+          if (r.state !== 'released') continue
+          const at = this.#early.get(r.id)
+          if (at === undefined) this.#pending.set(r.id, { startedAt, peer: r.recipient })
+          else this.#onDelivered({ startedAt, peer: r.recipient }, at)
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: inFlight }, worker))
+    const ingestPerS = count / ((performance.now() - start) / 1000)
+    // Give up after ten minutes, without keeping the process alive once all are in.
+    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 600_000).unref())])
+    const deliveredPerSByPeer = Object.fromEntries(
+      Object.entries(counts).map(([peer, n]) => [
+        peer,
+        n / (((last[peer] ?? start) - start) / 1000),
+      ]),
+    )
+    return { latenciesMs: latenciesMs.sort((a, b) => a - b), ingestPerS, deliveredPerSByPeer }
+  }
+
+  async #ingest(): Promise<{ id: string; recipient: string; state: string }[]> {
+    const response = await fetch(`${this.#kor.url}/api/reports`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${this.#kor.tokens.operator}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        marking: { originator: 'KOR', level: 'MIL-III' },
+        topic: 'dprk-missile',
+        launch: {
+          time: '2019-10-31T16:35:00+09:00',
+          site: { lat: 39.41, lon: 125.89 },
+          headingDeg: 68,
+          rangeKm: 370,
+          apogeeKm: 90,
+        },
+      }),
+    })
+    return (
+      (await response.json()) as { releases: { id: string; recipient: string; state: string }[] }
+    ).releases
+  }
+}
+
+const round1 = (x: number): number => Math.round(x * 10) / 10
+
 export async function benchExchange(reports = REPORTS): Promise<Record<string, number>> {
   const root = mkdtempSync(join(tmpdir(), 'entente-bench-'))
   const nodes = await prepareNetwork({
@@ -74,77 +168,31 @@ export async function benchExchange(reports = REPORTS): Promise<Record<string, n
   })
   const [kor] = nodes
   if (kor === undefined) throw new Error('no KOR node')
+  const abort = new AbortController()
   try {
     await Promise.all(nodes.map((n) => startNodeProcess(n)))
-    const pending = new Map<string, Pending>()
-    const latencies: Record<string, number[]> = { JPN: [], USA: [] }
-    const lastDelivery: Record<string, number> = { JPN: 0, USA: 0 }
-    let delivered = 0
-    let allDelivered: () => void = () => undefined
-    const done = new Promise<void>((resolve) => (allDelivered = resolve))
-    const abort = new AbortController()
-    const stream = followDeliveries(
-      kor,
-      (releaseId, at) => {
-        const p = pending.get(releaseId)
-        if (p === undefined) return
-        pending.delete(releaseId)
-        latencies[p.peer]?.push(at - p.startedAt)
-        lastDelivery[p.peer] = at
-        if (++delivered === reports * 2) allDelivered()
-      },
-      abort.signal,
-    )
-    const start = performance.now()
-    let next = 0
-    const ingestOne = async (): Promise<void> => {
-      while (next < reports) {
-        const i = next++
-        const startedAt = performance.now()
-        const response = await fetch(`${kor.url}/api/reports`, {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${kor.tokens.operator}`,
-            'content-type': 'application/json',
-          },
-          body: JSON.stringify({
-            marking: { originator: 'KOR', level: 'MIL-III' },
-            topic: 'dprk-missile',
-            launch: {
-              time: '2019-10-31T16:35:00+09:00',
-              site: { lat: 39.41, lon: 125.89 },
-              headingDeg: 68,
-              rangeKm: 370,
-              apogeeKm: 90,
-              text: `bench ${i}`,
-            },
-          }),
-        })
-        const body = (await response.json()) as {
-          releases: { id: string; recipient: string; state: string }[]
-        }
-        for (const r of body.releases)
-          if (r.state === 'released') pending.set(r.id, { startedAt, peer: r.recipient })
-      }
-    }
-    await Promise.all(Array.from({ length: IN_FLIGHT }, ingestOne))
-    const ingestS = (performance.now() - start) / 1000
-    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 600_000))])
+    const phases = new Phases(kor)
+    const stream = followDeliveries(kor, (id, at) => phases.delivered(id, at), abort.signal)
+    // One report at a time: the latency of a report on its own, without queueing.
+    const alone = await phases.run(Math.min(300, reports), 1)
+    // Then the burst, IN_FLIGHT at a time: throughput, and latency under load.
+    const burst = await phases.run(reports, IN_FLIGHT)
     abort.abort()
     await stream.catch(() => undefined)
-    const all = [...(latencies['JPN'] ?? []), ...(latencies['USA'] ?? [])].sort((a, b) => a - b)
-    const perPeer = (peer: string) =>
-      Math.round((latencies[peer]?.length ?? 0) / (((lastDelivery[peer] ?? start) - start) / 1000))
     return {
       reports,
-      delivered_receipts: all.length,
-      ingest_per_s: Math.round(reports / ingestS),
-      latency_p50_ms: Math.round(percentile(all, 0.5) * 10) / 10,
-      latency_p99_ms: Math.round(percentile(all, 0.99) * 10) / 10,
-      jpn_delivered_per_s: perPeer('JPN'),
-      usa_delivered_per_s: perPeer('USA'),
+      latency_p50_ms: round1(percentile(alone.latenciesMs, 0.5)),
+      latency_p99_ms: round1(percentile(alone.latenciesMs, 0.99)),
+      burst_in_flight: IN_FLIGHT,
+      burst_ingest_per_s: Math.round(burst.ingestPerS),
+      burst_latency_p50_ms: round1(percentile(burst.latenciesMs, 0.5)),
+      burst_latency_p99_ms: round1(percentile(burst.latenciesMs, 0.99)),
+      jpn_delivered_per_s: Math.round(burst.deliveredPerSByPeer['JPN'] ?? 0),
+      usa_delivered_per_s: Math.round(burst.deliveredPerSByPeer['USA'] ?? 0),
+      delivered_receipts: burst.latenciesMs.length,
     }
   } finally {
+    abort.abort()
     await Promise.all(nodes.map((n) => stopNodeProcess(n)))
     rmSync(root, { recursive: true, force: true })
   }

@@ -98,14 +98,24 @@ export const auditRoutes: readonly Route[] = [
         'cache-control': 'no-cache',
         connection: 'keep-alive',
       })
-      let last = afterSeq ?? 0
-      const send = (entry: { seq: number }): void => {
-        if (entry.seq <= last) return
-        last = entry.seq
+      const write = (entry: { seq: number }): void => {
         raw.write(`id: ${entry.seq}\nevent: audit\ndata: ${JSON.stringify(entry)}\n\n`)
       }
-      const unsubscribe = ctx.events.subscribe(send)
-      for (const entry of await ctx.store.listAudit({ afterSeq: last, limit: 10_000 })) send(entry)
+      // Entries committed while the history is replayed wait, then go out unless already sent.
+      // (Live entries may come slightly out of seq order: concurrent transactions publish
+      // after their commits, so nothing is dropped for being "older" than the last one sent.)
+      const waiting: { seq: number }[] = []
+      let replaying = true
+      const unsubscribe = ctx.events.subscribe((entry) =>
+        replaying ? waiting.push(entry) : write(entry),
+      )
+      const replayed = new Set<number>()
+      for (const entry of await ctx.store.listAudit({ afterSeq: afterSeq ?? 0, limit: 100_000 })) {
+        replayed.add(entry.seq)
+        write(entry)
+      }
+      replaying = false
+      for (const entry of waiting) if (!replayed.has(entry.seq)) write(entry)
       const ping = setInterval(() => raw.write(': ping\n\n'), 15_000)
       request.raw.on('close', () => {
         clearInterval(ping)
