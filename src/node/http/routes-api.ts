@@ -25,6 +25,21 @@ const idParam = z.strictObject({ id: z.string().min(1).max(100) })
 const officerOf = (ctx: NodeContext, caller: TokenRow | null): string =>
   `${ctx.party}:${caller?.label || caller?.role || 'rule'}`
 
+/** A release officer's approval or denial of a pending (manual) release. */
+function officerVerdict(approve: boolean): Route {
+  const verb = approve ? 'approve' : 'deny'
+  return {
+    method: 'POST',
+    path: `/api/releases/:id/${verb}`,
+    roles: ['release-officer', 'admin'],
+    summary: `a release officer ${approve ? 'approves' : 'denies'} a pending (manual) release`,
+    handler: async (ctx, request, reply, caller) => {
+      const { id } = parse(idParam, request.params, 'params')
+      return reply.send(await decidePending(ctx, id, approve, officerOf(ctx, caller)))
+    },
+  }
+}
+
 export const apiRoutes: readonly Route[] = [
   {
     method: 'POST',
@@ -93,26 +108,8 @@ export const apiRoutes: readonly Route[] = [
         ),
       ),
   },
-  {
-    method: 'POST',
-    path: '/api/releases/:id/approve',
-    roles: ['release-officer', 'admin'],
-    summary: 'a release officer approves a pending (manual) release',
-    handler: async (ctx, request, reply, caller) => {
-      const { id } = parse(idParam, request.params, 'params')
-      return reply.send(await decidePending(ctx, id, true, officerOf(ctx, caller)))
-    },
-  },
-  {
-    method: 'POST',
-    path: '/api/releases/:id/deny',
-    roles: ['release-officer', 'admin'],
-    summary: 'a release officer denies a pending (manual) release',
-    handler: async (ctx, request, reply, caller) => {
-      const { id } = parse(idParam, request.params, 'params')
-      return reply.send(await decidePending(ctx, id, false, officerOf(ctx, caller)))
-    },
-  },
+  officerVerdict(true),
+  officerVerdict(false),
   {
     method: 'POST',
     path: '/api/requests',
