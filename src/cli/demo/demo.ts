@@ -145,6 +145,8 @@ function warningTable(run: Run): string {
 }
 
 async function buildDashboard(): Promise<void> {
+  if (!existsSync(join(ROOT, 'vite.config.ts')))
+    return say('(no dashboard sources: serving the API only)')
   say('Building the dashboard (vite build)…')
   const { build } = await import('vite')
   await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' })

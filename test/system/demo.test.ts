@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import { freePort, sleep } from '../../src/cli/local-network.ts'
+import { ROOT } from '../helpers/cli.ts'
+
+interface LiveEvent {
+  party: string
+  type: string
+  path: string[] | null
+  agreement: string | null
+}
+interface RunView {
+  id: string
+  status: string
+  live: {
+    launches: { id: string; parties: { party: string; warningSeconds: number | null }[] }[]
+    timeline: LiveEvent[]
+  }
+}
+
+/** Starts `entente demo` as a user would, and returns its URL once it prints it. */
+async function startDemo(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), 'entente-demo-'))
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'demo',
+      '--no-build',
+      '--port',
+      String(port),
+      '--dir',
+      dir,
+      ...args,
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let out = ''
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()))
+  child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()))
+  for (let i = 0; i < 200 && !out.includes(`http://localhost:${port}`); i++) await sleep(100)
+  assert.ok(out.includes(`http://localhost:${port}`), `the demo prints its URL; got: ${out}`)
+  return { child, url: `http://localhost:${port}` }
+}
+
+async function runsOf(url: string): Promise<RunView[]> {
+  return (await (await fetch(`${url}/demo/api/runs`)).json()) as RunView[]
+}
+
+describe('entente demo (three live nodes, no browser)', () => {
+  const children: ChildProcess[] = []
+  after(async () => {
+    for (const child of children) {
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGINT')
+      await exited
+    }
+  })
+
+  it('auto-release: the live nodes carry Korea report straight to Japan, as the model says', async () => {
+    const { child, url } = await startDemo(['--what-if', 'auto-release', '--speed', '120'])
+    children.push(child)
+    let runs = await runsOf(url)
+    for (let i = 0; i < 600 && runs[0]?.status !== 'done'; i++) {
+      await sleep(100)
+      runs = await runsOf(url)
+    }
+    const run = runs[0]
+    assert.equal(run?.status, 'done')
+    const direct = run.live.timeline.filter(
+      (e) => e.party === 'JPN' && e.type === 'received' && e.agreement === 'kor-jpn-gsomia',
+    )
+    assert.ok(direct.length >= 1, 'JPN received KOR report under the GSOMIA')
+    assert.deepEqual(direct[0]?.path, ['KOR', 'JPN'])
+    for (const launch of run.live.launches) {
+      for (const p of launch.parties)
+        assert.ok(
+          p.warningSeconds !== null && p.warningSeconds > 200,
+          `${launch.id} ${p.party} warned ${p.warningSeconds} s before impact`,
+        )
+    }
+  })
+
+  it('a second demo on the same port says the port is taken', async () => {
+    const port = await freePort()
+    const first = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/main.ts',
+        'demo',
+        '--no-build',
+        '--port',
+        String(port),
+        '--speed',
+        '120',
+        '--dir',
+        mkdtempSync(join(tmpdir(), 'entente-demo-')),
+      ],
+      { cwd: ROOT, stdio: 'ignore' },
+    )
+    children.push(first)
+    for (let i = 0; i < 100; i++) {
+      if (
+        await fetch(`http://localhost:${port}/demo/api/scenario`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break
+      await sleep(100)
+    }
+    const second = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--no-build', '--port', String(port)],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let err = ''
+    second.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()))
+    const code = await new Promise((resolve) => second.once('exit', resolve))
+    assert.equal(code, 2)
+    assert.match(err, /port \d+ is taken/)
+  })
+})
