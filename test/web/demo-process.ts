@@ -1,0 +1,91 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export interface DemoProcess {
+  readonly url: string
+  readonly child: ChildProcess
+  /** Everything the demo printed, for failure messages. */
+  readonly output: () => string
+}
+
+/** A port the OS says is free now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** Starts `entente demo` as a child process and resolves with its URL once it prints it. */
+export async function startDemo(args: readonly string[], root: string): Promise<DemoProcess> {
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), 'entente-web-demo-'))
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'demo',
+      '--port',
+      String(port),
+      '--speed',
+      '60',
+      '--dir',
+      dir,
+      ...args,
+    ],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the demo printed no URL:\n${output}`)), 60_000)
+    const onData = (): void => {
+      const match = /http:\/\/localhost:(\d+)/.exec(output)
+      if (match === null) return
+      clearTimeout(timer)
+      child.stdout?.off('data', onData)
+      resolve(match[0])
+    }
+    child.stdout?.on('data', onData)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`the demo exited with ${code ?? '?'}:\n${output}`))
+    })
+  })
+  return { url, child, output: () => output }
+}
+
+/** Ctrl-C (the demo stops its nodes), then SIGKILL if it has not exited within 15 s. */
+export async function stopDemo(demo: DemoProcess | undefined): Promise<void> {
+  if (demo === undefined || demo.child.exitCode !== null) return
+  const exited = new Promise<void>((resolve) => demo.child.once('exit', () => resolve()))
+  demo.child.kill('SIGINT')
+  const timer = setTimeout(() => demo.child.kill('SIGKILL'), 15_000)
+  await exited
+  clearTimeout(timer)
+}
+
+/** Polls GET /demo/api/runs until run `id` is done. */
+export async function waitForRun(demo: DemoProcess, id: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const runs = (await (await fetch(`${demo.url}/demo/api/runs`)).json()) as {
+      id: string
+      status: string
+    }[]
+    if (runs.find((r) => r.id === id)?.status === 'done') return
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+  }
+  throw new Error(`run ${id} not done after ${timeoutMs} ms:\n${demo.output()}`)
+}

@@ -1,0 +1,97 @@
+import type { Agreement } from '../api/types.ts'
+
+export const FIRST_DAY = '2014-01-01'
+export const LAST_DAY = '2024-12-31'
+const DAY_MS = 86_400_000
+
+/** Days since FIRST_DAY of a YYYY-MM-DD date. */
+export function dayIndex(date: string): number {
+  return Math.round(
+    (Date.parse(`${date}T00:00:00Z`) - Date.parse(`${FIRST_DAY}T00:00:00Z`)) / DAY_MS,
+  )
+}
+
+/** The YYYY-MM-DD date `index` days after FIRST_DAY. */
+export function dayAt(index: number): string {
+  return new Date(Date.parse(`${FIRST_DAY}T00:00:00Z`) + index * DAY_MS).toISOString().slice(0, 10)
+}
+
+export const LAST_INDEX = dayIndex(LAST_DAY)
+
+/** True for a well-formed date inside the slider's range. */
+export function isDayInRange(date: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(date) && dayIndex(date) >= 0 && dayIndex(date) <= LAST_INDEX
+}
+
+export interface Mark {
+  readonly date: string
+  readonly agreement: string
+  readonly type: string
+  readonly label: string
+}
+
+export interface Band {
+  readonly from: string
+  readonly to: string
+  readonly agreement: string
+  readonly label: string
+}
+
+const MARKED = new Set([
+  'entry-into-force',
+  'notice-of-termination',
+  'notice-suspended',
+  'notice-withdrawn',
+  'termination',
+  'suspension',
+])
+
+/** The agreements' dated events inside the slider's range, as marks on the time line. */
+export function marksOf(agreements: readonly Agreement[]): Mark[] {
+  return agreements
+    .flatMap((a) =>
+      a.events
+        .filter((e) => MARKED.has(e.type) && isDayInRange(e.date))
+        .map((e) => ({
+          date: e.date,
+          agreement: a.id,
+          type: e.type,
+          label: markLabel(a.id, e.type),
+        })),
+    )
+    .sort((a, b) => a.date.localeCompare(b.date))
+}
+
+function markLabel(agreement: string, type: string): string {
+  const short = agreement.replace(/-gsomia$/, ' GSOMIA')
+  switch (type) {
+    case 'notice-of-termination':
+      return `${short}: notice of termination`
+    case 'notice-suspended':
+      return `${short}: notice suspended`
+    case 'notice-withdrawn':
+      return `${short}: notice withdrawn`
+    case 'entry-into-force':
+      return `${short}: in force`
+    default:
+      return `${short}: ${type}`
+  }
+}
+
+/**
+ * Pending terminations: from a notice to its suspension or withdrawal, or else to the end
+ * its effect names ("…will end at 2019-11-23T…").
+ */
+export function pendingBands(agreements: readonly Agreement[]): Band[] {
+  return agreements.flatMap((a) =>
+    a.events.flatMap((e, i) => {
+      if (e.type !== 'notice-of-termination') return []
+      const stop = a.events
+        .slice(i + 1)
+        .find((n) => n.type === 'notice-suspended' || n.type === 'notice-withdrawn')
+      const end = /end at (\d{4}-\d{2}-\d{2})/.exec(e.effect)?.[1]
+      const to = stop?.date ?? end ?? e.date
+      return [{ from: e.date, to, agreement: a.id, label: `${a.id} pending termination` }]
+    }),
+  )
+}
