@@ -196,6 +196,8 @@ async function statusOn(page: Page, date: string, agreement: string): Promise<st
 async function shoot(page: Page, name: string): Promise<void> {
   const file = join(ARTIFACTS, `${name}.png`)
   await page.screenshot({ path: file })
+  // `npm run screenshots` refreshes the committed images; a plain test run leaves docs/ alone.
+  if (process.env['ENTENTE_UPDATE_SCREENSHOTS'] !== '1') return
   mkdirSync(DOC_IMAGES, { recursive: true })
   copyFileSync(file, join(DOC_IMAGES, `${name}.png`))
 }
