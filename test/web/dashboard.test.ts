@@ -3,11 +3,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
-import { type DemoProcess, startDemo, stopDemo, waitForRun } from './demo-process.ts'
+import { ROOT } from '../helpers/cli.ts'
+import { type DemoProcess, startDemo, stopDemo, waitForRun } from '../helpers/demo.ts'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const ARTIFACTS = join(ROOT, 'artifacts/web')
 const DOC_IMAGES = join(ROOT, 'docs/img')
 const RUN_TIMEOUT_MS = 240_000
@@ -33,8 +32,8 @@ describe('the dashboard in Chromium, against live demos', { timeout: 420_000 }, 
     const { build } = await import('vite')
     await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' })
     ;[demo, lapsed] = await Promise.all([
-      startDemo([], ROOT),
-      startDemo(['--what-if', 'gsomia-lapsed', '--no-build'], ROOT),
+      startDemo(['--speed', '60']),
+      startDemo(['--speed', '60', '--what-if', 'gsomia-lapsed', '--no-build']),
     ])
     context = await chromium.launchPersistentContext(profile, {
       executablePath: '/usr/bin/chromium',

@@ -108,35 +108,10 @@ export interface ReleaseDecision {
   readonly grounds: readonly Reason[]
 }
 
-export const LIVE_EVENT_TYPES = [
-  'ingest',
-  'decision-denied',
-  'held',
-  'pending-approval',
-  'approved',
-  'sent',
-  'delivered',
-  'received',
-  'relayed',
-  'quarantined',
-  'request-sent',
-  'request-received',
-  'answered',
-] as const
-export type LiveEventType = (typeof LIVE_EVENT_TYPES)[number]
-
-export interface LiveEvent {
-  readonly run: string
-  readonly party: string
-  readonly launch: string | null
-  readonly t: number | null
-  readonly at: string
-  readonly type: LiveEventType
-  readonly peer: string | null
-  readonly agreement: string | null
-  readonly path: readonly string[] | null
-  readonly reasons: readonly Reason[]
-}
+// The wire shapes the server defines: imported as types only, so nothing of the server is bundled.
+import type { LiveEvent } from '../../../src/cli/demo/live.ts'
+export type { LiveEvent, LiveEventType } from '../../../src/cli/demo/live.ts'
+export type { AuditVerification } from '../../../src/node/audit/verify.ts'
 
 export interface LivePartyResult {
   readonly party: string
@@ -206,13 +181,3 @@ export interface AuditEntry {
   readonly prevHash: string
   readonly hash: string
 }
-
-export type AuditVerification =
-  | {
-      readonly ok: true
-      readonly entries: number
-      readonly checkpoints: number
-      readonly lastSeq: number
-      readonly lastHash: string
-    }
-  | { readonly ok: false; readonly firstBrokenSeq: number; readonly problem: string }

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from '../../src/cli/local-network.ts'
+import { ROOT } from './cli.ts'
 
 export interface DemoProcess {
   readonly url: string
@@ -11,39 +12,14 @@ export interface DemoProcess {
   readonly output: () => string
 }
 
-/** A port the OS says is free now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-/** Starts `entente demo` as a child process and resolves with its URL once it prints it. */
-export async function startDemo(args: readonly string[], root: string): Promise<DemoProcess> {
+/** Starts `entente demo` as a user would (its own port and folder) and resolves with its URL once it prints it. */
+export async function startDemo(args: readonly string[]): Promise<DemoProcess> {
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'entente-web-demo-'))
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
-      'demo',
-      '--port',
-      String(port),
-      '--speed',
-      '60',
-      '--dir',
-      dir,
-      ...args,
-    ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--port', String(port), '--dir', dir, ...args],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   )
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
@@ -67,7 +43,7 @@ export async function startDemo(args: readonly string[], root: string): Promise<
 }
 
 /** Ctrl-C (the demo stops its nodes), then SIGKILL if it has not exited within 15 s. */
-export async function stopDemo(demo: DemoProcess | undefined): Promise<void> {
+export async function stopDemo(demo: Pick<DemoProcess, 'child'> | undefined): Promise<void> {
   if (demo === undefined || demo.child.exitCode !== null) return
   const exited = new Promise<void>((resolve) => demo.child.once('exit', () => resolve()))
   demo.child.kill('SIGINT')
