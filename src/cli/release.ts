@@ -55,7 +55,7 @@ export function answerRelease(index: RegistryIndex, args: ReleaseArgs): ReleaseD
   return decideRelease(index, { holder, recipient, report, atMs: args.atMs })
 }
 
-function knownParty(index: RegistryIndex, id: string, option: string): PartyId {
+export function knownParty(index: RegistryIndex, id: string, option: string): PartyId {
   if (index.registry.parties.has(id as PartyId)) return id as PartyId
   const known = [...index.registry.parties.keys()].join(', ')
   throw new EntenteError(

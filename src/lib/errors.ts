@@ -21,6 +21,9 @@ export const ERROR_CODES = [
   'KEYS_UNREADABLE',
   'SCENARIO_INVALID',
   'SIMULATION_INVALID',
+  'NOT_ACCEPTABLE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'STIX_INVALID',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

@@ -58,7 +58,11 @@ export async function ingestReport(ctx: NodeContext, input: ReportInput): Promis
   return { report, releases: planned.map((p) => p.row), duplicate: false }
 }
 
-function checkMarking(ctx: NodeContext, input: ReportInput): void {
+/** The marking must be this party's, in its scheme, releasable to parties of the registry only. */
+export function checkMarking(
+  ctx: NodeContext,
+  input: Pick<ReportInput, 'marking' | 'releasableTo'>,
+): void {
   if (input.marking.originator !== ctx.party) {
     throw new EntenteError(
       'INVALID_REQUEST',

@@ -9,6 +9,7 @@ import { openApiDocument } from './openapi.ts'
 import { sendError, sendProblem } from './problem.ts'
 import type { Route } from './routes.ts'
 import { apiRoutes } from './routes-api.ts'
+import { registerTaxii } from './taxii.ts'
 
 export const JOSE_MEDIA_TYPE = 'application/jose'
 
@@ -24,6 +25,7 @@ export function buildHttpApp(ctx: NodeContext): FastifyInstance {
   )
 
   for (const route of apiRoutes) addRoute(app, ctx, route)
+  registerTaxii(app, ctx)
   app.get('/api/health', (_request, reply) => reply.send({ ok: true, party: ctx.party }))
   app.get('/api/openapi.json', (_request, reply) => reply.send(openApiDocument(ctx, apiRoutes)))
   app.post('/federation/inbox', async (request, reply) => {

@@ -21,6 +21,9 @@ const STATUS: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   KEYS_EXIST: 409,
   KEYS_UNREADABLE: 500,
+  NOT_ACCEPTABLE: 406,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  STIX_INVALID: 400,
 }
 
 export interface FieldProblem {

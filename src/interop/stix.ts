@@ -1,0 +1,231 @@
+import {
+  CONFIDENCE_SCORE,
+  DEFINITION_OBJECTS,
+  LAUNCH_EXTENSION_ID,
+  LAUNCH_TYPE,
+  MARKING_EXTENSION_ID,
+  parseInstantMs,
+  partyIdentity,
+  partyIdentityId,
+  SIMPLE_FACTS,
+  type StixBundle,
+  type StixObject,
+  stixId,
+  stixTime,
+} from './stix-objects.ts'
+
+export { stixBundleToReport, splitLaunches } from './stix-import.ts'
+
+/**
+ * A launch report as a node holds it; structurally the node's `ReportRow`, declared here so
+ * that interop depends on nothing but lib and domain.
+ */
+export interface StixReport {
+  readonly id: string
+  readonly originator: string
+  readonly level: string
+  readonly localLevel: string
+  readonly topic: string
+  readonly releasableTo: readonly string[] | null
+  readonly payload: Readonly<Record<string, unknown>>
+  readonly receivedFrom: string | null
+  readonly agreement: string | null
+  readonly path: readonly string[]
+  readonly createdAtMs: number
+}
+
+export interface StixExportContext {
+  /** A party's display name for its identity object (its id when absent). */
+  readonly partyName?: (party: string) => string | undefined
+}
+
+/** The ids of a report's objects, derived from its id (UUIDv5): export is reproducible. */
+export function reportObjectIds(reportId: string) {
+  return {
+    bundle: stixId('bundle', `report:${reportId}`),
+    launch: stixId(LAUNCH_TYPE, `report:${reportId}`),
+    marking: stixId('marking-definition', `report:${reportId}:marking`),
+    site: stixId('location', `report:${reportId}:site`),
+    impact: stixId('location', `report:${reportId}:impact`),
+    relationship: (kind: string) => stixId('relationship', `report:${reportId}:${kind}`),
+  } as const
+}
+
+/**
+ * One report as a self-describing STIX 2.1 bundle: the launch (a new SDO declared by an
+ * extension definition), its national marking, the site and impact locations, the parties'
+ * identities and the relationships between them. Same report, same bytes.
+ */
+export function reportToStixBundle(
+  report: StixReport,
+  context: StixExportContext = {},
+): StixBundle {
+  const ids = reportObjectIds(report.id)
+  const at = stixTime(report.createdAtMs)
+  const common = {
+    spec_version: '2.1',
+    created: at,
+    modified: at,
+    created_by_ref: partyIdentityId(report.originator),
+    object_marking_refs: [ids.marking],
+  } as const
+  const { facts, site, impact } = launchFacts(report.payload)
+  const locations = [
+    ...(site === null ? [] : [location(ids.site, site, 'launch site', common)]),
+    ...(impact === null ? [] : [location(ids.impact, impact, 'predicted impact', common)]),
+  ]
+  const launch: StixObject = {
+    type: LAUNCH_TYPE,
+    id: ids.launch,
+    ...common,
+    report_id: report.id,
+    topic: report.topic,
+    ...facts,
+    ...(site === null ? {} : { site_ref: ids.site }),
+    ...(impact === null ? {} : { impact_ref: ids.impact }),
+    ...(report.receivedFrom === null ? {} : { received_from: report.receivedFrom }),
+    ...(report.agreement === null ? {} : { agreement: report.agreement }),
+    ...(report.path.length === 0 ? {} : { path: [...report.path] }),
+    extensions: { [LAUNCH_EXTENSION_ID]: { extension_type: 'new-sdo' } },
+  }
+  const relationships = [
+    ...(site === null
+      ? []
+      : [relation(ids.relationship('site'), 'located-at', ids.launch, ids.site, common)]),
+    ...(impact === null
+      ? []
+      : [relation(ids.relationship('impact'), 'targets', ids.launch, ids.impact, common)]),
+    ...(report.receivedFrom === null
+      ? []
+      : [
+          relation(
+            ids.relationship('received-from'),
+            'received-from',
+            ids.launch,
+            partyIdentityId(report.receivedFrom),
+            common,
+          ),
+        ]),
+  ]
+  const parties = [
+    ...new Set([
+      report.originator,
+      ...report.path,
+      ...(report.receivedFrom === null ? [] : [report.receivedFrom]),
+    ]),
+  ]
+  return {
+    type: 'bundle',
+    id: ids.bundle,
+    objects: [
+      ...DEFINITION_OBJECTS,
+      ...parties.sort().map((p) => partyIdentity(p, context.partyName?.(p))),
+      marking(report, ids.marking, at),
+      launch,
+      ...locations,
+      ...relationships,
+    ],
+  }
+}
+
+/** The marking as a banner line: originator, level and releasability (`KOR MIL-II REL TO JPN`). */
+export function markingLabel(
+  report: Pick<StixReport, 'originator' | 'level' | 'releasableTo'>,
+): string {
+  const list = report.releasableTo
+  const rel = list === null ? '' : list.length === 0 ? ' NOFORN' : ` REL TO ${list.join(', ')}`
+  return `${report.originator} ${report.level}${rel}`
+}
+
+function marking(report: StixReport, id: string, at: string): StixObject {
+  const list = report.releasableTo
+  const releasability = list === null ? 'unrestricted' : list.length === 0 ? 'none' : 'listed'
+  return {
+    type: 'marking-definition',
+    spec_version: '2.1',
+    id,
+    created: at,
+    created_by_ref: partyIdentityId(report.originator),
+    name: markingLabel(report),
+    extensions: {
+      [MARKING_EXTENSION_ID]: {
+        extension_type: 'property-extension',
+        originator: report.originator,
+        classification: report.level,
+        holder_classification: report.localLevel,
+        releasability,
+        ...(list !== null && list.length > 0 ? { releasable_to: [...list] } : {}),
+      },
+    },
+  }
+}
+
+interface Common {
+  readonly spec_version: '2.1'
+  readonly created: string
+  readonly modified: string
+  readonly created_by_ref: string
+  readonly object_marking_refs: readonly string[]
+}
+
+type LatLon = { readonly lat: number; readonly lon: number }
+
+function location(id: string, point: LatLon, name: string, common: Common): StixObject {
+  return { type: 'location', id, ...common, name, latitude: point.lat, longitude: point.lon }
+}
+
+function relation(
+  id: string,
+  kind: string,
+  source: string,
+  target: string,
+  common: Common,
+): StixObject {
+  return {
+    type: 'relationship',
+    id,
+    ...common,
+    relationship_type: kind,
+    source_ref: source,
+    target_ref: target,
+  }
+}
+
+/** Splits the payload into STIX properties; whatever has no property of its own goes to other_facts. */
+function launchFacts(payload: Readonly<Record<string, unknown>>): {
+  facts: Record<string, unknown>
+  site: LatLon | null
+  impact: LatLon | null
+} {
+  const rest: Record<string, unknown> = { ...payload }
+  const facts: Record<string, unknown> = {}
+  const take = (key: string): unknown => {
+    const value = rest[key]
+    delete rest[key]
+    return value
+  }
+  const time = rest['time']
+  if (typeof time === 'string' && !Number.isNaN(parseInstantMs(time))) {
+    take('time')
+    facts['launch_time'] = stixTime(parseInstantMs(time))
+    if (facts['launch_time'] !== time) facts['launch_time_as_reported'] = time
+  }
+  for (const [key, property, kind] of SIMPLE_FACTS)
+    if (typeof rest[key] === kind) facts[property] = take(key)
+  const confidence = rest['confidence']
+  if (typeof confidence === 'string' && confidence in CONFIDENCE_SCORE) {
+    take('confidence')
+    facts['confidence'] = CONFIDENCE_SCORE[confidence as keyof typeof CONFIDENCE_SCORE]
+  }
+  const site = isLatLon(rest['site']) ? (take('site') as LatLon) : null
+  const impact = isLatLon(rest['impact']) ? (take('impact') as LatLon) : null
+  if (Object.keys(rest).length > 0) facts['other_facts'] = rest
+  return { facts, site, impact }
+}
+
+function isLatLon(value: unknown): value is LatLon {
+  if (typeof value !== 'object' || value === null) return false
+  const keys = Object.keys(value).sort().join(',')
+  const { lat, lon } = value as Record<string, unknown>
+  return keys === 'lat,lon' && typeof lat === 'number' && typeof lon === 'number'
+}

@@ -1,0 +1,149 @@
+import type { PartyId } from '../../domain/ids.ts'
+import { isDenied, releaseOptions } from '../../domain/release.ts'
+import { isEntenteError } from '../../lib/errors.ts'
+import { splitLaunches, stixBundleToReport, type StixReport } from '../../interop/stix.ts'
+import { LAUNCH_TYPE, type StixObject, versionOf } from '../../interop/stix-objects.ts'
+import type { ReportRow } from '../store/store.ts'
+import { auditedTransaction } from './audit-log.ts'
+import type { NodeContext } from './context.ts'
+import { ingestReport } from './ingest.ts'
+import { reportInputSchema } from './report-input.ts'
+import { reportFacts } from './releases.ts'
+
+/** One object's fate in a TAXII status resource. */
+export interface ObjectOutcome {
+  readonly id: string
+  readonly version: string
+  readonly message?: string
+}
+
+export interface EnvelopeOutcome {
+  readonly successes: readonly ObjectOutcome[]
+  readonly failures: readonly ObjectOutcome[]
+}
+
+/** Supporting objects a client may send along (every export carries them); they are not stored. */
+const SUPPORTING = new Set([
+  'identity',
+  'extension-definition',
+  'marking-definition',
+  'location',
+  'relationship',
+])
+
+/**
+ * Objects POSTed by a TAXII client of `party`: each launch (with the objects it refers to)
+ * is one report from that party. The node's own clients ingest as `POST /api/reports` does;
+ * a peer party's report is re-checked like a federation arrival — it must be the party's own
+ * and the release from it to this node must be allowed now — then stored or quarantined.
+ */
+export async function ingestTaxiiObjects(
+  ctx: NodeContext,
+  party: PartyId,
+  objects: readonly StixObject[],
+): Promise<EnvelopeOutcome> {
+  // An object shared by several launches (an identity) succeeds if any of them is stored.
+  const problems = new Map<string, string | null>()
+  const { bundles, others } = splitLaunches(objects)
+  for (const bundle of bundles) {
+    const problem = await ingestOne(ctx, party, bundle)
+    for (const { id } of bundle.objects) if (problems.get(id) !== null) problems.set(id, problem)
+  }
+  for (const { id, type } of others) {
+    problems.set(
+      id,
+      SUPPORTING.has(type)
+        ? null
+        : `this collection holds ${LAUNCH_TYPE} reports and their supporting objects only, not ${type}`,
+    )
+  }
+  const successes: ObjectOutcome[] = []
+  const failures: ObjectOutcome[] = []
+  for (const object of objects) {
+    const problem = problems.get(object.id) ?? null
+    const outcome = { id: object.id, version: versionOf(object) }
+    if (problem === null) successes.push(outcome)
+    else failures.push({ ...outcome, message: problem })
+  }
+  return { successes, failures }
+}
+
+/** Null when stored (or already held); else why not. */
+async function ingestOne(
+  ctx: NodeContext,
+  party: PartyId,
+  bundle: unknown,
+): Promise<string | null> {
+  const parsed = stixBundleToReport(bundle)
+  if (!parsed.ok) return parsed.issues.join('; ')
+  const report = parsed.value
+  if (report.originator !== party)
+    return `marking: the originator is ${report.originator}; a client of ${party} may add ${party}'s reports only`
+  const input = reportInputSchema.safeParse({
+    id: report.id,
+    marking: { originator: report.originator, level: report.level },
+    topic: report.topic,
+    ...(report.releasableTo === null ? {} : { releasableTo: report.releasableTo }),
+    launch: report.payload,
+  })
+  if (!input.success)
+    return input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+  if (party === ctx.party) {
+    try {
+      await ingestReport(ctx, input.data)
+      return null
+    } catch (error) {
+      if (isEntenteError(error)) return error.message
+      throw error
+    }
+  }
+  return receiveFromParty(ctx, party, { ...report, payload: input.data.launch })
+}
+
+/** The federation inbox's re-check at receipt, for a report that came in over TAXII. */
+async function receiveFromParty(
+  ctx: NodeContext,
+  party: PartyId,
+  report: StixReport,
+): Promise<string | null> {
+  if ((await ctx.store.getReport(report.id)) !== undefined) return null
+  const nowMs = ctx.now()
+  const outcome = releaseOptions(ctx.index, {
+    holder: party,
+    recipient: ctx.party,
+    report: reportFacts(report),
+    atMs: nowMs,
+  })
+  const reasons = isDenied(outcome)
+    ? outcome.reasons.map((r) => ({ code: r.code, message: r.message }))
+    : []
+  const chosen = isDenied(outcome) ? null : (outcome[0] ?? null)
+  const row: ReportRow = {
+    ...report,
+    localLevel: chosen?.levelAtRecipient ?? report.level,
+    receivedFrom: party,
+    agreement: chosen?.hops[0]?.agreement ?? null,
+    path: [party, ctx.party],
+    createdAtMs: nowMs,
+  }
+  await auditedTransaction(ctx, async (tx, audit) => {
+    await audit.append(tx, {
+      atMs: nowMs,
+      type: chosen === null ? 'quarantine' : 'arrival',
+      party,
+      subject: report.id,
+      data: {
+        kind: 'report',
+        via: 'taxii',
+        agreement: row.agreement,
+        reportId: report.id,
+        path: row.path,
+        reasons,
+      },
+    })
+    if (chosen !== null && (await tx.getReport(report.id)) === undefined) await tx.insertReport(row)
+  })
+  return chosen === null
+    ? `quarantined: ${reasons.map((r) => `${r.code}: ${r.message}`).join('; ')}`
+    : null
+}

@@ -1,0 +1,127 @@
+import { asLevel, asPartyId, type PartyId } from '../../domain/ids.ts'
+import { decideRelease } from '../../domain/release.ts'
+import { reportToStixBundle } from '../../interop/stix.ts'
+import { type StixObject, stixId, versionOf } from '../../interop/stix-objects.ts'
+import { tokenHash } from '../http/auth.ts'
+import type { ReportRow, TokenRow } from '../store/store.ts'
+import type { NodeContext } from './context.ts'
+import { reportFacts } from './releases.ts'
+
+/** One object of the collection as a TAXII client sees it. */
+export interface TaxiiEntry {
+  readonly object: StixObject
+  readonly dateAddedMs: number
+  /** The object's `modified` (or `created`, for objects that are never versioned). */
+  readonly version: string
+}
+
+/** The node's one collection: its launch reports, each client seeing what its party may. */
+export function collectionIdOf(party: string): string {
+  return stixId('collection', `launch-reports:${party}`).split('--')[1] ?? ''
+}
+
+/**
+ * Is a report visible to `viewer` now? The node's own party sees everything it holds; an
+ * originator sees its own reports; any other party sees what the release engine allows this
+ * node to give it at `atMs` — so a view changes as agreements come and go.
+ */
+export function visibleTo(
+  ctx: NodeContext,
+  viewer: PartyId,
+  report: ReportRow,
+  atMs: number,
+): boolean {
+  if (viewer === ctx.party || viewer === report.originator) return true
+  const decision = decideRelease(ctx.index, {
+    holder: ctx.party,
+    recipient: viewer,
+    report: reportFacts(report),
+    levelAtHolder: report.originator === ctx.party ? null : asLevel(report.localLevel),
+    atMs,
+  })
+  return decision.decision === 'allowed'
+}
+
+/**
+ * The collection for `viewer` at `atMs`: every object of every visible report, once each,
+ * dated by the report's arrival (shared objects by the first report that carries them),
+ * ordered by date added then id — the order `next` cursors rely on.
+ */
+export async function collectionView(
+  ctx: NodeContext,
+  viewer: PartyId,
+  atMs: number,
+): Promise<TaxiiEntry[]> {
+  const reports = await ctx.store.listReports({})
+  const partyName = (p: string): string | undefined =>
+    ctx.index.registry.parties.get(asPartyId(p))?.name
+  const seen = new Map<string, TaxiiEntry>()
+  for (const report of reports) {
+    if (!visibleTo(ctx, viewer, report, atMs)) continue
+    for (const object of reportToStixBundle(report, { partyName }).objects) {
+      if (seen.has(object.id)) continue
+      const version = versionOf(object)
+      seen.set(object.id, { object, dateAddedMs: report.createdAtMs, version })
+    }
+  }
+  return [...seen.values()].sort(compareEntries)
+}
+
+export function compareEntries(a: Pick<TaxiiEntry, 'dateAddedMs' | 'object'>, b: typeof a): number {
+  return (
+    a.dateAddedMs - b.dateAddedMs ||
+    (a.object.id < b.object.id ? -1 : a.object.id > b.object.id ? 1 : 0)
+  )
+}
+
+/**
+ * TAXII clients of a peer party hold tokens `PARTY.secret`. They are stored under a key that
+ * no bearer token can hash to (`taxii:PARTY:sha256(secret)`), so they open the TAXII views of
+ * that party and nothing of the node's own API.
+ */
+export function partyTokenKey(party: string, secret: string): string {
+  return `taxii:${party}:${tokenHash(secret)}`
+}
+
+/** The row to store for a new peer-party token; the caller draws the secret (randomness is an edge's). */
+export function partyTokenRow(
+  party: PartyId,
+  secret: string,
+  label: string,
+  nowMs: number,
+): { token: string; row: TokenRow } {
+  return {
+    token: `${party}.${secret}`,
+    row: {
+      tokenHash: partyTokenKey(party, secret),
+      role: 'operator',
+      label: `taxii ${party}: ${label}`,
+      createdAtMs: nowMs,
+    },
+  }
+}
+
+export interface TaxiiClient {
+  readonly party: PartyId
+  /** The node's own role for its own tokens; null for a peer party's client. */
+  readonly role: TokenRow['role'] | null
+  readonly label: string
+}
+
+/** Resolves `Bearer token` or `Basic party:token` to a client, or null. */
+export async function findTaxiiClient(
+  ctx: NodeContext,
+  credentials: { party: string | null; token: string },
+): Promise<TaxiiClient | null> {
+  const dot = credentials.token.indexOf('.')
+  const prefix = dot > 0 ? credentials.token.slice(0, dot) : null
+  const party = credentials.party ?? prefix ?? ctx.party
+  if (party === ctx.party) {
+    const own = await ctx.store.findToken(tokenHash(credentials.token))
+    return own === undefined ? null : { party: ctx.party, role: own.role, label: own.label }
+  }
+  if (!ctx.index.registry.parties.has(asPartyId(party))) return null
+  const secret = prefix === party ? credentials.token.slice(dot + 1) : credentials.token
+  const row = await ctx.store.findToken(partyTokenKey(party, secret))
+  return row === undefined ? null : { party: asPartyId(party), role: null, label: row.label }
+}

@@ -1,0 +1,114 @@
+import type { FastifyInstance } from 'fastify'
+import { STIX_MEDIA_TYPE } from '../../interop/stix-objects.ts'
+import { stixTime } from '../../interop/stix-objects.ts'
+import { EntenteError } from '../../lib/errors.ts'
+import type { NodeContext } from '../app/context.ts'
+import { collectionIdOf, collectionView, type TaxiiEntry } from '../app/taxii-views.ts'
+import { API_ROOT, canWrite, clientOf, requireCollection, sendTaxii } from './taxii.ts'
+import { dateHeaders, filterEntries, pageOf, parseTaxiiQuery } from './taxii-query.ts'
+
+type CollectionParams = { Params: { collectionId: string } }
+type ObjectParams = { Params: { collectionId: string; objectId: string } }
+
+/** Collections, objects, manifest, one object and its versions (TAXII 2.1 §5). */
+export function taxiiCollectionRoutes(scope: FastifyInstance, ctx: NodeContext): void {
+  const base = `/${API_ROOT}/collections`
+  const collection = (canWriteIt: boolean) => ({
+    id: collectionIdOf(ctx.party),
+    title: `${ctx.party} launch reports`,
+    description: 'Launch reports this node holds, as the agreements release them to your party now',
+    can_read: true,
+    can_write: canWriteIt,
+    media_types: [STIX_MEDIA_TYPE],
+  })
+  scope.get(`${base}/`, (request, reply) =>
+    sendTaxii(reply, 200, { collections: [collection(canWrite(clientOf(request)))] }),
+  )
+  scope.get<CollectionParams>(`${base}/:collectionId/`, (request, reply) => {
+    requireCollection(ctx, request.params.collectionId)
+    return sendTaxii(reply, 200, collection(canWrite(clientOf(request))))
+  })
+  const view = async (
+    request: { params: { collectionId: string } },
+    party: Parameters<typeof collectionView>[1],
+  ) => {
+    requireCollection(ctx, request.params.collectionId)
+    return collectionView(ctx, party, ctx.now())
+  }
+  scope.get<CollectionParams>(`${base}/:collectionId/objects/`, async (request, reply) => {
+    const query = parseTaxiiQuery(request.query as Record<string, unknown>)
+    const page = pageOf(filterEntries(await view(request, clientOf(request).party), query), query)
+    return sendTaxii(
+      reply,
+      200,
+      envelope(page.more, page.next, { objects: page.items.map((e) => e.object) }),
+      dateHeaders(page.items),
+    )
+  })
+  scope.get<CollectionParams>(`${base}/:collectionId/manifest/`, async (request, reply) => {
+    const query = parseTaxiiQuery(request.query as Record<string, unknown>)
+    const page = pageOf(filterEntries(await view(request, clientOf(request).party), query), query)
+    return sendTaxii(
+      reply,
+      200,
+      envelope(page.more, page.next, { objects: page.items.map(manifestRecord) }),
+      dateHeaders(page.items),
+    )
+  })
+  scope.get<ObjectParams>(`${base}/:collectionId/objects/:objectId/`, async (request, reply) => {
+    const query = parseTaxiiQuery(request.query as Record<string, unknown>)
+    const all = oneObject(await view(request, clientOf(request).party), request.params.objectId)
+    const page = pageOf(filterEntries(all, query), query)
+    return sendTaxii(
+      reply,
+      200,
+      envelope(page.more, page.next, { objects: page.items.map((e) => e.object) }),
+      dateHeaders(page.items),
+    )
+  })
+  scope.get<ObjectParams>(
+    `${base}/:collectionId/objects/:objectId/versions/`,
+    async (request, reply) => {
+      const query = parseTaxiiQuery(request.query as Record<string, unknown>)
+      const all = oneObject(await view(request, clientOf(request).party), request.params.objectId)
+      const page = pageOf(filterEntries(all, query, false), query)
+      return sendTaxii(
+        reply,
+        200,
+        envelope(page.more, page.next, { versions: page.items.map((e) => e.version) }),
+        dateHeaders(page.items),
+      )
+    },
+  )
+}
+
+/** A TAXII envelope; an empty list is left out rather than sent empty. */
+function envelope(
+  more: boolean,
+  next: string | null,
+  list: Record<string, readonly unknown[]>,
+): Record<string, unknown> {
+  const [key, items] = Object.entries(list)[0] ?? ['objects', []]
+  return {
+    more,
+    ...(next === null ? {} : { next }),
+    ...(items.length === 0 ? {} : { [key]: items }),
+  }
+}
+
+function manifestRecord(entry: TaxiiEntry) {
+  return {
+    id: entry.object.id,
+    date_added: stixTime(entry.dateAddedMs),
+    version: entry.version,
+    media_type: STIX_MEDIA_TYPE,
+  }
+}
+
+/** Every version of one object the client may see; 404 when it sees none. */
+function oneObject(entries: readonly TaxiiEntry[], id: string): TaxiiEntry[] {
+  const found = entries.filter((e) => e.object.id === id)
+  if (found.length === 0)
+    throw new EntenteError('NOT_FOUND', `no object ${id} in this collection for your party`)
+  return found
+}

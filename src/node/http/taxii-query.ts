@@ -1,0 +1,131 @@
+import { parseInstantMs, stixTime, textOf } from '../../interop/stix-objects.ts'
+import { EntenteError } from '../../lib/errors.ts'
+import { compareEntries, type TaxiiEntry } from '../app/taxii-views.ts'
+
+/** The filters and paging of a TAXII 2.1 objects, manifest or versions request. */
+export interface TaxiiQuery {
+  readonly addedAfterMs: number | null
+  readonly limit: number
+  /** Where the previous page stopped (decoded from `next`). */
+  readonly after: { readonly ms: number; readonly id: string } | null
+  readonly ids: ReadonlySet<string> | null
+  readonly types: ReadonlySet<string> | null
+  readonly versions: readonly string[]
+  readonly specVersions: ReadonlySet<string> | null
+}
+
+export const MAX_PAGE = 1000
+
+type Query = Readonly<Record<string, unknown>>
+
+/** Parses the query string; a malformed parameter is a 400 naming it. */
+export function parseTaxiiQuery(query: Query): TaxiiQuery {
+  const added = one(query, 'added_after')
+  const addedAfterMs = added === null ? null : parseInstantMs(added)
+  if (Number.isNaN(addedAfterMs)) bad('added_after', 'an RFC 3339 timestamp')
+  const limitText = one(query, 'limit')
+  const limit = limitText === null ? MAX_PAGE : Number(limitText)
+  if (!Number.isSafeInteger(limit) || limit < 1) bad('limit', 'a positive integer')
+  return {
+    addedAfterMs,
+    limit: Math.min(limit, MAX_PAGE),
+    after: decodeNext(one(query, 'next')),
+    ids: listOf(query, 'match[id]'),
+    types: listOf(query, 'match[type]'),
+    versions: [...(listOf(query, 'match[version]') ?? ['last'])],
+    specVersions: listOf(query, 'match[spec_version]'),
+  }
+}
+
+/** Applies match[...] and added_after; `versions` is ignored by the versions endpoint. */
+export function filterEntries(
+  entries: readonly TaxiiEntry[],
+  q: TaxiiQuery,
+  useVersion = true,
+): TaxiiEntry[] {
+  return entries.filter(
+    (e) =>
+      (q.addedAfterMs === null || e.dateAddedMs > q.addedAfterMs) &&
+      (q.ids === null || q.ids.has(e.object.id)) &&
+      (q.types === null || q.types.has(e.object.type)) &&
+      (q.specVersions === null || q.specVersions.has(textOf(e.object['spec_version']) || '2.1')) &&
+      (!useVersion || versionMatches(e, q.versions)),
+  )
+}
+
+/** Each object here has one version, so last, first and all all select it. */
+function versionMatches(entry: TaxiiEntry, wanted: readonly string[]): boolean {
+  return wanted.some(
+    (w) =>
+      w === 'last' ||
+      w === 'first' ||
+      w === 'all' ||
+      parseInstantMs(w) === parseInstantMs(entry.version),
+  )
+}
+
+export interface TaxiiPage {
+  readonly items: readonly TaxiiEntry[]
+  readonly more: boolean
+  readonly next: string | null
+}
+
+/** One page after the `next` cursor: entries are ordered by date added, then id. */
+export function pageOf(entries: readonly TaxiiEntry[], q: TaxiiQuery): TaxiiPage {
+  const after = q.after
+  const start =
+    after === null
+      ? 0
+      : entries.findIndex(
+          (e) =>
+            compareEntries(e, { dateAddedMs: after.ms, object: { type: '', id: after.id } }) > 0,
+        )
+  const rest = start < 0 ? [] : entries.slice(start)
+  const items = rest.slice(0, q.limit)
+  const last = items[items.length - 1]
+  const more = rest.length > items.length && last !== undefined
+  return { items, more, next: more ? encodeNext(last.dateAddedMs, last.object.id) : null }
+}
+
+/** The X-TAXII-Date-Added-First and -Last headers of a page. */
+export function dateHeaders(items: readonly TaxiiEntry[]): Record<string, string> {
+  const first = items[0]
+  const last = items[items.length - 1]
+  if (first === undefined || last === undefined) return {}
+  return {
+    'x-taxii-date-added-first': stixTime(first.dateAddedMs),
+    'x-taxii-date-added-last': stixTime(last.dateAddedMs),
+  }
+}
+
+function encodeNext(ms: number, id: string): string {
+  return Buffer.from(`${ms} ${id}`).toString('base64url')
+}
+
+function decodeNext(text: string | null): TaxiiQuery['after'] {
+  if (text === null) return null
+  const [ms, id] = Buffer.from(text, 'base64url').toString('utf8').split(' ')
+  if (id === undefined || !/^\d+$/.test(ms ?? '')) bad('next', 'a value from a previous page')
+  return { ms: Number(ms), id }
+}
+
+function one(query: Query, name: string): string | null {
+  const value = query[name]
+  if (value === undefined) return null
+  if (typeof value !== 'string') bad(name, 'given once')
+  return value
+}
+
+/** `match[x]=a,b` and `match[x]=a&match[x]=b` both give {a, b}. */
+function listOf(query: Query, name: string): ReadonlySet<string> | null {
+  const value = query[name]
+  if (value === undefined) return null
+  const parts = (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(','))
+  const list = parts.map((p) => p.trim()).filter((p) => p !== '')
+  if (list.length === 0) bad(name, 'a comma-separated list')
+  return new Set(list)
+}
+
+function bad(name: string, rule: string): never {
+  throw new EntenteError('INVALID_REQUEST', `${name}: must be ${rule}`)
+}

@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import fc from 'fast-check'
+import {
+  reportToStixBundle,
+  splitLaunches,
+  stixBundleToReport,
+  type StixReport,
+} from '../../src/interop/stix.ts'
+import { LAUNCH_TYPE, MARKING_EXTENSION_ID } from '../../src/interop/stix-objects.ts'
+import { stixValidator } from '../helpers/stix-schemas.ts'
+
+const validate = stixValidator()
+
+/** Korea's report of the first launch of 31 October 2019, as JPN's node holds it. */
+const received: StixReport = {
+  id: '0e6c5f7a-3b1d-4c2e-9f8a-1b2c3d4e5f60',
+  originator: 'KOR',
+  level: 'MIL-II',
+  localLevel: 'HI',
+  topic: 'dprk-missile',
+  releasableTo: ['JPN', 'USA'],
+  payload: {
+    time: '2019-10-31T16:35:00+09:00',
+    site: { lat: 39.41, lon: 125.89 },
+    impact: { lat: 40.1, lon: 129.9 },
+    rangeKm: 370,
+    apogeeKm: 90,
+    count: 2,
+    confidence: 'high',
+    text: 'two SRBMs toward the Sea of Japan',
+    launchId: 'kor-2019-10-31-a',
+    sensor: { kind: 'radar', id: 'green-pine-1' },
+  },
+  receivedFrom: 'KOR',
+  agreement: 'kor-jpn-gsomia',
+  path: ['KOR', 'JPN'],
+  createdAtMs: Date.parse('2019-10-31T07:36:12.345Z'),
+}
+
+const own: StixReport = {
+  ...received,
+  id: '7d3f1e2a-8b4c-4d5e-a6f7-0a1b2c3d4e5f',
+  localLevel: 'MIL-II',
+  releasableTo: null,
+  payload: {
+    time: '2019-10-31T07:35:00.000Z',
+    site: { lat: 39.41, lon: 125.89 },
+    headingDeg: 68,
+    rangeKm: 370,
+    apogeeKm: 90,
+  },
+  receivedFrom: null,
+  agreement: null,
+  path: ['KOR'],
+}
+
+describe('STIX 2.1 export', () => {
+  for (const [name, report] of [
+    ['a received report', received],
+    ['an own report', own],
+    ['a NOFORN report', { ...own, releasableTo: [] }],
+  ] as const) {
+    it(`every object of ${name} validates against the official STIX 2.1 schemas`, () => {
+      const bundle = reportToStixBundle(report, {
+        partyName: (p) => (p === 'KOR' ? 'Republic of Korea' : undefined),
+      })
+      assert.equal(bundle.type, 'bundle')
+      assert.match(
+        bundle.id,
+        /^bundle--[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      )
+      for (const object of bundle.objects)
+        assert.deepEqual(validate(object), [], `${object.id}: ${JSON.stringify(object)}`)
+      assert.equal(
+        new Set(bundle.objects.map((o) => o.id)).size,
+        bundle.objects.length,
+        'ids are unique',
+      )
+    })
+  }
+
+  it('declares the launch through an extension-definition of type new-sdo, and marks it', () => {
+    const objects = reportToStixBundle(received).objects
+    const launch = objects.find((o) => o.type === LAUNCH_TYPE)
+    assert.ok(launch)
+    const [extId, ext] = Object.entries(launch['extensions'] as object)[0] as [
+      string,
+      { extension_type: string },
+    ]
+    assert.equal(ext.extension_type, 'new-sdo')
+    const definition = objects.find((o) => o.id === extId)
+    assert.deepEqual(definition?.['extension_types'], ['new-sdo'])
+    const marking = objects.find((o) => o.id === (launch['object_marking_refs'] as string[])[0])
+    assert.equal(marking?.type, 'marking-definition')
+    assert.deepEqual((marking?.['extensions'] as Record<string, unknown>)[MARKING_EXTENSION_ID], {
+      extension_type: 'property-extension',
+      originator: 'KOR',
+      classification: 'MIL-II',
+      holder_classification: 'HI',
+      releasability: 'listed',
+      releasable_to: ['JPN', 'USA'],
+    })
+    assert.equal(marking?.['name'], 'KOR MIL-II REL TO JPN, USA')
+    assert.equal(launch['launch_time'], '2019-10-31T07:35:00.000Z')
+    assert.equal(launch['confidence'], 85)
+    const kinds = objects
+      .filter((o) => o.type === 'relationship')
+      .map((o) => o['relationship_type'])
+    assert.deepEqual(kinds.sort(), ['located-at', 'received-from', 'targets'])
+  })
+
+  it('is reproducible: the same report gives the same bundle, ids are UUIDv5 of the report id', () => {
+    assert.deepEqual(reportToStixBundle(received), reportToStixBundle(structuredClone(received)))
+    const other = reportToStixBundle({ ...received, id: 'ffffffff-3b1d-4c2e-9f8a-1b2c3d4e5f60' })
+    assert.notEqual(other.id, reportToStixBundle(received).id)
+  })
+})
+
+describe('STIX 2.1 import', () => {
+  it('round-trips a report losslessly (report → bundle → report)', () => {
+    for (const report of [received, own, { ...own, releasableTo: [] }]) {
+      const back = stixBundleToReport(JSON.parse(JSON.stringify(reportToStixBundle(report))))
+      assert.ok(back.ok, JSON.stringify(back))
+      assert.deepEqual(back.value, report)
+    }
+  })
+
+  it('round-trips any payload of JSON facts (property)', () => {
+    const latLon = fc.record({
+      lat: fc.double({ min: -90, max: 90, noNaN: true }),
+      lon: fc.double({ min: -180, max: 180, noNaN: true }),
+    })
+    const payload = fc.record(
+      {
+        time: fc
+          .date({ min: new Date('1990-01-01'), max: new Date('2100-01-01'), noInvalidDate: true })
+          .map((d) => d.toISOString()),
+        site: latLon,
+        impact: latLon,
+        headingDeg: fc.double({ min: 0, max: 359, noNaN: true }),
+        rangeKm: fc.double({ min: 1, max: 19_000, noNaN: true }),
+        count: fc.integer({ min: 1, max: 100 }),
+        confidence: fc.constantFrom('low', 'medium', 'high'),
+        text: fc.string(),
+        extra: fc.jsonValue(),
+      },
+      { requiredKeys: [] },
+    )
+    fc.assert(
+      fc.property(payload, (p) => {
+        const report = {
+          ...received,
+          payload: JSON.parse(JSON.stringify(p)) as Record<string, unknown>,
+        }
+        const back = stixBundleToReport(JSON.parse(JSON.stringify(reportToStixBundle(report))))
+        assert.ok(back.ok)
+        assert.deepEqual(back.value, report)
+      }),
+    )
+  })
+
+  it('names what is missing in a bundle it cannot read', () => {
+    const bundle = reportToStixBundle(received)
+    const noMarking = {
+      ...bundle,
+      objects: bundle.objects.filter((o) => o.type !== 'marking-definition'),
+    }
+    const result = stixBundleToReport(noMarking)
+    assert.equal(result.ok, false)
+    assert.match(
+      result.ok ? '' : result.issues.join('\n'),
+      /object_marking_refs must name a marking-definition/,
+    )
+    assert.equal(stixBundleToReport({ type: 'bundle' }).ok, false)
+    const none = stixBundleToReport({
+      ...bundle,
+      objects: bundle.objects.filter((o) => o.type !== LAUNCH_TYPE),
+    })
+    assert.match(none.ok ? '' : none.issues[0], /0 entente-launch objects/)
+  })
+
+  it('cuts a flat TAXII envelope into one bundle per launch', () => {
+    const objects = [...reportToStixBundle(received).objects, ...reportToStixBundle(own).objects]
+    const { bundles } = splitLaunches(objects)
+    assert.equal(bundles.length, 2)
+    assert.deepEqual(
+      bundles.map((b) => stixBundleToReport(b)).map((r) => (r.ok ? r.value : r.issues)),
+      [received, own],
+    )
+  })
+})
