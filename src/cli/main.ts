@@ -3,6 +3,7 @@ import { formatInstant } from '../domain/time.ts'
 import { EntenteError, isEntenteError } from '../lib/errors.ts'
 import { agreementRows } from '../domain/agreement-view.ts'
 import { historyOrError, renderAgreementRows, renderHistory } from './agreements.ts'
+import type { ExportOptions } from './export.ts'
 import { parseInstant } from './instant.ts'
 import { loadScenario } from './load-scenario.ts'
 import { answerRelease, decisionJson, renderDecision } from './release.ts'
@@ -11,6 +12,7 @@ import { runStart } from './start.ts'
 
 /** The node's commands load the server, the store and the crypto: only when asked for. */
 const nodeCommands = () => import('./node.ts')
+const interop = async () => ({ ...(await import('./export.ts')), ...(await import('./import.ts')) })
 
 /** Exit statuses: 0 done (or allowed), 2 bad input, 3 denied. */
 export const EXIT = { ok: 0, badInput: 2, denied: 3 } as const
@@ -138,13 +140,23 @@ function buildProgram(): Command {
     )
   node
     .command('token')
-    .description('issue an API bearer token for a role (printed once, stored hashed)')
-    .requiredOption('--role <role>', 'operator | release-officer | auditor | admin')
+    .description(
+      "issue an API bearer token for a role, or a peer party's TAXII client token (printed once, stored hashed)",
+    )
+    .option('--role <role>', 'operator | release-officer | auditor | admin')
+    .option('--party <party>', 'a peer party, e.g. JPN: a TAXII client seeing what JPN may')
     .requiredOption('--dir <dir>', 'data directory')
     .option('--label <label>', 'who holds it, for the audit')
-    .action(async (opts: { role: string; dir: string; label?: string }) =>
-      print(await (await nodeCommands()).issueToken(opts.dir, opts.role, opts.label)),
-    )
+    .action(async (opts: { role?: string; party?: string; dir: string; label?: string }) => {
+      const { issueToken, issuePartyToken } = await nodeCommands()
+      if ((opts.role === undefined) === (opts.party === undefined))
+        throw new EntenteError('INVALID_ARGUMENT', 'node token: give either --role or --party')
+      print(
+        opts.party === undefined
+          ? await issueToken(opts.dir, opts.role ?? '', opts.label)
+          : await issuePartyToken(opts.dir, opts.party, opts.label),
+      )
+    })
 
   const audit = program.command('audit').description("check and query a node's audit chain")
   audit
@@ -178,6 +190,28 @@ function buildProgram(): Command {
         print(opts.json ? JSON.stringify(account, null, 2) : renderAccount(account))
       },
     )
+
+  program
+    .command('export')
+    .description("a node's reports as one STIX 2.1 bundle or as CoT events (one per line)")
+    .requiredOption('--dir <dir>', 'data directory')
+    .requiredOption('--format <format>', 'stix | cot')
+    .option('--party <party>', 'only what the agreements allow this node to give that party now')
+    .option('--out <file>', 'write to a file instead of standard output')
+    .option('--config <file>', "the node's config (default: the one it last started with)")
+    .action(async (opts: ExportOptions) => print(await (await interop()).runExport(opts)))
+
+  program
+    .command('import')
+    .description("ingest a STIX bundle's reports as the node's own (the node may be running)")
+    .requiredOption('--dir <dir>', 'data directory')
+    .requiredOption('--file <file>', 'a STIX 2.1 bundle (JSON), e.g. from export --format stix')
+    .option('--config <file>', "the node's config (default: the one it last started with)")
+    .action(async (opts: { dir: string; file: string; config?: string }) => {
+      const { lines, refused } = await (await interop()).runImport(opts)
+      if (lines.length > 0) print(lines.join('\n'))
+      if (refused.length > 0) throw new EntenteError('STIX_INVALID', refused.join('\n'))
+    })
 
   program
     .command('demo')

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { isPartyId } from '../domain/ids.ts'
 import { formatInstant } from '../domain/time.ts'
 import { EntenteError } from '../lib/errors.ts'
 import { accountFor, type PartyAccount } from '../node/app/audit-query.ts'
+import { partyTokenRow } from '../node/app/taxii-views.ts'
 import { verifyAuditChain } from '../node/audit/verify.ts'
 import { loadNodeConfig } from '../node/config.ts'
 import {
@@ -14,7 +13,8 @@ import {
   writePartyKeys,
 } from '../node/crypto/keys.ts'
 import { ROLES, type Role, tokenHash } from '../node/http/auth.ts'
-import { DB_FILE, openStore, startNode } from '../node/main.ts'
+import { openStore, startNode } from '../node/main.ts'
+import { requireDataDir } from './node-dir.ts'
 
 export async function initNode(party: string, dir: string): Promise<string> {
   if (!isPartyId(party))
@@ -55,6 +55,37 @@ export async function issueToken(
   return token
 }
 
+/**
+ * Issues a TAXII client token for a peer party (`JPN.<secret>`): it reads what the release
+ * engine allows that party now, and opens nothing of the node's own API. Printed once,
+ * stored hashed.
+ */
+export async function issuePartyToken(
+  dir: string,
+  party: string,
+  label: string | undefined,
+): Promise<string> {
+  if (!isPartyId(party))
+    throw new EntenteError('INVALID_ARGUMENT', `--party: '${party}' is not a party id such as JPN`)
+  requireDataDir(dir)
+  const own = (await readPartyKeys(dir)).party
+  if (party === own)
+    throw new EntenteError(
+      'INVALID_ARGUMENT',
+      `--party: ${party} is this node's own party; its clients hold role tokens (--role)`,
+    )
+  const { token, row } = partyTokenRow(
+    party,
+    randomBytes(32).toString('base64url'),
+    label ?? 'taxii client',
+    Date.now(),
+  )
+  const store = await openStore(dir)
+  await store.insertToken(row)
+  await store.close()
+  return token
+}
+
 /** Runs a node until SIGINT or SIGTERM, then drains in-flight work and exits. */
 export async function runNode(party: string, configFile: string): Promise<void> {
   const config = loadNodeConfig(configFile)
@@ -67,6 +98,9 @@ export async function runNode(party: string, configFile: string): Promise<void> 
   process.stdout.write(
     `entente: ${party} node listening on ${node.url} (data in ${config.dataDir})\n`,
   )
+  for (const [name, address] of Object.entries(node.cot))
+    if (address !== null)
+      process.stdout.write(`entente: CoT ${name} on tcp://${address.host}:${address.port}\n`)
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop)
@@ -144,12 +178,4 @@ export function renderAccount(a: PartyAccount): string {
     ...section('Requests received from', a.askedBy),
     ...section('Requests made to', a.askedOf),
   ].join('\n')
-}
-
-function requireDataDir(dir: string): void {
-  if (!existsSync(join(dir, DB_FILE)))
-    throw new EntenteError(
-      'FILE_NOT_READABLE',
-      `--dir: ${dir} holds no node data (run ./bin/entente node init first)`,
-    )
 }

@@ -13,6 +13,29 @@ const peerSchema = z.strictObject({
 
 const releaseModes = z.enum(['auto', 'manual', 'on-request'])
 
+const tcpListen = {
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535),
+}
+
+/** Cursor-on-Target over TCP (docs/interop.md); each server is off unless configured. */
+const cotSchema = z.strictObject({
+  /** TAK clients connect here and receive every report held, then each new one. */
+  stream: z.strictObject(tcpListen).optional(),
+  /** A sensor feed sends CoT launch events here; each becomes a report of this node. */
+  ingest: z
+    .strictObject({
+      ...tcpListen,
+      /** The marking of reports from the feed, in this party's scheme (a feed does not classify). */
+      level: z.string().min(1),
+      topic: z
+        .string()
+        .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'a lower-case slug such as dprk-missile'),
+      releasableTo: z.array(z.string()).optional(),
+    })
+    .optional(),
+})
+
 /** A node's configuration file (YAML or JSON); relative paths are relative to the file. */
 export const nodeConfigSchema = z.strictObject({
   party: z.string().regex(/^[A-Z][A-Z0-9]{1,9}$/, 'a party id such as KOR'),
@@ -54,6 +77,7 @@ export const nodeConfigSchema = z.strictObject({
       speed: z.number().positive().max(10_000).default(1),
     })
     .optional(),
+  cot: cotSchema.optional(),
   checkpointEvery: z.number().int().min(1).default(100),
   bodyLimitBytes: z
     .number()

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { asPartyId, type PartyId } from '../domain/ids.ts'
@@ -13,6 +13,7 @@ import { DeliveryWorker, type PostEnvelope } from './app/delivery.ts'
 import { EventHub } from './app/event-hub.ts'
 import { canonicalJson } from './audit/hash.ts'
 import { type NodeConfig } from './config.ts'
+import { type CotServers, startCotServers } from './cot/cot-servers.ts'
 import { importPeerKeys, publicJwks, readPartyKeys } from './crypto/keys.ts'
 import { buildHttpApp, JOSE_MEDIA_TYPE } from './http/app.ts'
 import { SqliteStore } from './store/sqlite/sqlite-store.ts'
@@ -20,6 +21,8 @@ import type { Store } from './store/store.ts'
 import { createHash } from 'node:crypto'
 
 export const DB_FILE = 'entente.db'
+/** The config the node last started with, written by `startNode` for the CLI to read. */
+export const CONFIG_FILE = 'config.json'
 
 export function openStore(dataDir: string): Promise<SqliteStore> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
@@ -30,14 +33,18 @@ export interface RunningNode {
   readonly ctx: NodeContext
   readonly app: FastifyInstance
   readonly url: string
+  readonly cot: Omit<CotServers, 'close'>
   stop(): Promise<void>
 }
 
-/** The composition root: the only place that reads the clock, randomness and the network. */
-export async function createNode(
+/**
+ * The application context of a node: registry, keys, peers, store, clock. The CLI's
+ * `export` and `import` open one on a data directory as the node itself does.
+ */
+export async function openNodeContext(
   config: NodeConfig,
-  overrides: Partial<Pick<NodeContext, 'now' | 'random'>> = {},
-): Promise<{ ctx: NodeContext; worker: DeliveryWorker; app: FastifyInstance }> {
+  overrides: Partial<Pick<NodeContext, 'now' | 'random' | 'deliverSoon'>> = {},
+): Promise<{ ctx: NodeContext; registryDoc: unknown }> {
   const party = asPartyId(config.party)
   const loaded = loadScenarioFile(config.registry.scenario, config.registry.whatIfs)
   if (!loaded.ok)
@@ -61,7 +68,6 @@ export async function createNode(
   }
   const store = await openStore(config.dataDir)
   const events = new EventHub()
-  let worker: DeliveryWorker | null = null
   const ctx: NodeContext = {
     party,
     config,
@@ -75,17 +81,43 @@ export async function createNode(
     onAudit: events.publish,
     events,
     publicJwks: publicJwks(keys),
-    deliverSoon: (messages) => worker?.add(messages),
+    // Without a delivery worker (the CLI), the outbox waits for the node's next scan.
+    deliverSoon: overrides.deliverSoon ?? (() => undefined),
   }
+  return { ctx, registryDoc: loaded.doc }
+}
+
+/** The composition root: the only place that reads the clock, randomness and the network. */
+export async function createNode(
+  config: NodeConfig,
+  overrides: Partial<Pick<NodeContext, 'now' | 'random'>> = {},
+): Promise<{ ctx: NodeContext; worker: DeliveryWorker; app: FastifyInstance }> {
+  let worker: DeliveryWorker | null = null
+  const { ctx, registryDoc } = await openNodeContext(config, {
+    ...overrides,
+    deliverSoon: (messages) => worker?.add(messages),
+  })
   worker = new DeliveryWorker(ctx, postWithFetch)
-  await recordStart(ctx, store, loaded.doc)
+  await recordStart(ctx, ctx.store, registryDoc)
   return { ctx, worker, app: buildHttpApp(ctx) }
 }
 
-/** Starts the HTTP server and the delivery worker; `stop` drains both and closes the store. */
+/**
+ * Starts the HTTP server, the delivery worker and the CoT servers the config asks for, and
+ * leaves the effective config in the data directory (CONFIG_FILE) for the CLI; `stop` closes
+ * the servers, drains the worker and closes the store.
+ */
 export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const { ctx, worker, app } = await createNode(config)
+  writeFileSync(join(config.dataDir, CONFIG_FILE), JSON.stringify(config, null, 2), {
+    mode: 0o600,
+  })
   await app.listen({ host: config.listen.host, port: config.listen.port })
+  const cot = await startCotServers(ctx, config.cot).catch(async (error: unknown) => {
+    await app.close()
+    await ctx.store.close()
+    throw error
+  })
   worker.start()
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.listen.port
@@ -93,7 +125,9 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     ctx,
     app,
     url: `http://${config.listen.host}:${port}`,
+    cot: { stream: cot.stream, ingest: cot.ingest },
     stop: async () => {
+      await cot.close()
       await app.close()
       await worker.stop()
       const last = await ctx.store.lastAudit()

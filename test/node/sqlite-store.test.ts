@@ -114,4 +114,23 @@ describe('SqliteStore on a file', () => {
     assertChain(await reopened.listAudit({}))
     await reopened.close()
   })
+
+  it('given two connections to one file (a node and a CLI import), when both append, then the chain stays whole', async () => {
+    const path = freshPath()
+    const node = await SqliteStore.open(path)
+    const cli = await SqliteStore.open(path)
+    const entry = (atMs: number) =>
+      ({ atMs, type: 'node', party: null, subject: null, data: {} }) as const
+    await node.appendAudit(entry(1))
+    await cli.appendAudit(entry(2))
+    await node.appendAudit(entry(3))
+    await cli.appendAudit(entry(4))
+    const chain = await node.listAudit({})
+    assert.deepEqual(
+      chain.map((e) => e.atMs),
+      [1, 2, 3, 4],
+    )
+    assertChain(chain)
+    await Promise.all([node.close(), cli.close()])
+  })
 })

@@ -13,3 +13,12 @@ export class EventHub {
     return () => this.#listeners.delete(listener)
   }
 }
+
+/** The report an audit entry says was just stored (ingested, or arrived and accepted), if any. */
+export function reportStoredBy(entry: AuditEntry): string | null {
+  if (entry.type === 'ingest') return entry.subject
+  const reportId = entry.data['reportId']
+  return entry.type === 'arrival' && entry.data['kind'] === 'report' && typeof reportId === 'string'
+    ? reportId
+    : null
+}

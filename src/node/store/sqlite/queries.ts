@@ -52,8 +52,13 @@ function isUniqueViolation(error: unknown): boolean {
 export class Queries {
   readonly #db: Database
   readonly #statements = new Map<string, Statement>()
-  /** The chain's head once read; forgotten on rollback so that it is read again. */
+  /**
+   * The chain's head once read; forgotten on rollback, and when another connection (a CLI
+   * import while the node runs) has committed since, so that it is read again.
+   */
   #head: { seq: number; hash: string } | undefined
+  /** SQLite's `data_version`: it changes when another connection commits to the file. */
+  #dataVersion = -1
 
   constructor(db: Database) {
     this.#db = db
@@ -97,6 +102,9 @@ export class Queries {
 
   begin(): void {
     this.#sql('BEGIN IMMEDIATE').run()
+    const version = Number(this.#sql('PRAGMA data_version').pluck().get())
+    if (version !== this.#dataVersion) this.#head = undefined
+    this.#dataVersion = version
   }
 
   commit(): void {

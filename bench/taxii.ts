@@ -1,0 +1,162 @@
+// `npm run bench:taxii`: one real KOR node on loopback with a 10,000-object TAXII collection;
+// prints objects per second read page by page (as KOR's own client, and as JPN's, whose view
+// the release engine decides report by report), and added by POSTs of 100-object envelopes
+// (each launch ingested durably, as POST /api/reports does).
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import {
+  type LocalNode,
+  prepareNetwork,
+  startNodeProcess,
+  stopNodeProcess,
+} from '../src/cli/local-network.ts'
+import { asPartyId } from '../src/domain/ids.ts'
+import { reportToStixBundle } from '../src/interop/stix.ts'
+import type { StixObject } from '../src/interop/stix-objects.ts'
+import { collectionIdOf, partyTokenRow } from '../src/node/app/taxii-views.ts'
+import { openStore } from '../src/node/main.ts'
+import type { ReportRow } from '../src/node/store/store.ts'
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url))
+const TAXII = 'application/taxii+json;version=2.1'
+const OBJECTS = 10_000
+/** Objects every report shares (Entente's identity, two extension definitions, KOR's identity). */
+const SHARED = 4
+/** Objects of one report of its own: launch, marking, site, located-at. */
+const PER_REPORT = 4
+const PAGE_LIMIT = 1_000
+const ROUNDS = 3
+const ENVELOPES = 20
+const ENVELOPE_OBJECTS = 100
+
+function report(createdAtMs: number): ReportRow {
+  return {
+    id: randomUUID(),
+    originator: 'KOR',
+    level: 'MIL-II',
+    localLevel: 'MIL-II',
+    topic: 'dprk-missile',
+    releasableTo: null,
+    payload: {
+      time: '2019-10-31T16:35:00+09:00',
+      site: { lat: 39.41, lon: 125.89 },
+      headingDeg: 68,
+      rangeKm: 370,
+      apogeeKm: 90,
+      count: 1,
+      confidence: 'high',
+    },
+    receivedFrom: null,
+    agreement: null,
+    path: ['KOR'],
+    createdAtMs,
+  }
+}
+
+/** Writes the collection's reports straight into the store (what the TAXII view reads). */
+async function populate(kor: LocalNode): Promise<string> {
+  const store = await openStore(kor.dir)
+  const startMs = Date.now() - 3_600_000
+  const count = (OBJECTS - SHARED) / PER_REPORT
+  await store.transaction(async (tx) => {
+    for (let i = 0; i < count; i++) await tx.insertReport(report(startMs + i))
+  })
+  const { token, row } = partyTokenRow(asPartyId('JPN'), randomUUID(), 'bench', Date.now())
+  await store.insertToken(row)
+  await store.close()
+  return token
+}
+
+const collection = (kor: LocalNode) =>
+  `${kor.url}/taxii2/api/collections/${collectionIdOf('KOR')}/objects/`
+
+/** Reads the whole collection page by page; objects per second over ROUNDS rounds. */
+async function readAll(kor: LocalNode, token: string): Promise<{ objects: number; perS: number }> {
+  let objects = 0
+  const start = performance.now()
+  for (let round = 0; round < ROUNDS; round++) {
+    let next: string | undefined
+    do {
+      const url = `${collection(kor)}?limit=${PAGE_LIMIT}${next === undefined ? '' : `&next=${next}`}`
+      const response = await fetch(url, {
+        headers: { accept: TAXII, authorization: `Bearer ${token}` },
+      })
+      if (response.status !== 200) throw new Error(`GET ${url}: ${response.status}`)
+      const page = (await response.json()) as { more?: boolean; next?: string; objects?: unknown[] }
+      objects += page.objects?.length ?? 0
+      next = page.more === true ? page.next : undefined
+    } while (next !== undefined)
+  }
+  return { objects: objects / ROUNDS, perS: objects / ((performance.now() - start) / 1000) }
+}
+
+/** One envelope of exactly ENVELOPE_OBJECTS objects: whole reports, shared objects once. */
+function envelope(): StixObject[] {
+  const objects = new Map<string, StixObject>()
+  const reports = (ENVELOPE_OBJECTS - SHARED) / PER_REPORT
+  for (let i = 0; i < reports; i++)
+    for (const o of reportToStixBundle(report(Date.now())).objects) objects.set(o.id, o)
+  return [...objects.values()]
+}
+
+async function postAll(kor: LocalNode): Promise<{ objects: number; perS: number }> {
+  const bodies = Array.from({ length: ENVELOPES }, () => JSON.stringify({ objects: envelope() }))
+  const start = performance.now()
+  for (const body of bodies) {
+    const response = await fetch(collection(kor), {
+      method: 'POST',
+      headers: {
+        accept: TAXII,
+        'content-type': TAXII,
+        authorization: `Bearer ${kor.tokens.operator}`,
+      },
+      body,
+    })
+    const status = (await response.json()) as { success_count?: number }
+    if (response.status !== 202 || status.success_count !== ENVELOPE_OBJECTS)
+      throw new Error(`POST: ${response.status} ${JSON.stringify(status).slice(0, 300)}`)
+  }
+  const objects = ENVELOPES * ENVELOPE_OBJECTS
+  return { objects, perS: objects / ((performance.now() - start) / 1000) }
+}
+
+export async function benchTaxii(): Promise<Record<string, number>> {
+  const root = mkdtempSync(join(tmpdir(), 'entente-bench-taxii-'))
+  // JPN is a party and a peer (its node is not started: GSOMIA releases are on-request, held).
+  const [kor] = await prepareNetwork({
+    root,
+    scenario: join(ROOT, 'scenarios/korea-japan-2019.yaml'),
+    parties: ['KOR', 'JPN'],
+  })
+  if (kor === undefined) throw new Error('no KOR node')
+  try {
+    const jpnToken = await populate(kor)
+    await startNodeProcess(kor)
+    const own = await readAll(kor, kor.tokens.operator)
+    const peer = await readAll(kor, jpnToken)
+    const posted = await postAll(kor)
+    return {
+      collection_objects: own.objects,
+      page_limit: PAGE_LIMIT,
+      get_own_objects_per_s: Math.round(own.perS),
+      get_peer_objects_per_s: Math.round(peer.perS),
+      peer_view_objects: peer.objects,
+      post_envelope_objects: ENVELOPE_OBJECTS,
+      post_objects: posted.objects,
+      post_objects_per_s: Math.round(posted.perS),
+    }
+  } finally {
+    await stopNodeProcess(kor)
+    rmSync(root, { recursive: true, force: true })
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === `file://${process.argv[1]}`) {
+  const figures = await benchTaxii()
+  for (const [key, value] of Object.entries(figures))
+    console.log(`taxii      ${key.padEnd(28)} ${value.toLocaleString('en-US')}`)
+  console.log(JSON.stringify({ bench: 'taxii', ...figures }))
+}

@@ -1,0 +1,80 @@
+import { writeFileSync } from 'node:fs'
+import type { PartyId } from '../domain/ids.ts'
+import { LAUNCH_TYPE, stixId, type StixBundle } from '../interop/stix-objects.ts'
+import { EntenteError } from '../lib/errors.ts'
+import type { NodeContext } from '../node/app/context.ts'
+import { reportToCot } from '../node/app/cot-track.ts'
+import { collectionView, visibleTo } from '../node/app/taxii-views.ts'
+import { withNodeContext } from './node-dir.ts'
+import { knownParty } from './release.ts'
+
+export const EXPORT_FORMATS = ['stix', 'cot'] as const
+export type ExportFormat = (typeof EXPORT_FORMATS)[number]
+
+export interface ExportOptions {
+  readonly dir: string
+  readonly format: string
+  /** Only what the release engine allows this node to give that party now (the TAXII view). */
+  readonly party?: string
+  readonly out?: string
+  readonly config?: string
+}
+
+/**
+ * `export`: the node's reports as one STIX 2.1 bundle (the TAXII collection as `--party`, or
+ * the node itself, sees it now) or as CoT events, one per line. Prints them, or writes them to
+ * `--out` and prints what it wrote.
+ */
+export async function runExport(options: ExportOptions): Promise<string> {
+  const format = exportFormat(options.format)
+  return withNodeContext(options.dir, options.config, async (ctx) => {
+    const viewer =
+      options.party === undefined ? ctx.party : knownParty(ctx.index, options.party, '--party')
+    const atMs = ctx.now()
+    const { text, reports, items } =
+      format === 'stix' ? await stixExport(ctx, viewer, atMs) : await cotExport(ctx, viewer, atMs)
+    if (options.out === undefined) return text
+    try {
+      writeFileSync(options.out, `${text}\n`)
+    } catch (error) {
+      throw new EntenteError('FILE_NOT_READABLE', `--out: cannot write ${options.out}`, {
+        cause: error,
+      })
+    }
+    return `wrote ${reports} reports (${items}) to ${options.out}`
+  })
+}
+
+interface Exported {
+  readonly text: string
+  readonly reports: number
+  readonly items: string
+}
+
+async function stixExport(ctx: NodeContext, viewer: PartyId, atMs: number): Promise<Exported> {
+  const objects = (await collectionView(ctx, viewer, atMs)).map((e) => e.object)
+  const bundle: StixBundle = {
+    type: 'bundle',
+    id: stixId('bundle', `export:${ctx.party}:${objects.map((o) => o.id).join(',')}`),
+    objects,
+  }
+  return {
+    text: JSON.stringify(bundle, null, 2),
+    reports: objects.filter((o) => o.type === LAUNCH_TYPE).length,
+    items: `${objects.length} STIX objects`,
+  }
+}
+
+async function cotExport(ctx: NodeContext, viewer: PartyId, atMs: number): Promise<Exported> {
+  const reports = (await ctx.store.listReports({})).filter((r) => visibleTo(ctx, viewer, r, atMs))
+  const events = reports.flatMap(reportToCot)
+  return { text: events.join('\n'), reports: reports.length, items: `${events.length} CoT events` }
+}
+
+function exportFormat(format: string): ExportFormat {
+  if ((EXPORT_FORMATS as readonly string[]).includes(format)) return format as ExportFormat
+  throw new EntenteError(
+    'INVALID_ARGUMENT',
+    `--format: '${format}' is not one of ${EXPORT_FORMATS.join(', ')}`,
+  )
+}

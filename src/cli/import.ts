@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs'
+import { markingLabel, splitLaunches, stixBundleToReport } from '../interop/stix.ts'
+import type { StixObject } from '../interop/stix-objects.ts'
+import { EntenteError } from '../lib/errors.ts'
+import { ingestTaxiiObjects } from '../node/app/taxii-ingest.ts'
+import { withNodeContext } from './node-dir.ts'
+
+export interface ImportOutcome {
+  /** One line per report: imported, or already held. */
+  readonly lines: readonly string[]
+  /** One line per report the node refused (`file: object: why`); empty when all went in. */
+  readonly refused: readonly string[]
+}
+
+/**
+ * `import`: a STIX bundle's reports ingested as the node's own operators' (the path of a
+ * TAXII POST by an own client, and of `POST /api/reports`: decided, queued, audited). The
+ * bundle is read whole first; a bundle Entente cannot read back is refused before anything is
+ * stored. Each report is then ingested on its own, idempotently by its id.
+ */
+export async function runImport(options: {
+  readonly dir: string
+  readonly file: string
+  readonly config?: string
+}): Promise<ImportOutcome> {
+  const objects = readBundle(options.file)
+  const { bundles } = splitLaunches(objects)
+  const reports = bundles.map((b) => stixBundleToReport(b))
+  const issues = reports.flatMap((r) => (r.ok ? [] : r.issues))
+  if (issues.length > 0)
+    throw new EntenteError('STIX_INVALID', issues.map((i) => `${options.file}: ${i}`).join('\n'))
+  if (bundles.length === 0)
+    throw new EntenteError('STIX_INVALID', `${options.file}: no entente-launch object to import`)
+  return withNodeContext(options.dir, options.config, async (ctx) => {
+    const held = new Set<string>()
+    for (const r of reports)
+      if (r.ok && (await ctx.store.getReport(r.value.id)) !== undefined) held.add(r.value.id)
+    const { failures } = await ingestTaxiiObjects(ctx, ctx.party, objects)
+    const why = new Map(failures.map((f) => [f.id, f.message ?? 'refused']))
+    const lines: string[] = []
+    const refused: string[] = []
+    bundles.forEach((bundle, i) => {
+      const report = reports[i]
+      const launchId = bundle.objects[0]?.id ?? ''
+      if (report === undefined || !report.ok) return
+      const { id, topic } = report.value
+      const problem = why.get(launchId)
+      if (problem !== undefined) refused.push(`${options.file}: ${launchId}: ${problem}`)
+      else if (held.has(id)) lines.push(`already held ${id}`)
+      else lines.push(`imported ${id} ${topic} [${markingLabel(report.value)}]`)
+    })
+    const launches = new Set(bundles.map((b) => b.objects[0]?.id))
+    for (const f of failures)
+      if (!launches.has(f.id)) refused.push(`${options.file}: ${f.id}: ${why.get(f.id) ?? ''}`)
+    return { lines, refused }
+  })
+}
+
+function readBundle(file: string): StixObject[] {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new EntenteError('FILE_NOT_READABLE', `--file: cannot read ${file}`, { cause: error })
+  }
+  let bundle: unknown
+  try {
+    bundle = JSON.parse(text)
+  } catch (error) {
+    throw new EntenteError('STIX_INVALID', `${file}: not JSON (${(error as Error).message})`)
+  }
+  const { type, objects } = (bundle ?? {}) as Record<string, unknown>
+  if (type !== 'bundle' || !Array.isArray(objects))
+    throw new EntenteError(
+      'STIX_INVALID',
+      `${file}: not a STIX bundle (type "bundle" with an objects array)`,
+    )
+  objects.forEach((o: unknown, i) => {
+    const { type: t, id } = (o ?? {}) as Record<string, unknown>
+    if (typeof t !== 'string' || typeof id !== 'string')
+      throw new EntenteError('STIX_INVALID', `${file}: objects[${i}]: type and id must be strings`)
+  })
+  return objects as StixObject[]
+}

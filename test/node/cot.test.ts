@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync } from 'node:fs'
+import { connect, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { initNode, issueToken } from '../../src/cli/node.ts'
+import { cotXmlToEvent, LAUNCH_SITE_COT_TYPE, MISSILE_COT_TYPE } from '../../src/interop/cot.ts'
+import { nodeConfigSchema } from '../../src/node/config.ts'
+import { type RunningNode, startNode } from '../../src/node/main.ts'
+import type { ReportRow } from '../../src/node/store/store.ts'
+import { ROOT } from '../helpers/cli.ts'
+import { feedEvent } from '../helpers/cot-feed.ts'
+import { launchReport, sleep, waitFor } from '../helpers/nodes.ts'
+
+/** A TCP client that keeps all it receives (a TAK client, or a sensor feed). */
+class TcpClient {
+  readonly socket: Socket
+  text = ''
+  closed = false
+
+  constructor(port: number) {
+    this.socket = connect(port, '127.0.0.1')
+    this.socket.setEncoding('utf8')
+    this.socket.on('data', (chunk: string) => (this.text += chunk))
+    this.socket.on('error', () => undefined)
+    this.socket.on('close', () => (this.closed = true))
+  }
+
+  write(text: string): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.socket.write(text, (error) => (error ? reject(error) : resolve())),
+    )
+  }
+
+  /** The CoT events received so far, read back. */
+  events() {
+    return this.text
+      .split('</event>')
+      .filter((t) => t.trim() !== '')
+      .map((t) => {
+        const parsed = cotXmlToEvent(`${t}</event>`)
+        assert.ok(parsed.ok, parsed.ok ? '' : parsed.issues)
+        return parsed.value
+      })
+  }
+}
+
+const refused = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(false)
+    })
+    socket.once('error', () => resolve(true))
+  })
+
+/** KOR's node in-process with both CoT servers on free ports (real sockets, real SQLite). */
+describe('Cursor-on-Target over TCP (one node, real sockets)', () => {
+  let node: RunningNode
+  let stopped = false
+  let operator = ''
+  const ports = { stream: 0, ingest: 0 }
+
+  before(async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'entente-cot-')), 'kor')
+    await initNode('KOR', dir)
+    operator = await issueToken(dir, 'operator', 'operator')
+    node = await startNode(
+      nodeConfigSchema.parse({
+        party: 'KOR',
+        dataDir: dir,
+        listen: { port: 0 },
+        registry: { scenario: join(ROOT, 'scenarios/korea-japan-2019.yaml') },
+        cot: {
+          stream: { port: 0 },
+          ingest: { port: 0, level: 'MIL-II', topic: 'dprk-missile' },
+        },
+      }),
+    )
+    ports.stream = node.cot.stream?.port ?? 0
+    ports.ingest = node.cot.ingest?.port ?? 0
+  })
+  after(() => (stopped ? undefined : node.stop()))
+
+  const postReport = async (text: string): Promise<ReportRow> => {
+    const response = await node.app.inject({
+      method: 'POST',
+      url: '/api/reports',
+      headers: { authorization: `Bearer ${operator}` },
+      payload: launchReport('KOR', 'MIL-II', text),
+    })
+    assert.equal(response.statusCode, 201, response.body)
+    return response.json<{ report: ReportRow }>().report
+  }
+  const feedReports = async () =>
+    (await node.ctx.store.listReports({})).filter((r) => r.payload['launchId'] !== undefined)
+  const cotQuarantines = async () =>
+    (await node.ctx.store.listAudit({ type: 'quarantine' })).filter((e) => e.data['via'] === 'cot')
+
+  it('given a cot section, when the node starts, then both servers listen; without one, none', () => {
+    assert.ok(ports.stream > 0 && ports.ingest > 0)
+    const { cot: _cot, ...withoutCot } = node.ctx.config
+    assert.equal(nodeConfigSchema.parse(withoutCot).cot, undefined, 'off by default')
+  })
+
+  it('stream: a TAK client gets the site and simulated track of every report held, then each new one', async () => {
+    const held = await postReport('held before connecting')
+    const tak = new TcpClient(ports.stream)
+    const of = (id: string) => tak.events().filter((e) => e.uid.startsWith(`entente.${id}.`))
+    await waitFor(
+      'the held report',
+      () => Promise.resolve(of(held.id).length),
+      (n) => n > 2,
+    )
+    const [site, ...track] = of(held.id)
+    assert.equal(site?.type, LAUNCH_SITE_COT_TYPE)
+    assert.deepEqual([site?.lat, site?.lon], [39.41, 125.89])
+    assert.equal(site?.timeMs, Date.parse(String(held.payload['time'])))
+    assert.ok(track.every((e) => e.type === MISSILE_COT_TYPE))
+    assert.ok(
+      track.every((e, i) => i === 0 || e.timeMs > (track[i - 1]?.timeMs ?? 0)),
+      'track points in time order',
+    )
+    const apogeeM = Math.max(...track.map((e) => e.haeM))
+    assert.ok(apogeeM > 80_000 && apogeeM <= 90_500, `apogee ${apogeeM} m near the reported 90 km`)
+    const fresh = await postReport('stored while connected')
+    await waitFor(
+      'the new report',
+      () => Promise.resolve(of(fresh.id).length),
+      (n) => n > 2,
+    )
+    assert.match(of(fresh.id)[0]?.remarks ?? '', /^\[KOR MIL-II\] dprk-missile: stored while/)
+    tak.socket.destroy()
+  })
+
+  it('ingest: events split across chunks or several per chunk each become one report, once per uid', async () => {
+    const feed = new TcpClient(ports.ingest)
+    const first = feedEvent('radar-7.t1')
+    for (const part of [first.slice(0, 40), first.slice(40, 200), first.slice(200)]) {
+      await feed.write(part)
+      await sleep(20)
+    }
+    // Two events in one chunk, and a later sighting of the same launch (same uid).
+    await feed.write(`${feedEvent('radar-7.t2')}\n${feedEvent('radar-7.t2')}\n`)
+    const reports = await waitFor('two feed reports', feedReports, (r) => r.length >= 2)
+    await sleep(200)
+    assert.deepEqual((await feedReports()).map((r) => r.payload['launchId']).sort(), [
+      'radar-7.t1',
+      'radar-7.t2',
+    ])
+    const report = reports.find((r) => r.payload['launchId'] === 'radar-7.t1')
+    assert.deepEqual(
+      [report?.originator, report?.level, report?.topic, report?.receivedFrom],
+      ['KOR', 'MIL-II', 'dprk-missile', null],
+    )
+    assert.deepEqual(report?.payload['site'], { lat: 39.41, lon: 125.89 })
+    assert.equal(report?.payload['headingDeg'], 68)
+    const ingests = await node.ctx.store.listAudit({ type: 'ingest', subject: report?.id ?? '' })
+    assert.equal(ingests.length, 1, 'audited as an ingest, as POST /api/reports does')
+    feed.socket.destroy()
+  })
+
+  it('ingest: a bad event is audited with its reason, other tracks are ignored, the connection carries on', async () => {
+    const feed = new TcpClient(ports.ingest)
+    await feed.write(
+      [
+        'garbage that is no XML</event>',
+        feedEvent('radar-7.t3', { launch: 'apogeeKm="90"' }),
+        feedEvent('radar-7.t4', { launch: 'rangeKm="370" apogeeKm="9000"' }),
+        feedEvent('friendly-1', { type: 'a-f-G-U-C' }),
+        feedEvent('radar-7.t5'),
+      ].join(''),
+    )
+    await waitFor('the good event after the bad ones', feedReports, (r) =>
+      r.some((x) => x.payload['launchId'] === 'radar-7.t5'),
+    )
+    const reasons = (await cotQuarantines()).map((e) => [e.subject, String(e.data['reason'])])
+    assert.equal(reasons.length, 3, JSON.stringify(reasons))
+    assert.equal(reasons[0]?.[0], null)
+    assert.match(reasons[0]?.[1] ?? '', /^CoT: /)
+    assert.deepEqual(reasons[1], [
+      'radar-7.t3',
+      'detail/launch@rangeKm: missing (a launch report needs rangeKm and apogeeKm)',
+    ])
+    assert.equal(reasons[2]?.[0], 'radar-7.t4')
+    assert.match(reasons[2]?.[1] ?? '', /^launch\.apogeeKm: /)
+    assert.equal(feed.closed, false, 'the connection is still open')
+    const launchIds = (await feedReports()).map((r) => r.payload['launchId'])
+    assert.ok(!launchIds.includes('friendly-1'), 'a friendly unit makes no report')
+    feed.socket.destroy()
+  })
+
+  it('graceful shutdown: connected clients are closed and both ports refuse connections', async () => {
+    const tak = new TcpClient(ports.stream)
+    const feed = new TcpClient(ports.ingest)
+    await waitFor(
+      'the backlog',
+      () => Promise.resolve(tak.text.length),
+      (n) => n > 0,
+    )
+    await node.stop()
+    stopped = true
+    await waitFor('both clients closed', () => Promise.resolve(tak.closed && feed.closed), Boolean)
+    assert.equal(await refused(ports.stream), true)
+    assert.equal(await refused(ports.ingest), true)
+  })
+})
