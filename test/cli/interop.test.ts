@@ -145,10 +145,13 @@ describe('entente node token --party, export, import (real nodes on loopback)', 
     const imported = entente('import', '--dir', fresh, '--config', config, '--file', exported)
     assert.equal(imported.status, 0, imported.stderr)
     const lines = imported.stdout.trim().split('\n')
-    assert.deepEqual(lines.sort(), [
-      `imported ${ingested['MIL-I']} dprk-missile [KOR MIL-I]`,
-      `imported ${ingested['MIL-II']} dprk-missile [KOR MIL-II]`,
-    ])
+    assert.deepEqual(
+      lines.sort(),
+      [
+        `imported ${ingested['MIL-I']} dprk-missile [KOR MIL-I]`,
+        `imported ${ingested['MIL-II']} dprk-missile [KOR MIL-II]`,
+      ].sort(),
+    )
     const facts = (r: ReportRow) => [
       r.id,
       r.originator,
@@ -163,10 +166,10 @@ describe('entente node token --party, export, import (real nodes on loopback)', 
 
     const again = entente('import', '--dir', fresh, '--config', config, '--file', exported)
     assert.equal(again.status, 0, again.stderr)
-    assert.deepEqual(again.stdout.trim().split('\n').sort(), [
-      `already held ${ingested['MIL-I']}`,
-      `already held ${ingested['MIL-II']}`,
-    ])
+    assert.deepEqual(
+      again.stdout.trim().split('\n').sort(),
+      [`already held ${ingested['MIL-I']}`, `already held ${ingested['MIL-II']}`].sort(),
+    )
   })
 
   it('export --party JPN: only the reports the release engine allows to JPN now', () => {

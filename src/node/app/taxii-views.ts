@@ -58,13 +58,36 @@ export async function collectionView(
   const seen = new Map<string, TaxiiEntry>()
   for (const report of reports) {
     if (!visibleTo(ctx, viewer, report, atMs)) continue
-    for (const object of reportToStixBundle(report, { partyName }).objects) {
+    for (const object of bundleObjectsOf(ctx, report, partyName)) {
       if (seen.has(object.id)) continue
       const version = versionOf(object)
       seen.set(object.id, { object, dateAddedMs: report.createdAtMs, version })
     }
   }
   return [...seen.values()].sort(compareEntries)
+}
+
+/** A stored report never changes, nor does its bundle: built once per report, not per page. */
+const bundleCache = new WeakMap<NodeContext, Map<string, readonly StixObject[]>>()
+const BUNDLE_CACHE_REPORTS = 20_000
+
+function bundleObjectsOf(
+  ctx: NodeContext,
+  report: ReportRow,
+  partyName: (p: string) => string | undefined,
+): readonly StixObject[] {
+  let cache = bundleCache.get(ctx)
+  if (cache === undefined) {
+    cache = new Map<string, readonly StixObject[]>()
+    bundleCache.set(ctx, cache)
+  }
+  let objects = cache.get(report.id)
+  if (objects === undefined) {
+    if (cache.size >= BUNDLE_CACHE_REPORTS) cache.clear()
+    objects = reportToStixBundle(report, { partyName }).objects
+    cache.set(report.id, objects)
+  }
+  return objects
 }
 
 export function compareEntries(a: Pick<TaxiiEntry, 'dateAddedMs' | 'object'>, b: typeof a): number {
