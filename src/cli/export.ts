@@ -41,7 +41,7 @@ export async function runExport(options: ExportOptions): Promise<string> {
         cause: error,
       })
     }
-    return `wrote ${reports} reports (${items}) to ${options.out}`
+    return `wrote ${reports} report${reports === 1 ? '' : 's'} (${items}) to ${options.out}`
   })
 }
 
