@@ -23,6 +23,22 @@ function bearerOf(request: FastifyRequest): string | null {
   return typeof token === 'string' ? token : null
 }
 
+/** Every refused credential is an audit entry: who tried which route, never the token. */
+export async function auditAuthFailure(
+  ctx: NodeContext,
+  request: FastifyRequest,
+  route: string,
+  reason: string,
+): Promise<void> {
+  await appendAudit(ctx, {
+    atMs: ctx.now(),
+    type: 'auth-failure',
+    party: null,
+    subject: null,
+    data: { route, reason, remote: request.ip },
+  })
+}
+
 /** Resolves the caller's role or throws 401/403; failures are audited, tokens never logged. */
 export async function authorize(
   ctx: NodeContext,
@@ -32,17 +48,12 @@ export async function authorize(
   const token = bearerOf(request)
   const row = token === null ? undefined : await ctx.store.findToken(tokenHash(token))
   if (row === undefined) {
-    await appendAudit(ctx, {
-      atMs: ctx.now(),
-      type: 'auth-failure',
-      party: null,
-      subject: null,
-      data: {
-        route: request.routeOptions.url ?? request.url,
-        reason: token === null ? 'no bearer token' : 'unknown token',
-        remote: request.ip,
-      },
-    })
+    await auditAuthFailure(
+      ctx,
+      request,
+      request.routeOptions.url ?? request.url,
+      token === null ? 'no bearer token' : 'unknown token',
+    )
     throw new EntenteError(
       'UNAUTHORIZED',
       token === null

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type StixObject, stixTime } from '../../interop/stix-objects.ts'
 import { EntenteError, isEntenteError } from '../../lib/errors.ts'
-import { appendAudit } from '../app/audit-log.ts'
+import { auditAuthFailure } from './auth.ts'
 import type { NodeContext } from '../app/context.ts'
 import { ingestTaxiiObjects } from '../app/taxii-ingest.ts'
 import { collectionIdOf, findTaxiiClient, type TaxiiClient } from '../app/taxii-views.ts'
@@ -188,17 +188,12 @@ async function authenticate(ctx: NodeContext, request: FastifyRequest): Promise<
   const credentials = credentialsOf(request.headers.authorization)
   const client = credentials === null ? null : await findTaxiiClient(ctx, credentials)
   if (client !== null) return client
-  await appendAudit(ctx, {
-    atMs: ctx.now(),
-    type: 'auth-failure',
-    party: null,
-    subject: null,
-    data: {
-      route: request.url.split('?')[0] ?? '',
-      reason: credentials === null ? 'no credentials' : 'unknown token',
-      remote: request.ip,
-    },
-  })
+  await auditAuthFailure(
+    ctx,
+    request,
+    request.url.split('?')[0] ?? '',
+    credentials === null ? 'no credentials' : 'unknown token',
+  )
   throw new EntenteError(
     'UNAUTHORIZED',
     'TAXII needs HTTP Basic (party:token) or a bearer token valid for this node',

@@ -109,19 +109,9 @@ export interface ReleaseDecision {
 }
 
 // The wire shapes the server defines: imported as types only, so nothing of the server is bundled.
-import type { LiveEvent } from '../../../src/cli/demo/live.ts'
-export type { LiveEvent, LiveEventType } from '../../../src/cli/demo/live.ts'
+import type { LiveEvent, LivePartyResult } from '../../../src/cli/demo/live.ts'
+export type { LiveEvent, LiveEventType, LivePartyResult } from '../../../src/cli/demo/live.ts'
 export type { AuditVerification } from '../../../src/node/audit/verify.ts'
-
-export interface LivePartyResult {
-  readonly party: string
-  readonly reportedAt: string | null
-  readonly receivedAt: string | null
-  readonly receivedFrom: string | null
-  readonly path: readonly string[] | null
-  readonly knowsAt: string | null
-  readonly warningSeconds: number | null
-}
 
 export interface ExpectedParty {
   readonly party: string
