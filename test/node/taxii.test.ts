@@ -209,6 +209,25 @@ describe('TAXII 2.1 server (one node, inject)', () => {
     clockMs = saved
   })
 
+  it('DELETE of an object: 403 with a TAXII error for what the client sees, 404 for what it does not', async () => {
+    const held = async (name: string) =>
+      reportToStixBundle({ ...(await store.getReport(reportIds[name] ?? ''))! }).objects.find(
+        (o) => o.type === LAUNCH_TYPE,
+      )?.id ?? ''
+    const del = (id: string, who: string) =>
+      app.inject({
+        method: 'DELETE',
+        url: `${COLLECTION}/objects/${id}/`,
+        headers: { accept: TAXII, authorization: as(who) },
+      })
+    const refused = await del(await held('covered'), 'operator')
+    assert.equal(refused.statusCode, 403)
+    assert.equal(refused.headers['content-type'], TAXII)
+    assert.match(refused.json<{ description: string }>().description, /never deletes/)
+    assert.equal((await del(await held('level-i'), 'JPN')).statusCode, 404, 'JPN cannot see it')
+    assert.deepEqual(await launchTexts('operator'), ['covered', 'level-i', 'usa-only'])
+  })
+
   it('pages with limit and next, in date-added order, with the date headers', async () => {
     const all = (await get(`${COLLECTION}/objects/`)).json<Envelope>()
     assert.equal(all.more, false)

@@ -10,7 +10,7 @@ import { dateHeaders, filterEntries, pageOf, parseTaxiiQuery } from './taxii-que
 type CollectionParams = { Params: { collectionId: string } }
 type ObjectParams = { Params: { collectionId: string; objectId: string } }
 
-/** Collections, objects, manifest, one object and its versions (TAXII 2.1 §5). */
+/** Collections, objects, manifest, one object (GET; DELETE refused) and its versions (TAXII 2.1 §5). */
 export function taxiiCollectionRoutes(scope: FastifyInstance, ctx: NodeContext): void {
   const base = `/${API_ROOT}/collections`
   const collection = (canWriteIt: boolean) => ({
@@ -64,6 +64,14 @@ export function taxiiCollectionRoutes(scope: FastifyInstance, ctx: NodeContext):
       200,
       envelope(page.more, page.next, { objects: page.items.map((e) => e.object) }),
       dateHeaders(page.items),
+    )
+  })
+  // TAXII 2.1 §5.7. A node never deletes what it holds: its audit chain proves what it had.
+  scope.delete<ObjectParams>(`${base}/:collectionId/objects/:objectId/`, async (request) => {
+    oneObject(await view(request, clientOf(request).party), request.params.objectId)
+    throw new EntenteError(
+      'FORBIDDEN',
+      'an Entente node never deletes a report or its objects: its audit chain proves what it held',
     )
   })
   scope.get<ObjectParams>(
