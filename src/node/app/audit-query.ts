@@ -41,18 +41,16 @@ export async function accountFor(
 }
 
 function findings(a: Omit<PartyAccount, 'findings'>): string[] {
-  const count = (n: number, one: string, many: string) =>
-    n === 0 ? `no ${one}` : n === 1 ? `1 ${one}` : `${n} ${many}`
+  const p = a.party
+  // "no report was", "1 report was", "3 reports were": the account must read as a sentence.
+  const was = (n: number, one: string, many = `${one}s`) =>
+    n === 0 ? `no ${one} was` : n === 1 ? `1 ${one} was` : `${n} ${many} were`
   return [
-    `${count(a.sharedWith.length, 'report was', 'reports were')} delivered to ${a.party}`,
-    `${count(a.deniedTo.length, 'release to', 'releases to')} ${a.party} ${a.deniedTo.length === 1 ? 'was' : 'were'} denied`,
-    `${count(a.receivedFrom.length, 'report was', 'reports were')} received from ${a.party}`,
-    `${count(a.quarantinedFrom.length, 'message from', 'messages from')} ${a.party} ${a.quarantinedFrom.length === 1 ? 'was' : 'were'} quarantined`,
-    a.askedBy.length === 0
-      ? `no request was received from ${a.party}`
-      : `${a.askedBy.length} request(s) were received from ${a.party}`,
-    a.askedOf.length === 0
-      ? `no request was made to ${a.party}`
-      : `${a.askedOf.length} request(s) were made to ${a.party}`,
+    `${was(a.sharedWith.length, 'report')} delivered to ${p}`,
+    `${was(a.deniedTo.length, `release to ${p}`, `releases to ${p}`)} denied`,
+    `${was(a.receivedFrom.length, 'report')} received from ${p}`,
+    `${was(a.quarantinedFrom.length, `message from ${p}`, `messages from ${p}`)} quarantined`,
+    `${was(a.askedBy.length, 'request')} received from ${p}`,
+    `${was(a.askedOf.length, 'request')} made to ${p}`,
   ]
 }
