@@ -34,6 +34,8 @@ function instantFormatter(timeZone: string): (ms: EpochMs) => string {
   let lastBucket = NaN
   let lastOffsetMs = 0
   let lastOffsetText = ''
+  let lastDay = NaN
+  let lastDateText = ''
   return (ms) => {
     const bucket = Math.floor(ms / QUARTER_HOUR_MS)
     if (bucket !== lastBucket) {
@@ -42,7 +44,13 @@ function instantFormatter(timeZone: string): (ms: EpochMs) => string {
       lastOffsetText = offsetText(lastOffsetMs)
       lastBucket = bucket
     }
-    return isoLocal(ms + lastOffsetMs) + lastOffsetText
+    const localMs = ms + lastOffsetMs
+    const day = Math.floor(localMs / 86_400_000)
+    if (day !== lastDay) {
+      lastDateText = isoDate(day)
+      lastDay = day
+    }
+    return `${lastDateText}T${isoTimeOfDay(localMs - day * 86_400_000)}${lastOffsetText}`
   }
 }
 
@@ -55,20 +63,22 @@ function offsetText(offsetMs: number): string {
   return `${offsetMs < 0 ? '-' : '+'}${pad2(Math.floor(minutes / 60))}:${pad2(minutes % 60)}`
 }
 
-function isoLocal(localMs: number): string {
-  const days = Math.floor(localMs / 86_400_000)
-  const msOfDay = localMs - days * 86_400_000
+function isoDate(days: number): string {
   const { year, month, day } = civilFromDays(days)
-  const hh = Math.floor(msOfDay / 3_600_000)
-  const mm = Math.floor((msOfDay % 3_600_000) / 60_000)
-  const ss = Math.floor((msOfDay % 60_000) / 1000)
-  const milli = msOfDay % 1000
   const yyyy =
     year >= 0 && year <= 9999
       ? String(year).padStart(4, '0')
       : (year < 0 ? '-' : '+') + String(Math.abs(year)).padStart(6, '0')
+  return `${yyyy}-${pad2(month)}-${pad2(day)}`
+}
+
+function isoTimeOfDay(msOfDay: number): string {
+  const hh = Math.floor(msOfDay / 3_600_000)
+  const mm = Math.floor((msOfDay % 3_600_000) / 60_000)
+  const ss = Math.floor((msOfDay % 60_000) / 1000)
+  const milli = msOfDay % 1000
   const fraction = milli === 0 ? '' : `.${String(milli).padStart(3, '0')}`
-  return `${yyyy}-${pad2(month)}-${pad2(day)}T${pad2(hh)}:${pad2(mm)}:${pad2(ss)}${fraction}`
+  return `${pad2(hh)}:${pad2(mm)}:${pad2(ss)}${fraction}`
 }
 
 /** Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm). */
