@@ -1,4 +1,4 @@
-import { asAgreementId, asLevel, asPartyId, type PartyId } from '../../domain/ids.ts'
+import { asLevel, asPartyId, type PartyId } from '../../domain/ids.ts'
 import type { Reason } from '../../domain/decision.ts'
 import { isDenied, releaseOptions } from '../../domain/release.ts'
 import { openEnvelope, type Envelope } from '../crypto/envelope.ts'
@@ -6,7 +6,8 @@ import { sha256Hex, signReceipt } from '../crypto/receipt.ts'
 import type { InboxRow, ReportRow, StoreTx } from '../store/store.ts'
 import { type AuditBatch, auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
-import { commitReleases, planReleases, type PlannedRelease, reportFacts } from './releases.ts'
+import { type PlannedRelease, reportFacts } from './releases.ts'
+import { planRelays, storeReceived } from './relay.ts'
 import { answerRequest, applyIncomingMessage } from './requests.ts'
 
 export interface Arrival {
@@ -48,7 +49,7 @@ export async function receiveEnvelope(ctx: NodeContext, jwe: string): Promise<Ar
   )
   const report =
     envelope.kind === 'report' && status === 'accepted' ? receivedReport(envelope, nowMs) : null
-  const relays = report === null ? [] : await planRelays(ctx, envelope, report, nowMs)
+  const relays = report === null ? [] : await planRelays(ctx, envelope.agreement, report, nowMs)
   const row: InboxRow = {
     messageId: envelope.messageId,
     sender: envelope.sender,
@@ -102,18 +103,8 @@ async function store(
   nowMs: number,
 ): Promise<void> {
   if (report === null) return applyIncomingMessage(ctx, tx, audit, envelope, nowMs)
-  // The same report may come twice (two agreements, or direct and relayed): keep the first.
-  if ((await tx.getReport(report.id)) === undefined) await tx.insertReport(report)
-  if (relays.length > 0) {
-    await audit.append(tx, {
-      atMs: nowMs,
-      type: 'relay',
-      party: envelope.sender,
-      subject: report.id,
-      data: { agreement: envelope.agreement, recipients: relays.map((r) => r.row.recipient) },
-    })
-    await commitReleases(tx, audit, relays)
-  }
+  const received = { report, sender: envelope.sender, agreement: envelope.agreement, nowMs }
+  await storeReceived(tx, audit, received, relays)
 }
 
 function reportIdOf(envelope: Envelope): string | null {
@@ -201,21 +192,4 @@ function heldLevelOf(envelope: Envelope): ReturnType<typeof asLevel> | null {
 function dedupe(reasons: SimpleReason[]): SimpleReason[] {
   const seen = new Set<string>()
   return reasons.filter((r) => (seen.has(r.message) ? false : (seen.add(r.message), true)))
-}
-
-/** R4 via R5: the hub passes on what a member sent it under a mediated agreement. */
-async function planRelays(
-  ctx: NodeContext,
-  envelope: Envelope,
-  report: ReportRow,
-  nowMs: number,
-): Promise<PlannedRelease[]> {
-  if (envelope.agreement === null) return []
-  const via = ctx.index.agreements.get(asAgreementId(envelope.agreement))
-  if (via === undefined || via.agreement.kind !== 'mediated' || via.agreement.hub !== ctx.party)
-    return []
-  const recipients = via.agreement.parties
-    .filter((p) => p !== ctx.party && p !== report.originator && ctx.peers.has(p))
-    .sort()
-  return planReleases(ctx, report, nowMs, { recipients, via })
 }

@@ -8,6 +8,7 @@ import { auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import { ingestReport } from './ingest.ts'
 import { reportInputSchema } from './report-input.ts'
+import { isHubOf, planRelays, storeReceived } from './relay.ts'
 import { reportFacts } from './releases.ts'
 
 /** One object's fate in a TAXII status resource. */
@@ -117,7 +118,10 @@ async function receiveFromParty(
   const reasons = isDenied(outcome)
     ? outcome.reasons.map((r) => ({ code: r.code, message: r.message }))
     : []
-  const chosen = isDenied(outcome) ? null : (outcome[0] ?? null)
+  // A hub takes a member's report under the mediated agreement, so that it relays it (R4).
+  const chosen = isDenied(outcome)
+    ? null
+    : (outcome.find((o) => isHubOf(ctx, o.hops[0]?.agreement ?? '')) ?? outcome[0] ?? null)
   const row: ReportRow = {
     ...report,
     localLevel: chosen?.levelAtRecipient ?? report.level,
@@ -126,6 +130,7 @@ async function receiveFromParty(
     path: [party, ctx.party],
     createdAtMs: nowMs,
   }
+  const relays = chosen === null ? [] : await planRelays(ctx, row.agreement, row, nowMs)
   await auditedTransaction(ctx, async (tx, audit) => {
     await audit.append(tx, {
       atMs: nowMs,
@@ -141,7 +146,9 @@ async function receiveFromParty(
         reasons,
       },
     })
-    if (chosen !== null && (await tx.getReport(report.id)) === undefined) await tx.insertReport(row)
+    if (chosen === null) return
+    const received = { report: row, sender: party, agreement: row.agreement, nowMs }
+    await storeReceived(tx, audit, received, relays)
   })
   return chosen === null
     ? `quarantined: ${reasons.map((r) => `${r.code}: ${r.message}`).join('; ')}`
