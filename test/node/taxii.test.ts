@@ -405,4 +405,42 @@ describe('TAXII 2.1 server (one node, inject)', () => {
       400,
     )
   })
+
+  it('a third party’s report shows to a peer only with the originator’s consent (R4), until revoked', async () => {
+    clockMs = GSOMIA_END_MS - 86_400_000 // the GSOMIA in force: only the consent is in question
+    const fromUsa = {
+      id: 'usa-report-held-by-kor',
+      originator: 'USA',
+      level: 'SECRET',
+      localLevel: 'MIL-II',
+      topic: 'dprk-missile',
+      releasableTo: null,
+      payload: {
+        time: '2019-10-31T16:35:00+09:00',
+        site: { lat: 39.41, lon: 125.89 },
+        text: 'usa',
+      },
+      receivedFrom: 'USA',
+      agreement: 'kor-usa',
+      path: ['USA', 'KOR'],
+      createdAtMs: clockMs,
+    }
+    await store.insertReport(fromUsa)
+    assert.ok((await launchTexts('operator')).includes('usa'), 'KOR holds it')
+    assert.ok(!(await launchTexts('JPN')).includes('usa'), 'no consent: not shown to JPN')
+    await store.insertConsent({
+      id: 'consent-usa-jpn',
+      originator: 'USA',
+      holder: 'KOR',
+      recipient: 'JPN',
+      reportId: null,
+      topic: 'dprk-missile',
+      fromMs: clockMs - 1000,
+      untilMs: null,
+      revokedAtMs: null,
+    })
+    assert.ok((await launchTexts('JPN')).includes('usa'), 'shown once USA consents')
+    await store.revokeConsent('consent-usa-jpn', clockMs)
+    assert.ok(!(await launchTexts('JPN')).includes('usa'), 'hidden again once revoked')
+  })
 })

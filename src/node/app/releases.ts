@@ -196,7 +196,8 @@ export async function commitReleases(
   }
 }
 
-async function activeConsents(ctx: NodeContext, atMs: number): Promise<Consent[]> {
+/** The originators' explicit consents (R4) this node holds, in force at `atMs`. */
+export async function activeConsents(ctx: NodeContext, atMs: number): Promise<Consent[]> {
   const rows = await ctx.store.listConsents({ holder: ctx.party, activeAtMs: atMs })
   return rows.map((c) => ({
     originator: asPartyId(c.originator),

@@ -1,11 +1,12 @@
 import { asLevel, asPartyId, type PartyId } from '../../domain/ids.ts'
+import type { Consent } from '../../domain/registry.ts'
 import { decideRelease } from '../../domain/release.ts'
 import { reportToStixBundle } from '../../interop/stix.ts'
 import { type StixObject, stixId, versionOf } from '../../interop/stix-objects.ts'
 import { tokenHash } from '../http/auth.ts'
 import type { ReportRow, TokenRow } from '../store/store.ts'
 import type { NodeContext } from './context.ts'
-import { reportFacts } from './releases.ts'
+import { activeConsents, reportFacts } from './releases.ts'
 
 /** One object of the collection as a TAXII client sees it. */
 export interface TaxiiEntry {
@@ -23,13 +24,15 @@ export function collectionIdOf(party: string): string {
 /**
  * Is a report visible to `viewer` now? The node's own party sees everything it holds; an
  * originator sees its own reports; any other party sees what the release engine allows this
- * node to give it at `atMs` — so a view changes as agreements come and go.
+ * node to give it at `atMs`, with the originators' consents (R4) then in force — so a view
+ * changes as agreements and consents come and go.
  */
 export function visibleTo(
   ctx: NodeContext,
   viewer: PartyId,
   report: ReportRow,
   atMs: number,
+  consents: readonly Consent[],
 ): boolean {
   if (viewer === ctx.party || viewer === report.originator) return true
   const decision = decideRelease(ctx.index, {
@@ -38,6 +41,7 @@ export function visibleTo(
     report: reportFacts(report),
     levelAtHolder: report.originator === ctx.party ? null : asLevel(report.localLevel),
     atMs,
+    consents,
   })
   return decision.decision === 'allowed'
 }
@@ -53,11 +57,12 @@ export async function collectionView(
   atMs: number,
 ): Promise<TaxiiEntry[]> {
   const reports = await ctx.store.listReports({})
+  const consents = await activeConsents(ctx, atMs)
   const partyName = (p: string): string | undefined =>
     ctx.index.registry.parties.get(asPartyId(p))?.name
   const seen = new Map<string, TaxiiEntry>()
   for (const report of reports) {
-    if (!visibleTo(ctx, viewer, report, atMs)) continue
+    if (!visibleTo(ctx, viewer, report, atMs, consents)) continue
     for (const object of bundleObjectsOf(ctx, report, partyName)) {
       if (seen.has(object.id)) continue
       const version = versionOf(object)
