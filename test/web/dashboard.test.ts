@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -10,6 +10,7 @@ import { type DemoProcess, startDemo, stopDemo, waitForRun } from '../helpers/de
 const ARTIFACTS = join(ROOT, 'artifacts/web')
 const DOC_IMAGES = join(ROOT, 'docs/img')
 const RUN_TIMEOUT_MS = 240_000
+const CHROMIUM = '/usr/bin/chromium'
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -29,6 +30,10 @@ describe('the dashboard in Chromium, against live demos', { timeout: 420_000 }, 
   const profile = mkdtempSync(join(tmpdir(), 'entente-web-chromium-'))
 
   before(async () => {
+    assert.ok(
+      existsSync(CHROMIUM),
+      `the dashboard tests drive Debian's chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`,
+    )
     const { build } = await import('vite')
     await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' })
     ;[demo, lapsed] = await Promise.all([
@@ -36,7 +41,7 @@ describe('the dashboard in Chromium, against live demos', { timeout: 420_000 }, 
       startDemo(['--speed', '60', '--what-if', 'gsomia-lapsed', '--no-build']),
     ])
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
+      executablePath: CHROMIUM,
       headless: true,
       args: CHROMIUM_ARGS,
       viewport: { width: 1280, height: 800 },
