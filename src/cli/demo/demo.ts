@@ -69,17 +69,26 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   say(
     `Entente demo: dashboard at http://localhost:${options.port}  (nodes' data in ${dir}; Ctrl-C to stop)`,
   )
+  // The terminal narrates the run that is playing; a run's nodes keep working after its table
+  // (relays after the officers' approvals), and those late events go to the dashboard only.
+  let narrated: string | null = null
   for (const spec of specs)
-    runs.push(new Run(scenario, spec, options.speed, (event) => onLive(server, event)))
+    runs.push(
+      new Run(scenario, spec, options.speed, (event) =>
+        onLive(server, event, event.run === narrated),
+      ),
+    )
   for (const run of runs) {
     say(`\n▶ ${run.spec.id}: ${describeRun(run)} — three nodes, ${options.speed}× real time`)
     server.broadcast('run', { id: run.spec.id, status: 'running' })
+    narrated = run.spec.id
     await run.play(dir)
+    narrated = null
     server.broadcast('run', { id: run.spec.id, status: 'done' })
     say(warningTable(run))
   }
   say(
-    `\nAll runs done. The dashboard keeps serving at http://localhost:${options.port} until Ctrl-C.`,
+    `\nAll runs done. The nodes go on (late relays show on the timeline); the dashboard keeps serving at http://localhost:${options.port} until Ctrl-C.`,
   )
   await stopping
 }
@@ -99,9 +108,9 @@ const NOTABLE = new Set<LiveEvent['type']>([
   'quarantined',
 ])
 
-function onLive(server: DemoServer, event: LiveEvent): void {
+function onLive(server: DemoServer, event: LiveEvent, narrate: boolean): void {
   server.broadcast('live', event)
-  if (!NOTABLE.has(event.type) || event.t === null) return
+  if (!narrate || !NOTABLE.has(event.type) || event.t === null) return
   const what =
     event.type === 'ingest'
       ? 'own report'
