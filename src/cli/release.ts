@@ -17,15 +17,22 @@ export interface ReleaseArgs {
   readonly atMs: EpochMs
 }
 
-/** Checks the question against the registry (bad input is an error, not a denial), then decides. */
-export function answerRelease(index: RegistryIndex, args: ReleaseArgs): ReleaseDecision {
-  const holder = knownParty(index, args.from, '--from')
-  const recipient = knownParty(index, args.to, '--to')
-  const originatorId = knownParty(index, args.originator ?? args.from, '--originator')
+/**
+ * Checks the question against the registry (bad input is an error, not a denial), then decides.
+ * Errors name the field as the asker wrote it: `--level` on the command line, `level` in a query.
+ */
+export function answerRelease(
+  index: RegistryIndex,
+  args: ReleaseArgs,
+  field: (name: string) => string = (name) => `--${name}`,
+): ReleaseDecision {
+  const holder = knownParty(index, args.from, field('from'))
+  const recipient = knownParty(index, args.to, field('to'))
+  const originatorId = knownParty(index, args.originator ?? args.from, field('originator'))
   if (holder === recipient) {
     throw new EntenteError(
       'INVALID_ARGUMENT',
-      `--to: the recipient must differ from the holder (${holder})`,
+      `${field('to')}: the recipient must differ from the holder (${holder})`,
     )
   }
   const originator = index.registry.parties.get(originatorId)
@@ -33,17 +40,17 @@ export function answerRelease(index: RegistryIndex, args: ReleaseArgs): ReleaseD
     const levels = originator?.levels.join(', ') ?? ''
     throw new EntenteError(
       'UNKNOWN_LEVEL',
-      `--level: '${args.level}' is not a level of ${originatorId} (levels: ${levels})`,
+      `${field('level')}: '${args.level}' is not a level of ${originatorId} (levels: ${levels})`,
     )
   }
   if (!isSlug(args.topic)) {
     throw new EntenteError(
       'INVALID_ARGUMENT',
-      `--topic: '${args.topic}' is not a lower-case slug such as dprk-missile`,
+      `${field('topic')}: '${args.topic}' is not a lower-case slug such as dprk-missile`,
     )
   }
   const releasableTo =
-    args.releasableTo?.map((p) => knownParty(index, p, '--releasable-to')) ?? null
+    args.releasableTo?.map((p) => knownParty(index, p, field('releasable-to'))) ?? null
   const report = {
     id: null,
     originator: originatorId,

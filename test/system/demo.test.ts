@@ -37,6 +37,13 @@ describe('entente demo (three live nodes, no browser)', () => {
     // 30× leaves a second of scheduling lag on two loaded cores within the margin asserted below.
     const demo = await startDemo(['--no-build', '--what-if', 'auto-release', '--speed', '30'])
     children.push(demo.child)
+    const bad = await fetch(
+      `${demo.url}/demo/api/release?from=KOR&to=JPN&level=BOGUS&topic=dprk-missile&at=2019-10-31`,
+    )
+    assert.equal(bad.status, 400)
+    const problem = (await bad.json()) as { title: string; detail: string }
+    assert.equal(problem.title, 'UNKNOWN_LEVEL')
+    assert.match(problem.detail, /^level: 'BOGUS' is not a level of KOR/, 'names the query field')
     await waitForRun(demo, 'auto-release', 120_000)
     const runs = await runsOf(demo.url)
     const run = runs[0]

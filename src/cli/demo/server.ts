@@ -96,14 +96,11 @@ export class DemoServer {
     try {
       const atMs = parseInstant(q('at') || 'now', index.registry.timeZone, 'at')
       const originator = url.searchParams.get('originator') ?? undefined
-      const decision = answerRelease(index, {
-        from: q('from'),
-        to: q('to'),
-        level: q('level'),
-        topic: q('topic'),
-        originator,
-        atMs,
-      })
+      const decision = answerRelease(
+        index,
+        { from: q('from'), to: q('to'), level: q('level'), topic: q('topic'), originator, atMs },
+        (name) => name, // the query's own parameter names
+      )
       send(response, 200, decisionJson(decision))
     } catch (error) {
       problem(response, error)
