@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { isMain, reportFigures } from './report.ts'
 import {
   type LocalNode,
   prepareNetwork,
@@ -198,9 +199,4 @@ export async function benchExchange(reports = REPORTS): Promise<Record<string, n
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === `file://${process.argv[1]}`) {
-  const figures = await benchExchange()
-  for (const [key, value] of Object.entries(figures))
-    console.log(`exchange   ${key.padEnd(28)} ${value.toLocaleString('en-US')}`)
-  console.log(JSON.stringify({ bench: 'exchange', ...figures }))
-}
+if (isMain(import.meta.url)) reportFigures('exchange', await benchExchange())

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { isMain, reportFigures } from './report.ts'
 import {
   type LocalNode,
   prepareNetwork,
@@ -154,9 +155,4 @@ export async function benchTaxii(): Promise<Record<string, number>> {
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === `file://${process.argv[1]}`) {
-  const figures = await benchTaxii()
-  for (const [key, value] of Object.entries(figures))
-    console.log(`taxii      ${key.padEnd(28)} ${value.toLocaleString('en-US')}`)
-  console.log(JSON.stringify({ bench: 'taxii', ...figures }))
-}
+if (isMain(import.meta.url)) reportFigures('taxii', await benchTaxii())
