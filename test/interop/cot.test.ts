@@ -8,29 +8,10 @@ import {
   MISSILE_COT_TYPE,
 } from '../../src/interop/cot.ts'
 import { loadNodeCot } from '../../src/interop/node-cot.ts'
-import type { StixReport } from '../../src/interop/stix.ts'
 import { buildTrajectory, positionAt } from '../../src/sim/trajectory.ts'
+import { koreanLaunchReport } from '../helpers/reports.ts'
 
-const report: StixReport = {
-  id: '0e6c5f7a-3b1d-4c2e-9f8a-1b2c3d4e5f60',
-  originator: 'KOR',
-  level: 'MIL-II',
-  localLevel: 'MIL-II',
-  topic: 'dprk-missile',
-  releasableTo: ['JPN', 'USA'],
-  payload: {
-    time: '2019-10-31T16:35:00+09:00',
-    site: { lat: 39.41, lon: 125.89 },
-    impact: { lat: 40.1, lon: 129.9 },
-    rangeKm: 370,
-    apogeeKm: 90,
-    text: 'two SRBMs toward the Sea of Japan',
-  },
-  receivedFrom: null,
-  agreement: null,
-  path: ['KOR'],
-  createdAtMs: Date.parse('2019-10-31T07:36:00Z'),
-}
+const report = koreanLaunchReport()
 
 /** The simulator's arc for the report, sampled every 30 s. */
 function simulatedTrack(): CotTrackPoint[] {

@@ -8,27 +8,18 @@ import {
   type StixReport,
 } from '../../src/interop/stix.ts'
 import { LAUNCH_TYPE, MARKING_EXTENSION_ID } from '../../src/interop/stix-objects.ts'
+import { koreanLaunchReport } from '../helpers/reports.ts'
 import { stixValidator } from '../helpers/stix-schemas.ts'
 
 const validate = stixValidator()
 
 /** Korea's report of the first launch of 31 October 2019, as JPN's node holds it. */
-const received: StixReport = {
-  id: '0e6c5f7a-3b1d-4c2e-9f8a-1b2c3d4e5f60',
-  originator: 'KOR',
-  level: 'MIL-II',
+const received: StixReport = koreanLaunchReport({
   localLevel: 'HI',
-  topic: 'dprk-missile',
-  releasableTo: ['JPN', 'USA'],
   payload: {
-    time: '2019-10-31T16:35:00+09:00',
-    site: { lat: 39.41, lon: 125.89 },
-    impact: { lat: 40.1, lon: 129.9 },
-    rangeKm: 370,
-    apogeeKm: 90,
+    ...koreanLaunchReport().payload,
     count: 2,
     confidence: 'high',
-    text: 'two SRBMs toward the Sea of Japan',
     launchId: 'kor-2019-10-31-a',
     sensor: { kind: 'radar', id: 'green-pine-1' },
   },
@@ -36,7 +27,7 @@ const received: StixReport = {
   agreement: 'kor-jpn-gsomia',
   path: ['KOR', 'JPN'],
   createdAtMs: Date.parse('2019-10-31T07:36:12.345Z'),
-}
+})
 
 const own: StixReport = {
   ...received,

@@ -5,36 +5,27 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { initNode } from '../../src/cli/node.ts'
 import { asPartyId } from '../../src/domain/ids.ts'
-import { reportToStixBundle, type StixReport } from '../../src/interop/stix.ts'
+import { reportToStixBundle } from '../../src/interop/stix.ts'
 import { collectionIdOf, partyTokenRow } from '../../src/node/app/taxii-views.ts'
 import { nodeConfigSchema } from '../../src/node/config.ts'
 import { generatePartyKeys, publicJwks } from '../../src/node/crypto/keys.ts'
 import { createNode } from '../../src/node/main.ts'
 import { ROOT } from '../helpers/cli.ts'
+import { koreanLaunchReport } from '../helpers/reports.ts'
 
 const TAXII = 'application/taxii+json;version=2.1'
 const AT_MS = Date.parse('2019-10-31T07:37:00Z')
 
 /** Japan's report of the first launch, as JPN's own client adds it to the hub's collection. */
-const fromJapan: StixReport = {
+const fromJapan = koreanLaunchReport({
   id: '7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
   originator: 'JPN',
   level: 'GOKUHI',
   localLevel: 'GOKUHI',
-  topic: 'dprk-missile',
   releasableTo: null,
-  payload: {
-    time: '2019-10-31T16:35:00+09:00',
-    site: { lat: 39.41, lon: 125.89 },
-    headingDeg: 68,
-    rangeKm: 370,
-    apogeeKm: 90,
-  },
-  receivedFrom: null,
-  agreement: null,
   path: ['JPN'],
   createdAtMs: AT_MS - 60_000,
-}
+})
 
 describe('TAXII at the hub: a member’s report added over TAXII is relayed like an inbox arrival', () => {
   const peerKeys = (party: string) => {
