@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort } from '../../src/cli/local-network.ts'
+import { freePort, sleep } from '../../src/cli/local-network.ts'
 import { ROOT } from './cli.ts'
 
 export interface DemoProcess {
@@ -44,7 +44,8 @@ export async function startDemo(args: readonly string[]): Promise<DemoProcess> {
 
 /** Ctrl-C (the demo stops its nodes), then SIGKILL if it has not exited within 15 s. */
 export async function stopDemo(demo: Pick<DemoProcess, 'child'> | undefined): Promise<void> {
-  if (demo === undefined || demo.child.exitCode !== null) return
+  // Ended already, by itself or by a signal (then exitCode stays null).
+  if (demo === undefined || demo.child.exitCode !== null || demo.child.signalCode !== null) return
   const exited = new Promise<void>((resolve) => demo.child.once('exit', () => resolve()))
   demo.child.kill('SIGINT')
   const timer = setTimeout(() => demo.child.kill('SIGKILL'), 15_000)
@@ -61,7 +62,7 @@ export async function waitForRun(demo: DemoProcess, id: string, timeoutMs: numbe
       status: string
     }[]
     if (runs.find((r) => r.id === id)?.status === 'done') return
-    await new Promise((resolve) => setTimeout(resolve, 1000))
+    await sleep(1000)
   }
   throw new Error(`run ${id} not done after ${timeoutMs} ms:\n${demo.output()}`)
 }

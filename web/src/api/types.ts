@@ -34,7 +34,7 @@ export interface Sensor {
   readonly altitudeKm: number
   readonly maxRangeKm: number
   readonly minElevationDeg: number
-  readonly kFactor?: number
+  readonly kFactor: number
   readonly note?: string | null
 }
 

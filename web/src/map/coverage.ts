@@ -1,7 +1,7 @@
+import { EARTH_RADIUS_KM } from '../../../src/sim/constants.ts'
 import type { Sensor } from '../api/types.ts'
 
-export const EARTH_RADIUS_KM = 6371
-const STANDARD_K_FACTOR = 4 / 3
+export { EARTH_RADIUS_KM }
 
 /**
  * The ground radius (km) within which a target at `targetAltitudeKm` is visible to `sensor`:
@@ -10,7 +10,7 @@ const STANDARD_K_FACTOR = 4 / 3
  * angle γ comes from the law of cosines; the ground distance is k·R·γ.
  */
 export function coverageRadiusKm(sensor: Sensor, targetAltitudeKm: number): number {
-  const k = sensor.kFactor ?? STANDARD_K_FACTOR
+  const k = sensor.kFactor
   const a = k * EARTH_RADIUS_KM + sensor.altitudeKm
   const b = k * EARTH_RADIUS_KM + targetAltitudeKm
   const angleRad = Math.min(
