@@ -4,8 +4,7 @@ import { LAUNCH_TYPE, stixId, type StixBundle } from '../interop/stix-objects.ts
 import { EntenteError } from '../lib/errors.ts'
 import type { NodeContext } from '../node/app/context.ts'
 import { reportToCot } from '../node/app/cot-track.ts'
-import { activeConsents } from '../node/app/releases.ts'
-import { collectionView, visibleTo } from '../node/app/taxii-views.ts'
+import { collectionView, visibleReports } from '../node/app/taxii-views.ts'
 import { withNodeContext } from './node-dir.ts'
 import { knownParty } from './release.ts'
 
@@ -67,10 +66,7 @@ async function stixExport(ctx: NodeContext, viewer: PartyId, atMs: number): Prom
 }
 
 async function cotExport(ctx: NodeContext, viewer: PartyId, atMs: number): Promise<Exported> {
-  const consents = await activeConsents(ctx, atMs)
-  const reports = (await ctx.store.listReports({})).filter((r) =>
-    visibleTo(ctx, viewer, r, atMs, consents),
-  )
+  const reports = await visibleReports(ctx, viewer, atMs)
   const events = reports.flatMap(reportToCot)
   return { text: events.join('\n'), reports: reports.length, items: `${events.length} CoT events` }
 }

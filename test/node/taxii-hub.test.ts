@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test'
 import { initNode } from '../../src/cli/node.ts'
 import { asPartyId } from '../../src/domain/ids.ts'
 import { reportToStixBundle } from '../../src/interop/stix.ts'
+import { decidePending } from '../../src/node/app/releases.ts'
 import { collectionIdOf, partyTokenRow } from '../../src/node/app/taxii-views.ts'
 import { nodeConfigSchema } from '../../src/node/config.ts'
 import { generatePartyKeys, publicJwks } from '../../src/node/crypto/keys.ts'
@@ -79,5 +80,36 @@ describe('TAXII at the hub: a member’s report added over TAXII is relayed like
       [['KOR', 'tisa']],
       'relayed to Korea only, never back to Japan',
     )
+  })
+
+  it('Korea sees the relayed report over TAXII only once the officer approves; never if rejected', async () => {
+    const { token, row } = partyTokenRow(asPartyId('KOR'), 'secret-of-KOR', 'test', AT_MS)
+    await node.ctx.store.insertToken(row)
+    const launchReportIds = async (): Promise<string[]> => {
+      const response = await node.app.inject({
+        method: 'GET',
+        url: `/taxii2/api/collections/${collectionIdOf('USA')}/objects/?match[type]=entente-launch`,
+        headers: { accept: TAXII, authorization: `Bearer ${token}` },
+      })
+      assert.equal(response.statusCode, 200, response.body)
+      const objects = response.json<{ objects?: { report_id: string }[] }>().objects ?? []
+      return objects.map((o) => o.report_id)
+    }
+    const [pending] = await node.ctx.store.listReleases({ reportId: fromJapan.id })
+    assert.equal(pending?.state, 'pending-approval', 'the TISA relay waits for an officer')
+    assert.deepEqual(await launchReportIds(), [], 'not before the officer approves')
+    await decidePending(node.ctx, pending.id, true, 'duty-officer')
+    assert.deepEqual(await launchReportIds(), [fromJapan.id], 'approved: KOR reads it')
+
+    const second = { ...fromJapan, id: '8e2d3c4b-5f6a-4b7c-9d8e-0f1a2b3c4d5e' }
+    await node.app.inject({
+      method: 'POST',
+      url: `/taxii2/api/collections/${collectionIdOf('USA')}/objects/`,
+      headers: { accept: TAXII, 'content-type': TAXII, authorization: `Bearer ${jpnToken}` },
+      payload: JSON.stringify({ objects: reportToStixBundle(second).objects }),
+    })
+    const [other] = await node.ctx.store.listReleases({ reportId: second.id })
+    await decidePending(node.ctx, other?.id ?? '', false, 'duty-officer')
+    assert.deepEqual(await launchReportIds(), [fromJapan.id], 'rejected: KOR never reads it')
   })
 })

@@ -358,6 +358,11 @@ describe('TAXII 2.1 server (one node, inject)', () => {
     assert.equal(refused.failure_count > 0, true)
     assert.match(refused.failures[0]?.message ?? '', /may add JPN's reports only/)
 
+    // A JPN report claiming the id of a report KOR already holds: refused, not "already held".
+    const claim = reportToStixBundle({ ...jpnReport, id: reportIds['covered'] ?? '' }).objects
+    const claimed = (await post(claim, 'JPN')).json<{ failures: { message: string }[] }>()
+    assert.match(claimed.failures[0]?.message ?? '', /held here with another originator/)
+
     clockMs = GSOMIA_END_MS + 1000
     const late = reportToStixBundle({
       ...jpnReport,

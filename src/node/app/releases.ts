@@ -1,3 +1,4 @@
+import type { ReleaseMode } from '../../domain/agreement.ts'
 import type { Allowed } from '../../domain/decision.ts'
 import type { PartyId } from '../../domain/ids.ts'
 import type { Consent, ReportFacts } from '../../domain/registry.ts'
@@ -83,10 +84,7 @@ async function planAllowed(
   requests: readonly RequestRow[],
   via: CompiledAgreement | undefined,
 ): Promise<PlannedRelease> {
-  const hop = option.hops[0]
-  const agreement = hop?.agreement ?? null
-  const mode =
-    (agreement !== null ? ctx.config.release.modes[agreement] : undefined) ?? hop?.release ?? 'auto'
+  const mode = releaseModeOf(ctx, option)
   const asked = requests.some((r) => r.requester === recipient && coversReport(r, report))
   const state =
     mode === 'auto' || (mode === 'on-request' && asked)
@@ -103,6 +101,15 @@ async function planAllowed(
   const delayMs = (via?.agreement.relayDelayS ?? 0) * 1000
   const message = state === 'released' ? await sealRelease(ctx, report, row, delayMs) : null
   return { row, message }
+}
+
+/** How this node releases by `option`'s first hop: its own policy, else the agreement's mode. */
+export function releaseModeOf(ctx: NodeContext, option: Allowed): ReleaseMode {
+  const hop = option.hops[0]
+  const agreement = hop?.agreement ?? null
+  return (
+    (agreement !== null ? ctx.config.release.modes[agreement] : undefined) ?? hop?.release ?? 'auto'
+  )
 }
 
 function releaseRow(

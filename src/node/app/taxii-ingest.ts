@@ -107,7 +107,12 @@ async function receiveFromParty(
   party: PartyId,
   report: StixReport,
 ): Promise<string | null> {
-  if ((await ctx.store.getReport(report.id)) !== undefined) return null
+  const held = await ctx.store.getReport(report.id)
+  // Already held: a repeat of the party's own report is fine; another's id is not its to claim.
+  if (held !== undefined)
+    return held.originator === party
+      ? null
+      : `report ${report.id} is held here with another originator`
   const nowMs = ctx.now()
   const outcome = releaseOptions(ctx.index, {
     holder: party,

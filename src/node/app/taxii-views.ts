@@ -6,7 +6,7 @@ import { type StixObject, stixId, versionOf } from '../../interop/stix-objects.t
 import { tokenHash } from '../http/auth.ts'
 import type { ReportRow, TokenRow } from '../store/store.ts'
 import type { NodeContext } from './context.ts'
-import { activeConsents, reportFacts } from './releases.ts'
+import { activeConsents, releaseModeOf, reportFacts } from './releases.ts'
 
 /** One object of the collection as a TAXII client sees it. */
 export interface TaxiiEntry {
@@ -21,29 +21,63 @@ export function collectionIdOf(party: string): string {
   return stixId('collection', `launch-reports:${party}`).split('--')[1] ?? ''
 }
 
+/** What decides a peer's view besides the engine: consents in force, and the officers' verdicts. */
+interface PeerViewContext {
+  readonly consents: readonly Consent[]
+  /** Reports released to the viewer (in its outbox or delivered). */
+  readonly released: ReadonlySet<string>
+  /** Reports a release officer rejected for the viewer, or has not yet approved. */
+  readonly withheld: ReadonlySet<string>
+}
+
 /**
- * Is a report visible to `viewer` now? The node's own party sees everything it holds; an
+ * The reports `viewer` may see now. The node's own party sees everything it holds; an
  * originator sees its own reports; any other party sees what the release engine allows this
- * node to give it at `atMs`, with the originators' consents (R4) then in force — so a view
- * changes as agreements and consents come and go.
+ * node to give it at `atMs` (with the originators' consents, R4, then in force), and only as
+ * the node's release process allows: not what an officer rejected or has yet to approve, and
+ * under a `manual` mode only what an officer approved. `on-request` needs no more: a TAXII
+ * read is the peer asking. So a view changes as agreements, consents and verdicts come and go.
  */
-export function visibleTo(
+export async function visibleReports(
+  ctx: NodeContext,
+  viewer: PartyId,
+  atMs: number,
+): Promise<ReportRow[]> {
+  const reports = await ctx.store.listReports({})
+  if (viewer === ctx.party) return reports
+  const releases = await ctx.store.listReleases({ recipient: viewer })
+  const context: PeerViewContext = {
+    consents: await activeConsents(ctx, atMs),
+    released: new Set(releases.filter((r) => r.state === 'released').map((r) => r.reportId)),
+    withheld: new Set(
+      releases
+        .filter((r) => r.state === 'rejected' || r.state === 'pending-approval')
+        .map((r) => r.reportId),
+    ),
+  }
+  return reports.filter((report) => visibleToPeer(ctx, viewer, report, atMs, context))
+}
+
+function visibleToPeer(
   ctx: NodeContext,
   viewer: PartyId,
   report: ReportRow,
   atMs: number,
-  consents: readonly Consent[],
+  context: PeerViewContext,
 ): boolean {
-  if (viewer === ctx.party || viewer === report.originator) return true
+  if (viewer === report.originator) return true
   const decision = decideRelease(ctx.index, {
     holder: ctx.party,
     recipient: viewer,
     report: reportFacts(report),
     levelAtHolder: report.originator === ctx.party ? null : asLevel(report.localLevel),
     atMs,
-    consents,
+    consents: context.consents,
   })
-  return decision.decision === 'allowed'
+  if (decision.decision !== 'allowed') return false
+  if (context.released.has(report.id)) return true
+  if (context.withheld.has(report.id)) return false
+  return releaseModeOf(ctx, decision) !== 'manual'
 }
 
 /**
@@ -56,13 +90,11 @@ export async function collectionView(
   viewer: PartyId,
   atMs: number,
 ): Promise<TaxiiEntry[]> {
-  const reports = await ctx.store.listReports({})
-  const consents = await activeConsents(ctx, atMs)
+  const reports = await visibleReports(ctx, viewer, atMs)
   const partyName = (p: string): string | undefined =>
     ctx.index.registry.parties.get(asPartyId(p))?.name
   const seen = new Map<string, TaxiiEntry>()
   for (const report of reports) {
-    if (!visibleTo(ctx, viewer, report, atMs, consents)) continue
     for (const object of bundleObjectsOf(ctx, report, partyName)) {
       if (seen.has(object.id)) continue
       const version = versionOf(object)
