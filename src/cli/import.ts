@@ -49,9 +49,10 @@ export async function runImport(options: {
       else if (held.has(id)) lines.push(`already held ${id}`)
       else lines.push(`imported ${id} ${topic} [${markingLabel(report.value)}]`)
     })
-    const launches = new Set(bundles.map((b) => b.objects[0]?.id))
+    // A refused report's problem is also given to each object of its bundle: said once, above.
+    const inReports = new Set(bundles.flatMap((b) => b.objects.map((o) => o.id)))
     for (const f of failures)
-      if (!launches.has(f.id)) refused.push(`${options.file}: ${f.id}: ${why.get(f.id) ?? ''}`)
+      if (!inReports.has(f.id)) refused.push(`${options.file}: ${f.id}: ${why.get(f.id) ?? ''}`)
     return { lines, refused }
   })
 }

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import { chmodSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { isPartyId } from '../domain/ids.ts'
 import { formatInstant } from '../domain/time.ts'
 import { EntenteError } from '../lib/errors.ts'
@@ -13,7 +15,7 @@ import {
   writePartyKeys,
 } from '../node/crypto/keys.ts'
 import { ROLES, type Role, tokenHash } from '../node/http/auth.ts'
-import { openStore, startNode } from '../node/main.ts'
+import { CONFIG_FILE, openStore, startNode } from '../node/main.ts'
 import { requireDataDir } from './node-dir.ts'
 
 export async function initNode(party: string, dir: string): Promise<string> {
@@ -95,6 +97,10 @@ export async function runNode(party: string, configFile: string): Promise<void> 
       `--party: ${party} does not match the config's party ${config.party}`,
     )
   const node = await startNode(config)
+  // Written once the node runs, so that a start that failed never replaces a running node's.
+  const recorded = join(config.dataDir, CONFIG_FILE)
+  writeFileSync(recorded, JSON.stringify(config, null, 2))
+  chmodSync(recorded, 0o600) // `mode` on write applies only to a new file
   process.stdout.write(
     `entente: ${party} node listening on ${node.url} (data in ${config.dataDir})\n`,
   )

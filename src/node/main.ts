@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { asPartyId, type PartyId } from '../domain/ids.ts'
@@ -13,6 +13,7 @@ import { DeliveryWorker, type PostEnvelope } from './app/delivery.ts'
 import { EventHub } from './app/event-hub.ts'
 import { canonicalJson } from './audit/hash.ts'
 import { type NodeConfig } from './config.ts'
+import { checkCotIngestConfig } from './app/cot-ingest.ts'
 import { type CotServers, startCotServers } from './cot/cot-servers.ts'
 import { importPeerKeys, publicJwks, readPartyKeys } from './crypto/keys.ts'
 import { buildHttpApp, JOSE_MEDIA_TYPE } from './http/app.ts'
@@ -21,7 +22,7 @@ import type { Store } from './store/store.ts'
 import { createHash } from 'node:crypto'
 
 export const DB_FILE = 'entente.db'
-/** The config the node last started with, written by `startNode` for the CLI to read. */
+/** The config the node last started with, written by `node --config` for `export`/`import`. */
 export const CONFIG_FILE = 'config.json'
 
 export function openStore(dataDir: string): Promise<SqliteStore> {
@@ -97,21 +98,27 @@ export async function createNode(
     ...overrides,
     deliverSoon: (messages) => worker?.add(messages),
   })
+  // A feed's marking the node could not ingest is a config error: refused before anything runs.
+  const feed = config.cot?.ingest
+  if (feed !== undefined) {
+    try {
+      checkCotIngestConfig(ctx, feed)
+    } catch (error) {
+      await ctx.store.close()
+      throw error
+    }
+  }
   worker = new DeliveryWorker(ctx, postWithFetch)
   await recordStart(ctx, ctx.store, registryDoc)
   return { ctx, worker, app: buildHttpApp(ctx) }
 }
 
 /**
- * Starts the HTTP server, the delivery worker and the CoT servers the config asks for, and
- * leaves the effective config in the data directory (CONFIG_FILE) for the CLI; `stop` closes
- * the servers, drains the worker and closes the store.
+ * Starts the HTTP server, the delivery worker and the CoT servers the config asks for; `stop`
+ * closes the servers, drains the worker and closes the store.
  */
 export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const { ctx, worker, app } = await createNode(config)
-  writeFileSync(join(config.dataDir, CONFIG_FILE), JSON.stringify(config, null, 2), {
-    mode: 0o600,
-  })
   await app.listen({ host: config.listen.host, port: config.listen.port })
   const cot = await startCotServers(ctx, config.cot).catch(async (error: unknown) => {
     await app.close()

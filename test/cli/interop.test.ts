@@ -258,5 +258,6 @@ describe('entente node token --party, export, import (real nodes on loopback)', 
     const run = importInto(kor, 'jpn.json', bundle)
     assert.ok(isCleanError(run), run.stderr)
     assert.match(run.stderr, new RegExp(`${launchId}: marking: the originator is JPN`))
+    assert.equal(run.stderr.trim().split('\n').length, 1, 'one line for the one refused report')
   })
 })

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test'
 import { initNode, issueToken } from '../../src/cli/node.ts'
 import { cotXmlToEvent, LAUNCH_SITE_COT_TYPE, MISSILE_COT_TYPE } from '../../src/interop/cot.ts'
 import { nodeConfigSchema } from '../../src/node/config.ts'
-import { type RunningNode, startNode } from '../../src/node/main.ts'
+import { openStore, type RunningNode, startNode } from '../../src/node/main.ts'
 import type { ReportRow } from '../../src/node/store/store.ts'
 import { ROOT } from '../helpers/cli.ts'
 import { feedEvent } from '../helpers/cot-feed.ts'
@@ -205,5 +205,27 @@ describe('Cursor-on-Target over TCP (one node, real sockets)', () => {
     await waitFor('both clients closed', () => Promise.resolve(tak.closed && feed.closed), Boolean)
     assert.equal(await refused(ports.stream), true)
     assert.equal(await refused(ports.ingest), true)
+  })
+})
+
+describe('Cursor-on-Target config', () => {
+  it('a feed marking the node could not ingest is refused before the node records a start', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'entente-cot-bad-')), 'kor')
+    await initNode('KOR', dir)
+    const config = nodeConfigSchema.parse({
+      party: 'KOR',
+      dataDir: dir,
+      listen: { port: 0 },
+      registry: { scenario: join(ROOT, 'scenarios/korea-japan-2019.yaml') },
+      cot: { ingest: { port: 0, level: 'NOPE', topic: 'dprk-missile' } },
+    })
+    await assert.rejects(startNode(config), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'CONFIG_INVALID')
+      assert.match(error.message, /^cot\.ingest\.level: 'NOPE'/)
+      return true
+    })
+    const store = await openStore(dir)
+    assert.deepEqual(await store.listAudit({}), [], 'nothing audited: the node never started')
+    await store.close()
   })
 })

@@ -1,6 +1,5 @@
 import type { NodeConfig } from '../config.ts'
 import type { NodeContext } from '../app/context.ts'
-import { checkCotIngestConfig } from '../app/cot-ingest.ts'
 import { startCotIngest } from './cot-ingest-server.ts'
 import { startCotStream } from './cot-stream-server.ts'
 import type { TcpAddress } from './tcp-server.ts'
@@ -12,12 +11,11 @@ export interface CotServers {
   close(): Promise<void>
 }
 
-/** Starts the Cursor-on-Target servers the config asks for (none by default). */
+/** Starts the Cursor-on-Target servers the config asks for (none by default; `createNode` checked the feed's marking). */
 export async function startCotServers(
   ctx: NodeContext,
   config: NodeConfig['cot'],
 ): Promise<CotServers> {
-  if (config?.ingest !== undefined) checkCotIngestConfig(ctx, config.ingest)
   const stream = config?.stream === undefined ? null : await startCotStream(ctx, config.stream)
   const ingest =
     config?.ingest === undefined
