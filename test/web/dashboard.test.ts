@@ -100,8 +100,7 @@ describe('the dashboard in Chromium, against live demos', { timeout: 420_000 }, 
   it('with --what-if gsomia-lapsed, the slider at 2019-11-23 shows the GSOMIA terminated', async () => {
     await open(page, url(lapsed), 'agreements')
     assert.equal(await statusOn(page, '2019-11-23', 'kor-jpn-gsomia'), 'terminated')
-    await waitForRun(need(lapsed), 'gsomia-lapsed', RUN_TIMEOUT_MS)
-    await stopDemo(lapsed)
+    await stopDemo(lapsed) // its nodes would only compete with the other demo's
   })
 
   it('baseline: Japan receives nothing directly from Korea; KOR → JPN is held', async () => {

@@ -22,12 +22,22 @@ export function scenarioView(input: SimulationInput, index: RegistryIndex): obje
     kind: agreement.kind,
     parties: agreement.parties,
     hub: agreement.hub,
-    events: lifecycle.effects.map(({ event, effect }) => ({
+    events: lifecycle.effects.map(({ event, applied, effect }) => ({
       date: event.date.toString(),
       type: event.type,
       by: 'by' in event ? event.by : null,
+      applied,
       effect,
     })),
+    // Each notice of termination, pending from the day it was given to the day it was
+    // suspended or withdrawn, or else took effect (the lifecycle's own account, not the text).
+    notices: lifecycle.notices.map((n) => {
+      const endMs = n.cancelledMs ?? n.effectMs
+      return {
+        given: n.given.toString(),
+        until: endMs === null ? null : formatInstant(endMs, zone).slice(0, 10),
+      }
+    }),
   }))
   const sensors = input.sensors.map((s) => ({
     id: s.id,

@@ -42,8 +42,8 @@ const MARKED = new Set([
   'notice-of-termination',
   'notice-suspended',
   'notice-withdrawn',
+  'notice-resumed',
   'termination',
-  'suspension',
 ])
 
 /** The agreements' dated events inside the slider's range, as marks on the time line. */
@@ -56,7 +56,7 @@ export function marksOf(agreements: readonly Agreement[]): Mark[] {
           date: e.date,
           agreement: a.id,
           type: e.type,
-          label: markLabel(a.id, e.type),
+          label: `${markLabel(a.id, e.type)}${e.applied ? '' : ' (no effect)'}`,
         })),
     )
     .sort((a, b) => a.date.localeCompare(b.date))
@@ -71,6 +71,8 @@ function markLabel(agreement: string, type: string): string {
       return `${short}: notice suspended`
     case 'notice-withdrawn':
       return `${short}: notice withdrawn`
+    case 'notice-resumed':
+      return `${short}: notice resumed`
     case 'entry-into-force':
       return `${short}: in force`
     default:
@@ -78,20 +80,14 @@ function markLabel(agreement: string, type: string): string {
   }
 }
 
-/**
- * Pending terminations: from a notice to its suspension or withdrawal, or else to the end
- * its effect names ("…will end at 2019-11-23T…").
- */
+/** Pending terminations: each notice, from the day it was given until it ended one way or another. */
 export function pendingBands(agreements: readonly Agreement[]): Band[] {
   return agreements.flatMap((a) =>
-    a.events.flatMap((e, i) => {
-      if (e.type !== 'notice-of-termination') return []
-      const stop = a.events
-        .slice(i + 1)
-        .find((n) => n.type === 'notice-suspended' || n.type === 'notice-withdrawn')
-      const end = /end at (\d{4}-\d{2}-\d{2})/.exec(e.effect)?.[1]
-      const to = stop?.date ?? end ?? e.date
-      return [{ from: e.date, to, agreement: a.id, label: `${a.id} pending termination` }]
-    }),
+    a.notices.map((n) => ({
+      from: n.given,
+      to: n.until ?? n.given,
+      agreement: a.id,
+      label: `${a.id} pending termination`,
+    })),
   )
 }

@@ -14,7 +14,15 @@ export interface AgreementEvent {
   readonly date: string
   readonly type: string
   readonly by: string | null
+  /** False for an event that changed nothing (e.g. a withdrawal after the agreement ended). */
+  readonly applied: boolean
   readonly effect: string
+}
+
+export interface NoticeView {
+  readonly given: string
+  /** The day it was suspended or withdrawn, or took effect; null if the agreement expired first. */
+  readonly until: string | null
 }
 
 export interface Agreement {
@@ -24,6 +32,7 @@ export interface Agreement {
   readonly parties: readonly string[]
   readonly hub: string | null
   readonly events: readonly AgreementEvent[]
+  readonly notices: readonly NoticeView[]
 }
 
 export interface Sensor {
