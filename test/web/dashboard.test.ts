@@ -133,6 +133,9 @@ describe('the dashboard in Chromium, against live demos', { timeout: 420_000 }, 
     assert.ok((await row.count()) >= 1, 'the receipts table lists it')
     assert.match((await row.first().textContent()) ?? '', /KOR → JPN/)
     await page.locator('[data-testid="marker-held"]').first().waitFor({ state: 'detached' })
+    const japan = page.locator('[data-testid="warning-row"][data-party="JPN"]').first()
+    const nodes = (await japan.locator('[data-testid="warning-nodes"]').textContent()) ?? ''
+    assert.ok(Number.parseFloat(nodes) > 0, `the nodes' warning for JPN is shown: ${nodes}`)
     await direct.first().focus()
     await shoot(page, 'timeline')
   })

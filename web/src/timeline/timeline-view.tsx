@@ -40,7 +40,9 @@ export function TimelineView({ scenario, live, run, onRun }: TimelineViewProps) 
       ))}
       <div class="columns">
         <Receipts events={events} />
-        {runView !== undefined && <WarningTable run={runView} />}
+        {runView !== undefined && (
+          <WarningTable scenario={scenario} run={runView} events={events} />
+        )}
       </div>
     </section>
   )
