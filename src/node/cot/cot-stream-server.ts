@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import type { Socket } from 'node:net'
 import type { NodeContext } from '../app/context.ts'
 import { reportToCot } from '../app/cot-track.ts'
@@ -19,10 +20,28 @@ export async function startCotStream(
   return { address, close: () => server.close() }
 }
 
-async function serve(ctx: NodeContext, socket: Socket): Promise<void> {
-  const send = (report: ReportRow | undefined): void => {
-    if (report !== undefined && socket.writable) socket.write(`${reportToCot(report).join('\n')}\n`)
+/** A stored report never changes, nor do its CoT events: built once per report, not per client. */
+const cotCache = new WeakMap<NodeContext, Map<string, string>>()
+const COT_CACHE_REPORTS = 20_000
+
+function cotTextOf(ctx: NodeContext, report: ReportRow): string {
+  let cache = cotCache.get(ctx)
+  if (cache === undefined) {
+    cache = new Map<string, string>()
+    cotCache.set(ctx, cache)
   }
+  let text = cache.get(report.id)
+  if (text === undefined) {
+    if (cache.size >= COT_CACHE_REPORTS) cache.clear()
+    text = `${reportToCot(report).join('\n')}\n`
+    cache.set(report.id, text)
+  }
+  return text
+}
+
+async function serve(ctx: NodeContext, socket: Socket): Promise<void> {
+  const send = (report: ReportRow | undefined): boolean =>
+    report === undefined || !socket.writable || socket.write(cotTextOf(ctx, report))
   // Subscribed before the backlog is read: a report stored meanwhile may come twice, never not.
   const unsubscribe = ctx.events.subscribe((entry) => {
     const reportId = reportStoredBy(entry)
@@ -31,8 +50,13 @@ async function serve(ctx: NodeContext, socket: Socket): Promise<void> {
   socket.once('close', unsubscribe)
   socket.resume() // what a client sends (pings) is read and dropped
   try {
-    for (const report of await ctx.store.listReports({})) send(report)
+    for (const report of await ctx.store.listReports({})) {
+      if (socket.destroyed) return
+      // A slow client is waited for, and the node serves others meanwhile.
+      if (!send(report)) await Promise.race([once(socket, 'drain'), once(socket, 'close')])
+      else await new Promise<void>((resolve) => setImmediate(resolve))
+    }
   } catch {
-    socket.destroy() // the store is closing: the node is stopping
+    socket.destroy() // the store is closing (the node is stopping), or the client went away
   }
 }
