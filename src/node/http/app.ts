@@ -1,10 +1,9 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import { EntenteError, isEntenteError } from '../../lib/errors.ts'
-import { appendAudit } from '../app/audit-log.ts'
 import type { NodeContext } from '../app/context.ts'
 import { receiveEnvelope } from '../app/receive.ts'
 import { EnvelopeError } from '../crypto/envelope.ts'
-import { authorize } from './auth.ts'
+import { auditAuthFailure, authorize } from './auth.ts'
 import { openApiDocument } from './openapi.ts'
 import { sendError, sendProblem } from './problem.ts'
 import type { Route } from './routes.ts'
@@ -36,7 +35,8 @@ export function buildHttpApp(ctx: NodeContext): FastifyInstance {
       )
     }
     const arrival = await receiveEnvelope(ctx, request.body).catch(async (error: unknown) => {
-      if (error instanceof EnvelopeError) await auditAuthFailure(ctx, error, request.ip)
+      if (error instanceof EnvelopeError)
+        await auditAuthFailure(ctx, request, '/federation/inbox', error.code)
       throw error
     })
     return reply.send({
@@ -46,21 +46,6 @@ export function buildHttpApp(ctx: NodeContext): FastifyInstance {
     })
   })
   return app
-}
-
-async function auditAuthFailure(
-  ctx: NodeContext,
-  error: EnvelopeError,
-  remote: string,
-): Promise<void> {
-  const data = { route: '/federation/inbox', reason: error.code, remote }
-  await appendAudit(ctx, {
-    atMs: ctx.now(),
-    type: 'auth-failure',
-    party: null,
-    subject: null,
-    data,
-  })
 }
 
 function addRoute(app: FastifyInstance, ctx: NodeContext, route: Route): void {

@@ -26,6 +26,11 @@ const STATUS: Record<ErrorCode, number> = {
   STIX_INVALID: 400,
 }
 
+/** The HTTP status of an error code (the problem+json API and TAXII share it). */
+export function httpStatusOf(code: ErrorCode): number {
+  return STATUS[code]
+}
+
 export interface FieldProblem {
   readonly field: string
   readonly rule: string

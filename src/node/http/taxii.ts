@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type StixObject, stixTime } from '../../interop/stix-objects.ts'
 import { EntenteError, isEntenteError } from '../../lib/errors.ts'
 import { auditAuthFailure } from './auth.ts'
+import { httpStatusOf } from './problem.ts'
 import type { NodeContext } from '../app/context.ts'
 import { ingestTaxiiObjects } from '../app/taxii-ingest.ts'
 import { collectionIdOf, findTaxiiClient, type TaxiiClient } from '../app/taxii-views.ts'
@@ -208,21 +209,11 @@ function credentialsOf(header: string | undefined): { party: string | null; toke
   return colon <= 0 ? null : { party: text.slice(0, colon), token: text.slice(colon + 1) }
 }
 
-const HTTP_STATUS: Partial<Record<string, number>> = {
-  INVALID_REQUEST: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  NOT_ACCEPTABLE: 406,
-  CONFLICT: 409,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-}
-
 /** The TAXII 2.1 error message resource. */
 function sendTaxiiError(reply: FastifyReply, error: unknown): FastifyReply {
   const framework = (error as { statusCode?: unknown }).statusCode
   const status = isEntenteError(error)
-    ? (HTTP_STATUS[error.code] ?? 500)
+    ? httpStatusOf(error.code)
     : typeof framework === 'number' && framework >= 400 && framework < 500
       ? framework
       : 500
