@@ -53,6 +53,7 @@ const release = (over: Partial<ReleaseRow> = {}): ReleaseRow => ({
   decidedAtMs: 2_000,
   officer: null,
   updatedAtMs: 2_000,
+  reportSha256: 'a'.repeat(64),
   ...over,
 })
 
@@ -78,7 +79,8 @@ const arrival = (over: Partial<InboxRow> = {}): InboxRow => ({
   receivedAtMs: 4_000,
   status: 'accepted',
   reasons: [],
-  body: { report: { id: 'r-9', path: ['USA', 'KOR'] } },
+  header: { agreement: 'tisa', instantMs: 3_900 },
+  contentSha256: 'b'.repeat(64),
   receipt: 'receipt.jws.sig',
   ...over,
 })

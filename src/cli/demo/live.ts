@@ -146,6 +146,7 @@ function draftOf(entry: AuditEntry, c: Correlation): Draft | null {
     case 'registry':
     case 'auth-failure':
     case 'node':
+    case 'disclosure':
       return null
   }
 }

@@ -3,6 +3,7 @@ import type { Reason } from '../../domain/decision.ts'
 import { isDenied, releaseOptions } from '../../domain/release.ts'
 import { openEnvelope, type Envelope } from '../crypto/envelope.ts'
 import { sha256Hex, signReceipt } from '../crypto/receipt.ts'
+import { canonicalJson } from '../audit/hash.ts'
 import type { InboxRow, ReportRow, StoreTx } from '../store/store.ts'
 import { type AuditBatch, auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
@@ -57,7 +58,14 @@ export async function receiveEnvelope(ctx: NodeContext, jwe: string): Promise<Ar
     receivedAtMs: nowMs,
     status,
     reasons,
-    body: envelope as unknown as Record<string, unknown>,
+    header: {
+      sender: envelope.sender,
+      recipient: envelope.recipient,
+      agreement: envelope.agreement,
+      instantMs: envelope.instantMs,
+      kind: envelope.kind,
+    },
+    contentSha256: sha256Hex(canonicalJson(envelope.payload)),
     receipt,
   }
 

@@ -10,6 +10,8 @@ import type { OutboxRow, ReleaseRow, ReportRow, RequestRow, StoreTx } from '../s
 import { type AuditBatch, auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import { enqueue, sealForPeer } from './outbox.ts'
+import { canonicalJson } from '../audit/hash.ts'
+import { sha256Hex } from '../crypto/receipt.ts'
 
 /** A release decided for one peer and one agreement, with its message if it leaves now. */
 export interface PlannedRelease {
@@ -133,7 +135,14 @@ function releaseRow(
     decidedAtMs: atMs,
     officer: null,
     updatedAtMs: atMs,
+    reportSha256: reportDigest(report),
   }
+}
+
+/** SHA-256 of what identifies a report's content: sealing checks it against the row decided. */
+export function reportDigest(report: ReportRow): string {
+  const { id, originator, level, topic, releasableTo, payload } = report
+  return sha256Hex(canonicalJson({ id, originator, level, topic, releasableTo, payload }))
 }
 
 /** Does a request (topic, window on the launch time) cover this report? */

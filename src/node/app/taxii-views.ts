@@ -1,12 +1,10 @@
-import { asLevel, asPartyId, type PartyId } from '../../domain/ids.ts'
-import type { Consent } from '../../domain/registry.ts'
-import { decideRelease } from '../../domain/release.ts'
+import { asPartyId, type PartyId } from '../../domain/ids.ts'
 import { reportToStixBundle } from '../../interop/stix.ts'
 import { type StixObject, stixId, versionOf } from '../../interop/stix-objects.ts'
 import { tokenHash } from '../http/auth.ts'
 import type { ReportRow, TokenRow } from '../store/store.ts'
 import type { NodeContext } from './context.ts'
-import { activeConsents, releaseModeOf, reportFacts } from './releases.ts'
+import { disclosableReports } from './disclosure.ts'
 
 /** One object of the collection as a TAXII client sees it. */
 export interface TaxiiEntry {
@@ -21,63 +19,13 @@ export function collectionIdOf(party: string): string {
   return stixId('collection', `launch-reports:${party}`).split('--')[1] ?? ''
 }
 
-/** What decides a peer's view besides the engine: consents in force, and the officers' verdicts. */
-interface PeerViewContext {
-  readonly consents: readonly Consent[]
-  /** Reports released to the viewer (in its outbox or delivered). */
-  readonly released: ReadonlySet<string>
-  /** Reports a release officer rejected for the viewer, or has not yet approved. */
-  readonly withheld: ReadonlySet<string>
-}
-
-/**
- * The reports `viewer` may see now. The node's own party sees everything it holds; an
- * originator sees its own reports; any other party sees what the release engine allows this
- * node to give it at `atMs` (with the originators' consents, R4, then in force), and only as
- * the node's release process allows: not what an officer rejected or has yet to approve, and
- * under a `manual` mode only what an officer approved. `on-request` needs no more: a TAXII
- * read is the peer asking. So a view changes as agreements, consents and verdicts come and go.
- */
+/** The reports `viewer` may see now, by the one disclosure policy (disclosure.ts). */
 export async function visibleReports(
   ctx: NodeContext,
   viewer: PartyId,
   atMs: number,
 ): Promise<ReportRow[]> {
-  const reports = await ctx.store.listReports({})
-  if (viewer === ctx.party) return reports
-  const releases = await ctx.store.listReleases({ recipient: viewer })
-  const context: PeerViewContext = {
-    consents: await activeConsents(ctx, atMs),
-    released: new Set(releases.filter((r) => r.state === 'released').map((r) => r.reportId)),
-    withheld: new Set(
-      releases
-        .filter((r) => r.state === 'rejected' || r.state === 'pending-approval')
-        .map((r) => r.reportId),
-    ),
-  }
-  return reports.filter((report) => visibleToPeer(ctx, viewer, report, atMs, context))
-}
-
-function visibleToPeer(
-  ctx: NodeContext,
-  viewer: PartyId,
-  report: ReportRow,
-  atMs: number,
-  context: PeerViewContext,
-): boolean {
-  if (viewer === report.originator) return true
-  const decision = decideRelease(ctx.index, {
-    holder: ctx.party,
-    recipient: viewer,
-    report: reportFacts(report),
-    levelAtHolder: report.originator === ctx.party ? null : asLevel(report.localLevel),
-    atMs,
-    consents: context.consents,
-  })
-  if (decision.decision !== 'allowed') return false
-  if (context.released.has(report.id)) return true
-  if (context.withheld.has(report.id)) return false
-  return releaseModeOf(ctx, decision) !== 'manual'
+  return (await disclosableReports(ctx, viewer, atMs)).map((d) => d.report)
 }
 
 /**

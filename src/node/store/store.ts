@@ -56,6 +56,8 @@ export interface ReleaseRow {
   /** Who approved or rejected it, when a release officer did. */
   readonly officer: string | null
   readonly updatedAtMs: number
+  /** SHA-256 of the canonical report decided: sealing refuses any other content under its id. */
+  readonly reportSha256: string
 }
 
 export interface OutboxRow {
@@ -83,8 +85,10 @@ export interface InboxRow {
   readonly status: InboxStatus
   /** Why it was quarantined; empty when accepted. */
   readonly reasons: readonly { readonly code: string; readonly message: string }[]
-  /** The decrypted, verified envelope payload, kept for operators and re-checks. */
-  readonly body: Readonly<Record<string, unknown>>
+  /** The envelope's header (ids, parties, agreement, instant, kind): never its content. */
+  readonly header: Readonly<Record<string, unknown>>
+  /** SHA-256 of the canonical payload received: evidence of what came, without keeping it. */
+  readonly contentSha256: string
   /** The signed receipt returned to the sender; a duplicate gets the same bytes. */
   readonly receipt: string
 }
@@ -131,6 +135,7 @@ export const AUDIT_TYPES = [
   'registry',
   'auth-failure',
   'node',
+  'disclosure',
 ] as const
 export type AuditType = (typeof AUDIT_TYPES)[number]
 
@@ -169,6 +174,18 @@ export interface AuditFilter {
   readonly limit?: number
 }
 
+/** Egress paths other than federation delivery that show a report to another party. */
+export const DISCLOSURE_PATHS = ['taxii', 'export', 'cot-stream', 'event-stream', 'demo'] as const
+export type DisclosurePath = (typeof DISCLOSURE_PATHS)[number]
+
+/** The first time a report was shown to a party by one path. */
+export interface DisclosureRow {
+  readonly reportId: string
+  readonly party: string
+  readonly path: DisclosurePath
+  readonly firstAtMs: number
+}
+
 export interface TokenRow {
   readonly tokenHash: string
   readonly role: 'operator' | 'release-officer' | 'auditor' | 'admin'
@@ -204,6 +221,8 @@ export interface StoreTx {
   getRequest(id: string): Promise<RequestRow | undefined>
   insertConsent(consent: ConsentRow): Promise<void>
   revokeConsent(id: string, atMs: number): Promise<void>
+  /** Records a first disclosure; false (and no change) when it was recorded before. */
+  insertDisclosure(row: DisclosureRow): Promise<boolean>
   /** Appends to the hash chain and returns the entry with its seq and hashes. */
   appendAudit(entry: AuditInput): Promise<AuditEntry>
 }

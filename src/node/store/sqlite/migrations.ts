@@ -137,8 +137,30 @@ CREATE TABLE tokens (
 ) STRICT;
 `
 
+/**
+ * Issue 10: a release row binds the hash of the exact report decided; the inbox keeps a
+ * message's header and content hash, never a refused message's content (old quarantined
+ * payloads are purged); the first disclosure of a report to a party by a path is recorded once.
+ */
+const DISCLOSURES = `
+ALTER TABLE releases ADD COLUMN report_sha256 TEXT NOT NULL DEFAULT '';
+ALTER TABLE inbox RENAME COLUMN body TO header;
+ALTER TABLE inbox ADD COLUMN content_sha256 TEXT NOT NULL DEFAULT '';
+UPDATE inbox SET header = json_remove(header, '$.payload');
+CREATE TABLE disclosures (
+  report_id TEXT NOT NULL,
+  party TEXT NOT NULL,
+  path TEXT NOT NULL,
+  first_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (report_id, party, path)
+) STRICT;
+`
+
 /** Every migration this build knows, oldest first; versions are 1, 2, 3, ... */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', up: INITIAL }]
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', up: INITIAL },
+  { version: 2, name: 'disclosures', up: DISCLOSURES },
+]
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
   version INTEGER PRIMARY KEY,

@@ -8,6 +8,7 @@ import type {
   AuditFilter,
   AuditInput,
   ConsentRow,
+  DisclosureRow,
   InboxRow,
   OutboxRow,
   ReleaseRow,
@@ -268,6 +269,11 @@ export class Queries {
       [active, 'activeAtMs', f.activeAtMs],
     ])
     return this.#list(t.CONSENTS, w, 'ORDER BY from_ms, rowid')
+  }
+
+  insertDisclosure(r: DisclosureRow): boolean {
+    const sql = t.DISCLOSURES.insert.replace('INSERT INTO', 'INSERT OR IGNORE INTO')
+    return this.#sql(sql).run(t.DISCLOSURES.encode(r)).changes === 1
   }
 
   appendAudit(input: AuditInput): AuditEntry {

@@ -3,6 +3,7 @@ import type {
   AuditCheckpoint,
   AuditEntry,
   ConsentRow,
+  DisclosureRow,
   InboxRow,
   OutboxRow,
   ReleaseRow,
@@ -10,7 +11,7 @@ import type {
   RequestRow,
   TokenRow,
 } from '../store.ts'
-import { AUDIT_TYPES, INBOX_STATUSES, MESSAGE_KINDS, RELEASE_STATES } from '../store.ts'
+import { AUDIT_TYPES, DISCLOSURE_PATHS, INBOX_STATUSES, MESSAGE_KINDS, RELEASE_STATES } from '../store.ts'
 
 /**
  * Row ↔ object mapping. Each table lists its fields with a codec; the column of a field is
@@ -125,6 +126,7 @@ export const RELEASES = table<ReleaseRow>('releases', {
   decidedAtMs: same(),
   officer: same(),
   updatedAtMs: same(),
+  reportSha256: same(),
 })
 
 export const OUTBOX = table<OutboxRow>('outbox', {
@@ -148,7 +150,8 @@ export const INBOX = table<InboxRow>('inbox', {
   receivedAtMs: same(),
   status: oneOf(INBOX_STATUSES, 'inbox.status'),
   reasons: json<Reasons>(),
-  body: json(),
+  header: json(),
+  contentSha256: same(),
   receipt: same(),
 })
 
@@ -194,6 +197,13 @@ export const CHECKPOINTS = table<AuditCheckpoint>('audit_checkpoints', {
   hash: same(),
   atMs: same(),
   signature: same(),
+})
+
+export const DISCLOSURES = table<DisclosureRow>('disclosures', {
+  reportId: same(),
+  party: same(),
+  path: oneOf(DISCLOSURE_PATHS, 'disclosures.path'),
+  firstAtMs: same(),
 })
 
 export const TOKENS = table<TokenRow>('tokens', {

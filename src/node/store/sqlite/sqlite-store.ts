@@ -6,6 +6,7 @@ import type {
   AuditFilter,
   AuditInput,
   ConsentRow,
+  DisclosureRow,
   InboxRow,
   OutboxRow,
   ReleaseRow,
@@ -150,6 +151,10 @@ class SqliteTx implements StoreTx {
     return this.#run((q) => q.revokeConsent(id, atMs))
   }
 
+  insertDisclosure(row: DisclosureRow) {
+    return this.#run((q) => q.insertDisclosure(row))
+  }
+
   appendAudit(entry: AuditInput) {
     return this.#run((q) => q.appendAudit(entry))
   }
@@ -240,6 +245,7 @@ export class SqliteStore implements Store {
     this.#write((tx) => tx.updateRequest(id, change))
   insertConsent = (c: ConsentRow) => this.#write((tx) => tx.insertConsent(c))
   revokeConsent = (id: string, atMs: number) => this.#write((tx) => tx.revokeConsent(id, atMs))
+  insertDisclosure = (row: DisclosureRow) => this.transaction((tx) => tx.insertDisclosure(row))
   appendAudit = (entry: AuditInput): Promise<AuditEntry> =>
     this.transaction((tx) => tx.appendAudit(entry))
   insertCheckpoint = (c: AuditCheckpoint) =>

@@ -1,0 +1,135 @@
+import type { Allowed } from '../../domain/decision.ts'
+import { asLevel, type PartyId } from '../../domain/ids.ts'
+import type { Consent } from '../../domain/registry.ts'
+import { isDenied, releaseOptions } from '../../domain/release.ts'
+import type { DisclosurePath, ReleaseRow, ReportRow } from '../store/store.ts'
+import { auditedTransaction } from './audit-log.ts'
+import type { NodeContext } from './context.ts'
+import { activeConsents, releaseModeOf, reportFacts } from './releases.ts'
+
+/**
+ * The one disclosure policy. Every path that shows a report to anyone outside this node —
+ * federation delivery and relay (re-decided before each attempt), onward release, TAXII,
+ * `export --party`, the CoT stream, live streams, the demo API — asks `mayDisclose` at the
+ * instant it discloses, and records what it disclosed.
+ */
+
+/** What, besides the engine, decides a party's view at one instant. */
+export interface DisclosureContext {
+  readonly viewer: PartyId
+  readonly atMs: number
+  /** The originators' consents (R4) in force at `atMs`. */
+  readonly consents: readonly Consent[]
+  /** "reportId agreement" of every release to the viewer an officer or a request's answer let go. */
+  readonly released: ReadonlySet<string>
+}
+
+export async function disclosureContext(
+  ctx: NodeContext,
+  viewer: PartyId,
+  atMs: number,
+): Promise<DisclosureContext> {
+  const releases = await ctx.store.listReleases({ recipient: viewer, state: 'released' })
+  return {
+    viewer,
+    atMs,
+    consents: await activeConsents(ctx, atMs),
+    released: new Set(releases.map(releaseKey)),
+  }
+}
+
+const releaseKey = (r: Pick<ReleaseRow, 'reportId' | 'agreement'>): string =>
+  `${r.reportId} ${r.agreement ?? ''}`
+
+/**
+ * May the viewer see this report now? The node's own party and the report's originator
+ * always may. Anyone else only when the engine allows it at `atMs` (consents then in force)
+ * by an agreement whose handling lets it go without a further act — `auto` — or whose act
+ * was done: under `manual` an officer approved this release, under `on-request` a request
+ * covering it was answered (by rule or by an officer, as `answerRequests` says). Returns the
+ * agreement option it is disclosed under, or null.
+ */
+export function mayDisclose(
+  ctx: NodeContext,
+  report: ReportRow,
+  dc: DisclosureContext,
+): Allowed | 'own' | null {
+  if (dc.viewer === ctx.party || dc.viewer === report.originator) return 'own'
+  const outcome = releaseOptions(ctx.index, {
+    holder: ctx.party,
+    recipient: dc.viewer,
+    report: reportFacts(report),
+    levelAtHolder: report.originator === ctx.party ? null : asLevel(report.localLevel),
+    atMs: dc.atMs,
+    consents: dc.consents,
+  })
+  if (isDenied(outcome)) return null
+  for (const option of outcome) {
+    const agreement = option.hops[0]?.agreement ?? null
+    if (releaseModeOf(ctx, option) === 'auto') return option
+    if (dc.released.has(releaseKey({ reportId: report.id, agreement }))) return option
+  }
+  return null
+}
+
+/** A report the policy lets a party see, with the agreement it is disclosed under. */
+export interface Disclosable {
+  readonly report: ReportRow
+  /** Null for the node's own party, the originator, or a public-level report. */
+  readonly agreement: string | null
+}
+
+/** Every report held here that `viewer` may see at `atMs`, in the store's order. */
+export async function disclosableReports(
+  ctx: NodeContext,
+  viewer: PartyId,
+  atMs: number,
+): Promise<Disclosable[]> {
+  const reports = await ctx.store.listReports({})
+  const dc = await disclosureContext(ctx, viewer, atMs)
+  const out: Disclosable[] = []
+  for (const report of reports) {
+    const verdict = mayDisclose(ctx, report, dc)
+    if (verdict === null) continue
+    out.push({ report, agreement: verdict === 'own' ? null : (verdict.hops[0]?.agreement ?? null) })
+  }
+  return out
+}
+
+/**
+ * Writes down what a path has just shown a party: one `disclosure` entry per report the
+ * first time it reaches that party by that path (a TAXII client polling every second does
+ * not fill the log). The node's own party is not a disclosure; nor is an originator reading
+ * its own report back.
+ */
+export async function recordDisclosures(
+  ctx: NodeContext,
+  viewer: PartyId,
+  path: DisclosurePath,
+  shown: readonly Disclosable[],
+  atMs: number,
+): Promise<number> {
+  const outside = shown.filter((d) => viewer !== ctx.party && viewer !== d.report.originator)
+  if (outside.length === 0) return 0
+  return auditedTransaction(ctx, async (tx, audit) => {
+    let recorded = 0
+    for (const { report, agreement } of outside) {
+      const first = await tx.insertDisclosure({
+        reportId: report.id,
+        party: viewer,
+        path,
+        firstAtMs: atMs,
+      })
+      if (!first) continue
+      recorded++
+      await audit.append(tx, {
+        atMs,
+        type: 'disclosure',
+        party: viewer,
+        subject: report.id,
+        data: { reportId: report.id, originator: report.originator, path, agreement },
+      })
+    }
+    return recorded
+  })
+}
