@@ -17,12 +17,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   lib: ['lib'],
   domain: ['lib', 'domain'],
   sim: ['lib', 'domain', 'sim'],
+  protocol: ['lib', 'domain', 'protocol'],
   scenario: ['lib', 'domain', 'sim', 'scenario'],
   interop: ['lib', 'domain', 'interop'],
-  node: ['lib', 'domain', 'scenario', 'interop', 'sim', 'node'],
-  cli: ['lib', 'domain', 'sim', 'scenario', 'interop', 'node', 'cli'],
+  node: ['lib', 'domain', 'protocol', 'scenario', 'interop', 'sim', 'node'],
+  cli: ['lib', 'domain', 'protocol', 'sim', 'scenario', 'interop', 'node', 'cli'],
 }
-const PURE = new Set(['lib', 'domain', 'sim'])
+const PURE = new Set(['lib', 'domain', 'sim', 'protocol'])
 const IMPURE_CALLS = /\bDate\.now\(|\bnew Date\(|\bMath\.random\(|\bprocess\.|Temporal\.Now\b/
 
 function layerOf(file: string): string {

@@ -4,7 +4,8 @@ import { LAUNCH_TYPE, stixId, type StixBundle } from '../interop/stix-objects.ts
 import { EntenteError } from '../lib/errors.ts'
 import type { NodeContext } from '../node/app/context.ts'
 import { reportToCot } from '../node/app/cot-track.ts'
-import { collectionView, visibleReports } from '../node/app/taxii-views.ts'
+import { disclosableReports, recordDisclosures } from '../node/app/disclosure.ts'
+import { collectionView } from '../node/app/taxii-views.ts'
 import { withNodeContext } from './node-dir.ts'
 import { knownParty } from './release.ts'
 
@@ -51,8 +52,12 @@ interface Exported {
   readonly items: string
 }
 
+/** What `--party` is given is a disclosure of each report in it (H2), recorded before it is written. */
 async function stixExport(ctx: NodeContext, viewer: PartyId, atMs: number): Promise<Exported> {
-  const objects = (await collectionView(ctx, viewer, atMs)).map((e) => e.object)
+  const entries = await collectionView(ctx, viewer, atMs)
+  const shown = entries.flatMap((e) => (e.disclosure === null ? [] : [e.disclosure]))
+  await recordDisclosures(ctx, viewer, 'export', shown, atMs)
+  const objects = entries.map((e) => e.object)
   const bundle: StixBundle = {
     type: 'bundle',
     id: stixId('bundle', `export:${ctx.party}:${objects.map((o) => o.id).join(',')}`),
@@ -66,7 +71,9 @@ async function stixExport(ctx: NodeContext, viewer: PartyId, atMs: number): Prom
 }
 
 async function cotExport(ctx: NodeContext, viewer: PartyId, atMs: number): Promise<Exported> {
-  const reports = await visibleReports(ctx, viewer, atMs)
+  const shown = await disclosableReports(ctx, viewer, atMs)
+  await recordDisclosures(ctx, viewer, 'export', shown, atMs)
+  const reports = shown.map((d) => d.report)
   const events = reports.flatMap(reportToCot)
   return { text: events.join('\n'), reports: reports.length, items: `${events.length} CoT events` }
 }

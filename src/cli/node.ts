@@ -178,6 +178,8 @@ export function renderAccount(a: PartyAccount): string {
     ...a.findings.map((f) => `- ${f}`),
     '',
     ...section('Shared with (delivered, receipted)', a.sharedWith),
+    ...section('Disclosed to (TAXII, export, CoT stream)', a.disclosedTo),
+    ...section('Delivered but quarantined by the recipient', a.refusedBy),
     ...section('Denied to', a.deniedTo),
     ...section('Received from', a.receivedFrom),
     ...section('Quarantined from', a.quarantinedFrom),

@@ -55,6 +55,8 @@ export const nodeConfigSchema = z.strictObject({
       modes: z.record(z.string(), releaseModes).default({}),
       /** Incoming requests: answered at once by rule, or left to a release officer. */
       answerRequests: z.enum(['rule', 'officer']).default('rule'),
+      /** The longest window (on launch time) a request may cover, ours or a peer's. */
+      maxRequestWindowDays: z.number().positive().max(366).default(30),
     })
     .prefault({}),
   delivery: z
@@ -65,7 +67,7 @@ export const nodeConfigSchema = z.strictObject({
       timeoutMs: z.number().int().positive().default(5_000),
     })
     .prefault({}),
-  clockSkewS: z.number().min(0).default(30),
+  clockSkewS: z.number().min(0).max(3_600).default(30),
   /**
    * Exercise and replay mode: the node's clock reads `originAt` at real time `startedAtMs`
    * and runs `speed` times faster. Absent: the real clock.

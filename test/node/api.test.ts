@@ -13,6 +13,8 @@ import { createNode } from '../../src/node/main.ts'
 import type { Store } from '../../src/node/store/store.ts'
 import { ROOT } from '../helpers/cli.ts'
 import { launchReport } from '../helpers/nodes.ts'
+import { koreanLaunchReport } from '../helpers/reports.ts'
+import { PROTOCOL_VERSION } from '../../src/protocol/messages.ts'
 
 /** One node in-process with no peers and no port: HTTP through inject. */
 describe('node API (one process, real SQLite, inject)', () => {
@@ -163,11 +165,12 @@ describe('node API (one process, real SQLite, inject)', () => {
       level: 'GOKUHI',
       topic: 'dprk-missile',
       releasableTo: null,
-      payload: {},
+      payload: koreanLaunchReport().payload,
       createdAtMs: instantMs,
     }
     return sealEnvelope(
       {
+        v: PROTOCOL_VERSION,
         messageId: randomUUID(),
         sender: 'JPN',
         recipient: 'KOR',

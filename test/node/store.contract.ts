@@ -69,6 +69,7 @@ const message = (over: Partial<OutboxRow> = {}): OutboxRow => ({
   deliveredAtMs: null,
   receipt: null,
   lastError: null,
+  withdrawnAtMs: null,
   ...over,
 })
 

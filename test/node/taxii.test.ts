@@ -48,6 +48,9 @@ describe('TAXII 2.1 server (one node, inject)', () => {
         whatIfs: ['gsomia-lapsed'],
       },
       peers: { JPN: { url: 'http://127.0.0.1:9', keys: { signing: jpn[0], encryption: jpn[1] } } },
+      // The GSOMIA released on request: a TAXII read shows only what a request's answer let go
+      // (test/node/egress.test.ts, H3). Here the engine's view is the subject: release at once.
+      release: { modes: { 'kor-jpn-gsomia': 'auto' } },
     })
     const node = await createNode(config, { now: () => clockMs })
     app = node.app

@@ -5,8 +5,12 @@ export interface PartyAccount {
   readonly party: string
   readonly fromMs: number
   readonly untilMs: number
-  /** Releases delivered to the party (receipt in hand) and those sent but not yet receipted. */
+  /** Reports delivered to the party and accepted there (its signed receipt in hand). */
   readonly sharedWith: readonly AuditEntry[]
+  /** Reports shown to the party by another path: TAXII, `export --party`, the CoT stream. */
+  readonly disclosedTo: readonly AuditEntry[]
+  /** Reports delivered whose receipt says the party quarantined them (it holds no content). */
+  readonly refusedBy: readonly AuditEntry[]
   readonly deniedTo: readonly AuditEntry[]
   readonly receivedFrom: readonly AuditEntry[]
   readonly quarantinedFrom: readonly AuditEntry[]
@@ -30,7 +34,15 @@ export async function accountFor(
     party,
     fromMs,
     untilMs,
-    sharedWith: of('delivery', (e) => e.data['kind'] === 'report'),
+    sharedWith: of(
+      'delivery',
+      (e) => e.data['kind'] === 'report' && e.data['status'] !== 'quarantined',
+    ),
+    disclosedTo: of('disclosure'),
+    refusedBy: of(
+      'delivery',
+      (e) => e.data['kind'] === 'report' && e.data['status'] === 'quarantined',
+    ),
     deniedTo: of('decision', (e) => e.data['decision'] === 'denied'),
     receivedFrom: of('arrival', (e) => e.data['kind'] === 'report'),
     quarantinedFrom: of('quarantine'),
@@ -45,8 +57,11 @@ function findings(a: Omit<PartyAccount, 'findings'>): string[] {
   // "no report was", "1 report was", "3 reports were": the account must read as a sentence.
   const was = (n: number, one: string, many = `${one}s`) =>
     n === 0 ? `no ${one} was` : n === 1 ? `1 ${one} was` : `${n} ${many} were`
+  const paths = [...new Set(a.disclosedTo.map((e) => String(e.data['path'])))].sort()
   return [
     `${was(a.sharedWith.length, 'report')} delivered to ${p}`,
+    `${was(a.disclosedTo.length, 'report')} disclosed to ${p} by another path${paths.length > 0 ? ` (${paths.join(', ')})` : ''}`,
+    `${was(a.refusedBy.length, 'delivered report')} quarantined by ${p}`,
     `${was(a.deniedTo.length, `release to ${p}`, `releases to ${p}`)} denied`,
     `${was(a.receivedFrom.length, 'report')} received from ${p}`,
     `${was(a.quarantinedFrom.length, `message from ${p}`, `messages from ${p}`)} quarantined`,

@@ -37,7 +37,7 @@ export async function grantConsent(ctx: NodeContext, input: ConsentInput): Promi
     revokedAtMs: null,
   }
   const payload = {
-    action: 'grant',
+    action: 'grant' as const,
     consentId: consent.id,
     recipient: consent.recipient,
     reportId: consent.reportId,
@@ -74,7 +74,7 @@ export async function revokeConsent(ctx: NodeContext, id: string): Promise<void>
   if (consent.revokedAtMs !== null)
     throw new EntenteError('CONFLICT', `consent '${id}' is already revoked`)
   const nowMs = ctx.now()
-  const payload = { action: 'revoke', consentId: id, atMs: nowMs }
+  const payload = { action: 'revoke' as const, consentId: id, atMs: nowMs }
   const message = await sealForPeer(ctx, {
     recipient: asPartyId(consent.holder),
     kind: 'consent',

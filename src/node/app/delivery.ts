@@ -1,6 +1,9 @@
 import { type Receipt, verifyReceipt } from '../crypto/receipt.ts'
 import type { OutboxRow } from '../store/store.ts'
 import { auditedTransaction } from './audit-log.ts'
+import { redecideRelease } from './disclosure.ts'
+import { consentsHeld } from './release-inputs.ts'
+import { denyAtEgress } from './releases.ts'
 import type { NodeContext } from './context.ts'
 
 /** How a message is posted; the composition root supplies `fetch`, tests may supply their own. */
@@ -94,6 +97,7 @@ export class DeliveryWorker {
     const ctx = this.#ctx
     const peer = ctx.peers.get(message.recipient as never)
     try {
+      if (message.kind === 'report' && !(await this.#stillAllowed(message))) return
       if (peer === undefined) throw new Error(`no peer ${message.recipient} is configured`)
       const response = await this.#post(
         `${peer.url}/federation/inbox`,
@@ -115,6 +119,29 @@ export class DeliveryWorker {
         .transaction((tx) => tx.markAttemptFailed(message.messageId, errorText(error), next))
         .catch(() => undefined)
     }
+  }
+
+  /**
+   * Before every attempt (the first, a retry after days, a relay after its handling time)
+   * the engine is asked again at this instant (H1); a release no longer allowed is denied with
+   * its reasons and its message withdrawn from the outbox, unsent.
+   */
+  async #stillAllowed(message: OutboxRow): Promise<boolean> {
+    const ctx = this.#ctx
+    const release = await ctx.store.getRelease(message.subjectId)
+    const atMs = ctx.now()
+    if (release === undefined) {
+      await ctx.store.withdrawMessage(message.messageId, 'withdrawn: no release row', atMs)
+      return false
+    }
+    const report = await ctx.store.getReport(release.reportId)
+    const consents = await consentsHeld(ctx.store, ctx.party, atMs)
+    const verdict = redecideRelease(ctx, report, release, atMs, consents)
+    if (verdict.ok) return true
+    await auditedTransaction(ctx, (tx, audit) =>
+      denyAtEgress(tx, audit, release, verdict.reasons, atMs, 'delivery', message.messageId),
+    )
+    return false
   }
 
   /** Queues a verified receipt; the first in a batch commits the batch on the next turn. */

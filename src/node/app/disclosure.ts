@@ -1,11 +1,11 @@
 import type { Allowed } from '../../domain/decision.ts'
-import { asLevel, type PartyId } from '../../domain/ids.ts'
+import { asLevel, asPartyId, type PartyId } from '../../domain/ids.ts'
 import type { Consent } from '../../domain/registry.ts'
 import { isDenied, releaseOptions } from '../../domain/release.ts'
 import type { DisclosurePath, ReleaseRow, ReportRow } from '../store/store.ts'
 import { auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
-import { activeConsents, releaseModeOf, reportFacts } from './releases.ts'
+import { activeConsents, releaseModeOf, reportDigest, reportFacts } from './release-inputs.ts'
 
 /**
  * The one disclosure policy. Every path that shows a report to anyone outside this node —
@@ -70,6 +70,62 @@ export function mayDisclose(
     if (dc.released.has(releaseKey({ reportId: report.id, agreement }))) return option
   }
   return null
+}
+
+/** Whether a decided release may still leave, and if not, every reason. */
+export type EgressVerdict =
+  | { readonly ok: true; readonly option: Allowed }
+  | { readonly ok: false; readonly reasons: ReleaseRow['reasons'] }
+
+/**
+ * Federation egress (first attempt, every retry, a relay leaving after its handling time,
+ * an approval, a request's answer): the release must still be allowed at `atMs`, with the
+ * consents then in force, under the agreement it was decided under, and the report must be
+ * exactly the one decided (its hash).
+ */
+export function redecideRelease(
+  ctx: NodeContext,
+  report: ReportRow | undefined,
+  release: ReleaseRow,
+  atMs: number,
+  consents: readonly Consent[],
+): EgressVerdict {
+  if (report === undefined || reportDigest(report) !== release.reportSha256) {
+    return {
+      ok: false,
+      reasons: [
+        {
+          code: 'REPORT_CHANGED',
+          message: `the report held under id ${release.reportId} is not the one this release decided`,
+        },
+      ],
+    }
+  }
+  const outcome = releaseOptions(ctx.index, {
+    holder: ctx.party,
+    recipient: asPartyId(release.recipient),
+    report: reportFacts(report),
+    levelAtHolder: report.originator === ctx.party ? null : asLevel(report.localLevel),
+    atMs,
+    consents,
+  })
+  if (isDenied(outcome))
+    return {
+      ok: false,
+      reasons: outcome.reasons.map((r) => ({ code: r.code, message: r.message })),
+    }
+  const option = outcome.find((o) => (o.hops[0]?.agreement ?? null) === release.agreement)
+  if (option !== undefined) return { ok: true, option }
+  const now = outcome.map((o) => o.hops[0]?.agreement ?? 'public').join(', ')
+  return {
+    ok: false,
+    reasons: [
+      {
+        code: 'AGREEMENT_NO_LONGER_ALLOWS',
+        message: `${release.agreement ?? 'a public release'} no longer allows it (now only: ${now})`,
+      },
+    ],
+  }
 }
 
 /** A report the policy lets a party see, with the agreement it is disclosed under. */

@@ -41,7 +41,11 @@ export async function ingestReport(ctx: NodeContext, input: ReportInput): Promis
     path: [ctx.party],
     createdAtMs: nowMs,
   }
-  const openRequests = await ctx.store.listRequests({ direction: 'incoming', status: 'open' })
+  // Under `officer`, an open request releases nothing until an officer answers it (H3).
+  const openRequests =
+    ctx.config.release.answerRequests === 'rule'
+      ? await ctx.store.listRequests({ direction: 'incoming', status: 'open' })
+      : []
   const recipients = [...ctx.peers.keys()].sort()
   const planned = await planReleases(ctx, report, nowMs, { recipients, openRequests })
   await auditedTransaction(ctx, async (tx, audit) => {

@@ -1,19 +1,23 @@
 import type { AgreementId, PartyId } from '../../domain/ids.ts'
+import { type MessageKind, type PayloadOf, PROTOCOL_VERSION } from '../../protocol/messages.ts'
 import { sealEnvelope } from '../crypto/envelope.ts'
-import type { MessageKind, OutboxRow, StoreTx } from '../store/store.ts'
+import type { OutboxRow, StoreTx } from '../store/store.ts'
 import type { AuditBatch } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 
-export interface Outgoing {
-  readonly recipient: PartyId
-  readonly kind: MessageKind
-  readonly agreement: AgreementId | null
-  readonly payload: Record<string, unknown>
-  /** The release, request or consent this message carries. */
-  readonly subjectId: string
-  /** Hold the message this long before its first attempt (a hub's handling time). */
-  readonly delayMs?: number
-}
+/** A message to seal for a peer: its payload is the protocol's type for its kind. */
+export type Outgoing = {
+  [K in MessageKind]: {
+    readonly recipient: PartyId
+    readonly kind: K
+    readonly agreement: AgreementId | null
+    readonly payload: PayloadOf[K]
+    /** The release, request or consent this message carries. */
+    readonly subjectId: string
+    /** Hold the message this long before its first attempt (a hub's handling time). */
+    readonly delayMs?: number
+  }
+}[MessageKind]
 
 /**
  * Signs and encrypts a message for a peer, ready to store in the outbox. Sealing happens
@@ -28,6 +32,7 @@ export async function sealForPeer(ctx: NodeContext, out: Outgoing): Promise<Outb
   const messageId = ctx.newId()
   const envelope = await sealEnvelope(
     {
+      v: PROTOCOL_VERSION,
       messageId,
       sender: ctx.party,
       recipient: out.recipient,
@@ -51,6 +56,7 @@ export async function sealForPeer(ctx: NodeContext, out: Outgoing): Promise<Outb
     deliveredAtMs: null,
     receipt: null,
     lastError: null,
+    withdrawnAtMs: null,
   }
 }
 

@@ -1,15 +1,17 @@
-import { asLevel, asPartyId, type PartyId } from '../../domain/ids.ts'
-import type { Reason } from '../../domain/decision.ts'
+import { asLevel, asPartyId, type Level, type PartyId } from '../../domain/ids.ts'
+import { hasLevel } from '../../domain/party.ts'
 import { isDenied, releaseOptions } from '../../domain/release.ts'
+import type { QuarantineReason } from '../../protocol/codes.ts'
+import { decodeMessage, type Message } from '../../protocol/messages.ts'
+import { canonicalJson } from '../audit/hash.ts'
 import { openEnvelope, type Envelope } from '../crypto/envelope.ts'
 import { sha256Hex, signReceipt } from '../crypto/receipt.ts'
-import { canonicalJson } from '../audit/hash.ts'
 import type { InboxRow, ReportRow, StoreTx } from '../store/store.ts'
-import { type AuditBatch, auditedTransaction } from './audit-log.ts'
+import { auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
-import { type PlannedRelease, reportFacts } from './releases.ts'
+import { consentsHeld, reportDigest, reportFacts } from './release-inputs.ts'
 import { planRelays, storeReceived } from './relay.ts'
-import { answerRequest, applyIncomingMessage } from './requests.ts'
+import { answerRequest, applyIncomingMessage, checkIncomingMessage } from './requests.ts'
 
 export interface Arrival {
   readonly receipt: string
@@ -17,12 +19,13 @@ export interface Arrival {
   readonly duplicate: boolean
 }
 
-type SimpleReason = { readonly code: string; readonly message: string }
-
 /**
- * The federation inbox: verify and decrypt, re-check the release against this node's own
- * registry at the sender's instant and now, store durably, relay if this node is the hub,
- * and answer with a signed receipt. A duplicate gets the receipt it got the first time.
+ * The federation inbox: verify and decrypt, validate the message against the protocol's
+ * schema for its kind, re-check a report against this node's own registry (at the sender's
+ * instant and now), check that the sender owns what it changes, store durably, relay if this
+ * node is the hub, and answer with a signed receipt. A duplicate gets the receipt it got the
+ * first time. A refused message is receipted as quarantined, with its reasons and the hash of
+ * its content — never the content itself.
  */
 export async function receiveEnvelope(ctx: NodeContext, jwe: string): Promise<Arrival> {
   const envelope = await openEnvelope(
@@ -35,8 +38,8 @@ export async function receiveEnvelope(ctx: NodeContext, jwe: string): Promise<Ar
   if (known !== undefined) return { receipt: known.receipt, status: known.status, duplicate: true }
 
   const nowMs = ctx.now()
-  const reasons = envelope.kind === 'report' ? recheckRelease(ctx, envelope, nowMs) : []
-  const status = reasons.length === 0 ? 'accepted' : 'quarantined'
+  const checked = await checkArrival(ctx, envelope, nowMs)
+  const status = checked.reasons.length === 0 ? 'accepted' : 'quarantined'
   const receipt = await signReceipt(
     {
       messageId: envelope.messageId,
@@ -48,29 +51,32 @@ export async function receiveEnvelope(ctx: NodeContext, jwe: string): Promise<Ar
     },
     ctx.keys.signing,
   )
-  const report =
-    envelope.kind === 'report' && status === 'accepted' ? receivedReport(envelope, nowMs) : null
+  const message = status === 'accepted' ? checked.message : null
+  const report = message?.kind === 'report' ? checked.report : null
   const relays = report === null ? [] : await planRelays(ctx, envelope.agreement, report, nowMs)
   const row: InboxRow = {
     messageId: envelope.messageId,
     sender: envelope.sender,
-    kind: envelope.kind,
+    kind: message?.kind ?? 'report',
     receivedAtMs: nowMs,
     status,
-    reasons,
+    reasons: checked.reasons,
     header: {
+      v: envelope.v ?? null,
+      kind: envelope.kind,
       sender: envelope.sender,
       recipient: envelope.recipient,
       agreement: envelope.agreement,
       instantMs: envelope.instantMs,
-      kind: envelope.kind,
     },
-    contentSha256: sha256Hex(canonicalJson(envelope.payload)),
+    contentSha256: sha256Hex(canonicalJson(envelope.payload ?? null)),
     receipt,
   }
 
-  const duplicate = await auditedTransaction(ctx, async (tx, audit) => {
-    if ((await tx.getInbox(envelope.messageId)) !== undefined) return true
+  const outcome = await auditedTransaction(ctx, async (tx, audit) => {
+    if ((await tx.getInbox(envelope.messageId)) !== undefined) return 'again'
+    // Another arrival may have taken the id since it was checked: check again, under the lock.
+    if (report !== null && (await idConflict(tx, report)) !== null) return 'again'
     await tx.insertInbox(row)
     await audit.append(tx, {
       atMs: nowMs,
@@ -78,126 +84,227 @@ export async function receiveEnvelope(ctx: NodeContext, jwe: string): Promise<Ar
       party: envelope.sender,
       subject: envelope.messageId,
       data: {
-        kind: envelope.kind,
-        agreement: envelope.agreement,
-        sentAtMs: envelope.instantMs,
-        reportId: report?.id ?? reportIdOf(envelope),
+        kind: message?.kind ?? String(envelope.kind).slice(0, 32),
+        agreement: message?.agreement ?? null,
+        sentAtMs: message?.instantMs ?? null,
+        reportId: report?.id ?? checked.reportId,
         path: report?.path ?? null,
-        reasons,
+        contentSha256: row.contentSha256,
+        reasons: checked.reasons,
       },
     })
-    if (status === 'accepted') await store(ctx, tx, audit, envelope, report, relays, nowMs)
-    return false
+    if (message === null) return 'done'
+    if (report !== null) {
+      const received = { report, sender: envelope.sender, agreement: message.agreement, nowMs }
+      await storeReceived(tx, audit, received, relays)
+    } else if (message.kind !== 'report') await applyIncomingMessage(ctx, tx, audit, message, nowMs)
+    return 'done'
   })
-  if (duplicate) return receiveEnvelope(ctx, jwe)
-  if (
-    envelope.kind === 'request' &&
-    status === 'accepted' &&
-    ctx.config.release.answerRequests === 'rule'
-  ) {
+  if (outcome === 'again') return receiveEnvelope(ctx, jwe)
+  if (message?.kind === 'request' && ctx.config.release.answerRequests === 'rule') {
     // Answered by standing rule, after the request is stored: a crash in between leaves it open.
-    await answerRequest(ctx, String(envelope.payload['requestId']), true, null)
+    await answerRequest(ctx, message.payload.requestId, true, null)
   }
   return { receipt, status, duplicate: false }
 }
 
-async function store(
+interface CheckedArrival {
+  readonly reasons: QuarantineReason[]
+  readonly message: Message | null
+  /** The report as this node would store it, for an acceptable report message. */
+  readonly report: ReportRow | null
+  readonly reportId: string | null
+}
+
+/** Everything decided before the transaction: schema, references, ownership, the re-check. */
+async function checkArrival(
   ctx: NodeContext,
-  tx: StoreTx,
-  audit: AuditBatch,
   envelope: Envelope,
-  report: ReportRow | null,
-  relays: readonly PlannedRelease[],
   nowMs: number,
-): Promise<void> {
-  if (report === null) return applyIncomingMessage(ctx, tx, audit, envelope, nowMs)
-  const received = { report, sender: envelope.sender, agreement: envelope.agreement, nowMs }
-  await storeReceived(tx, audit, received, relays)
-}
-
-function reportIdOf(envelope: Envelope): string | null {
-  const report = envelope.payload['report'] as { id?: unknown } | undefined
-  return typeof report?.id === 'string' ? report.id : null
-}
-
-function receivedReport(envelope: Envelope, nowMs: number): ReportRow {
-  const body = envelope.payload['report'] as Record<string, unknown>
+): Promise<CheckedArrival> {
+  const decoded = decodeMessage(envelope)
+  if (!decoded.ok)
+    return { reasons: [decoded.problem], message: null, report: null, reportId: null }
+  const message = decoded.message
+  if (message.kind !== 'report') {
+    const reasons = await checkIncomingMessage(ctx, message, nowMs)
+    return { reasons, message, report: null, reportId: null }
+  }
+  const reportId = message.payload.report.id
+  const refs = reportReferences(ctx, message)
+  if (refs.length > 0) return { reasons: refs, message, report: null, reportId }
+  const recheck = await recheckRelease(ctx, message, nowMs)
+  if (recheck.reasons.length > 0)
+    return { reasons: recheck.reasons, message, report: null, reportId }
+  const report = receivedReport(message, recheck.localLevel, nowMs)
+  const conflict = await idConflict(ctx.store, report)
   return {
-    id: String(body['id']),
-    originator: String(body['originator']),
-    level: String(body['level']),
-    localLevel: String(envelope.payload['levelAtRecipient'] ?? body['level']),
-    topic: String(body['topic']),
-    releasableTo: (body['releasableTo'] as string[] | null) ?? null,
-    payload: (body['payload'] as Record<string, unknown>) ?? {},
-    receivedFrom: envelope.sender,
-    agreement: envelope.agreement,
-    path: (envelope.payload['path'] as string[]) ?? [envelope.sender, envelope.recipient],
+    reasons: conflict === null ? [] : [conflict],
+    message,
+    report: conflict === null ? report : null,
+    reportId,
+  }
+}
+
+/**
+ * A report's identity is its originator's: an id held here with another originator or other
+ * content is never merged with it (C2, M8). The same report again, by another way, is fine.
+ */
+async function idConflict(
+  reader: Pick<StoreTx, 'getReport'>,
+  report: ReportRow,
+): Promise<QuarantineReason | null> {
+  const held = await reader.getReport(report.id)
+  if (held === undefined) return null
+  if (held.originator === report.originator && reportDigest(held) === reportDigest(report))
+    return null
+  return {
+    code: 'ID_CONFLICT',
+    message: `report id ${report.id} is held here with other content or another originator`,
+  }
+}
+
+/** Every party, level and path step named must be known to our registry and consistent. */
+function reportReferences(ctx: NodeContext, message: Message<'report'>): QuarantineReason[] {
+  const { report, path } = message.payload
+  const parties = ctx.index.registry.parties
+  const reasons: QuarantineReason[] = []
+  const unknown = (field: string, value: string) =>
+    reasons.push({
+      code: 'UNKNOWN_REFERENCE',
+      message: `${field}: '${value}' is not a party of our registry`,
+    })
+  const originator = parties.get(asPartyId(report.originator))
+  if (originator === undefined) unknown('payload.report.originator', report.originator)
+  else if (!hasLevel(originator, report.level))
+    reasons.push({
+      code: 'UNKNOWN_REFERENCE',
+      message: `payload.report.level: '${report.level}' is not a level of ${report.originator}`,
+    })
+  for (const p of report.releasableTo ?? [])
+    if (!parties.has(asPartyId(p))) unknown('payload.report.releasableTo', p)
+  for (const p of path) if (!parties.has(asPartyId(p))) unknown('payload.path', p)
+  const consistent =
+    path[0] === report.originator &&
+    path.at(-1) === ctx.party &&
+    path.at(-2) === message.sender &&
+    new Set(path).size === path.length
+  if (!consistent)
+    reasons.push({
+      code: 'PAYLOAD_INVALID',
+      message: `payload.path: must run from the originator ${report.originator} through the sender ${message.sender} to ${ctx.party}, each party once`,
+    })
+  return reasons
+}
+
+function receivedReport(message: Message<'report'>, localLevel: Level, nowMs: number): ReportRow {
+  const { report, path } = message.payload
+  return {
+    id: report.id,
+    originator: report.originator,
+    level: report.level,
+    localLevel,
+    topic: report.topic,
+    releasableTo: report.releasableTo,
+    payload: report.payload,
+    receivedFrom: message.sender,
+    agreement: message.agreement,
+    path,
     createdAtMs: nowMs,
   }
 }
 
 /**
  * Both sides check: the release must be allowed by this node's own registry, under the
- * agreement the sender named, at the sender's instant and at receipt, and the sender's
- * clock may differ from ours by at most the configured skew.
+ * agreement the sender named, at the sender's instant and at receipt, and the sender's clock
+ * may differ from ours by at most the configured skew. The level this node holds the report
+ * at is the one our registry maps it to (M2), never the sender's claim.
  */
-function recheckRelease(ctx: NodeContext, envelope: Envelope, nowMs: number): SimpleReason[] {
-  const report = receivedReport(envelope, nowMs)
+async function recheckRelease(
+  ctx: NodeContext,
+  message: Message<'report'>,
+  nowMs: number,
+): Promise<{ reasons: QuarantineReason[]; localLevel: Level }> {
   const skewMs = ctx.config.clockSkewS * 1000
-  const reasons: SimpleReason[] = []
+  const reasons: QuarantineReason[] = []
   // A message may arrive long after it was sent (retries, a peer down), but never from the future.
-  if (envelope.instantMs - nowMs > skewMs) {
+  if (message.instantMs - nowMs > skewMs) {
     reasons.push({
       code: 'CLOCK_SKEW',
-      message: `the sender's instant is ${Math.round((envelope.instantMs - nowMs) / 1000)} s ahead of ours, beyond the allowed ${ctx.config.clockSkewS} s`,
+      message: `the sender's instant is ${Math.round((message.instantMs - nowMs) / 1000)} s ahead of ours, beyond the allowed ${ctx.config.clockSkewS} s`,
     })
   }
+  let localLevel = asLevel(message.payload.report.level)
   for (const [label, atMs] of [
-    ["at the sender's instant", envelope.instantMs],
+    ["at the sender's instant", message.instantMs],
     ['at receipt', nowMs],
   ] as const) {
-    const why = denialAt(ctx, envelope, report, atMs)
-    if (why.length > 0)
-      reasons.push(...why.map((r) => ({ code: r.code, message: `${label}: ${r.message}` })))
+    const verdict = await allowedAt(ctx, message, atMs)
+    if (verdict.ok) localLevel = verdict.level
+    else reasons.push(...verdict.reasons.map((r) => ({ ...r, message: `${label}: ${r.message}` })))
   }
-  return dedupe(reasons)
+  return { reasons: dedupe(reasons), localLevel }
 }
 
-function denialAt(
+async function allowedAt(
   ctx: NodeContext,
-  envelope: Envelope,
-  report: ReportRow,
+  message: Message<'report'>,
   atMs: number,
-): SimpleReason[] {
-  const sender = asPartyId(envelope.sender)
-  const heldBySender = report.originator === envelope.sender ? null : heldLevelOf(envelope)
+): Promise<{ ok: true; level: Level } | { ok: false; reasons: QuarantineReason[] }> {
+  const sender = asPartyId(message.sender)
+  const facts = reportFacts(receivedReport(message, asLevel(message.payload.report.level), atMs))
+  // An onward release (R4) counts the originator's consents we were told of (M5).
+  const consents = await consentsHeld(ctx.store, sender, atMs, ctx.party)
   const outcome = releaseOptions(ctx.index, {
     holder: sender,
     recipient: ctx.party,
-    report: reportFacts(report),
-    levelAtHolder: heldBySender,
+    report: facts,
+    levelAtHolder:
+      facts.originator === sender ? null : heldLevelOf(ctx, message, facts.originator, atMs),
     atMs,
+    consents: consents.filter((c) => c.originator === facts.originator),
   })
   if (isDenied(outcome))
-    return outcome.reasons.map((r: Reason) => ({ code: r.code, message: r.message }))
-  const named = envelope.agreement
-  if (outcome.some((o) => o.hops[0]?.agreement === named)) return []
-  return [
-    {
-      code: 'AGREEMENT_MISMATCH',
-      message: `the sender named ${named ?? 'no agreement'}, which our registry does not allow for this transfer (it allows ${outcome.map((o) => o.hops[0]?.agreement ?? 'public').join(', ')})`,
-    },
-  ]
+    return {
+      ok: false,
+      reasons: outcome.reasons.map((r) => ({ code: r.code, message: r.message })),
+    }
+  const named = outcome.find((o) => (o.hops[0]?.agreement ?? null) === message.agreement)
+  if (named !== undefined)
+    return { ok: true, level: named.levelAtRecipient ?? asLevel(message.payload.report.level) }
+  return {
+    ok: false,
+    reasons: [
+      {
+        code: 'AGREEMENT_MISMATCH',
+        message: `the sender named ${message.agreement ?? 'no agreement'}, which our registry does not allow for this transfer (it allows ${outcome.map((o) => o.hops[0]?.agreement ?? 'public').join(', ')})`,
+      },
+    ],
+  }
 }
 
-/** The level at which a relaying sender held the report: its own level on the path. */
-function heldLevelOf(envelope: Envelope): ReturnType<typeof asLevel> | null {
-  const level = envelope.payload['heldLevel']
-  return typeof level === 'string' ? asLevel(level) : null
+/**
+ * The level at which a relaying sender holds the report, derived from our registry (the
+ * originator's release to it); the sender's claim only when our registry cannot say.
+ */
+function heldLevelOf(
+  ctx: NodeContext,
+  message: Message<'report'>,
+  originator: PartyId,
+  atMs: number,
+): Level | null {
+  const outcome = releaseOptions(ctx.index, {
+    holder: originator,
+    recipient: asPartyId(message.sender),
+    report: reportFacts(receivedReport(message, asLevel(message.payload.report.level), atMs)),
+    atMs,
+  })
+  if (!isDenied(outcome) && outcome[0] !== undefined) return outcome[0].levelAtRecipient
+  const claimed = message.payload.heldLevel
+  return typeof claimed === 'string' ? asLevel(claimed) : null
 }
 
-function dedupe(reasons: SimpleReason[]): SimpleReason[] {
+function dedupe(reasons: QuarantineReason[]): QuarantineReason[] {
   const seen = new Set<string>()
   return reasons.filter((r) => (seen.has(r.message) ? false : (seen.add(r.message), true)))
 }

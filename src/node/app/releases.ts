@@ -1,32 +1,27 @@
-import type { ReleaseMode } from '../../domain/agreement.ts'
 import type { Allowed } from '../../domain/decision.ts'
 import type { PartyId } from '../../domain/ids.ts'
-import type { Consent, ReportFacts } from '../../domain/registry.ts'
 import type { CompiledAgreement } from '../../domain/registry-index.ts'
 import { isDenied, releaseOptions } from '../../domain/release.ts'
-import { asAgreementId, asLevel, asPartyId, asTopic } from '../../domain/ids.ts'
+import { asAgreementId, asLevel, asPartyId } from '../../domain/ids.ts'
 import { EntenteError } from '../../lib/errors.ts'
 import type { OutboxRow, ReleaseRow, ReportRow, RequestRow, StoreTx } from '../store/store.ts'
 import { type AuditBatch, auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import { enqueue, sealForPeer } from './outbox.ts'
-import { canonicalJson } from '../audit/hash.ts'
-import { sha256Hex } from '../crypto/receipt.ts'
+import type { LaunchFacts } from '../../protocol/launch.ts'
+import { type EgressVerdict, redecideRelease } from './disclosure.ts'
+import {
+  activeConsents,
+  consentsHeld,
+  releaseModeOf,
+  reportDigest,
+  reportFacts,
+} from './release-inputs.ts'
 
 /** A release decided for one peer and one agreement, with its message if it leaves now. */
 export interface PlannedRelease {
   readonly row: ReleaseRow
   readonly message: OutboxRow | null
-}
-
-export function reportFacts(report: ReportRow): ReportFacts {
-  return {
-    id: report.id,
-    originator: asPartyId(report.originator),
-    level: asLevel(report.level),
-    topic: asTopic(report.topic),
-    releasableTo: report.releasableTo?.map(asPartyId) ?? null,
-  }
 }
 
 export interface PlanOptions {
@@ -105,15 +100,6 @@ async function planAllowed(
   return { row, message }
 }
 
-/** How this node releases by `option`'s first hop: its own policy, else the agreement's mode. */
-export function releaseModeOf(ctx: NodeContext, option: Allowed): ReleaseMode {
-  const hop = option.hops[0]
-  const agreement = hop?.agreement ?? null
-  return (
-    (agreement !== null ? ctx.config.release.modes[agreement] : undefined) ?? hop?.release ?? 'auto'
-  )
-}
-
 function releaseRow(
   ctx: NodeContext,
   report: ReportRow,
@@ -137,12 +123,6 @@ function releaseRow(
     updatedAtMs: atMs,
     reportSha256: reportDigest(report),
   }
-}
-
-/** SHA-256 of what identifies a report's content: sealing checks it against the row decided. */
-export function reportDigest(report: ReportRow): string {
-  const { id, originator, level, topic, releasableTo, payload } = report
-  return sha256Hex(canonicalJson({ id, originator, level, topic, releasableTo, payload }))
 }
 
 /** Does a request (topic, window on the launch time) cover this report? */
@@ -174,11 +154,11 @@ export function sealRelease(
         originator: report.originator,
         level: report.level,
         topic: report.topic,
-        releasableTo: report.releasableTo,
-        payload: report.payload,
+        releasableTo: report.releasableTo === null ? null : [...report.releasableTo],
+        payload: report.payload as LaunchFacts,
         createdAtMs: report.createdAtMs,
       },
-      path: release.path,
+      path: [...release.path],
       heldLevel: report.localLevel,
       levelAtRecipient: release.levelAtRecipient,
     },
@@ -212,20 +192,12 @@ export async function commitReleases(
   }
 }
 
-/** The originators' explicit consents (R4) this node holds, in force at `atMs`. */
-export async function activeConsents(ctx: NodeContext, atMs: number): Promise<Consent[]> {
-  const rows = await ctx.store.listConsents({ holder: ctx.party, activeAtMs: atMs })
-  return rows.map((c) => ({
-    originator: asPartyId(c.originator),
-    holder: asPartyId(c.holder),
-    recipient: asPartyId(c.recipient),
-    scope: c.reportId !== null ? { reportId: c.reportId } : { topic: asTopic(c.topic ?? '') },
-    fromMs: c.fromMs,
-    untilMs: c.untilMs,
-  }))
-}
-
-/** A release officer's verdict on a pending (manual) release. */
+/**
+ * A release officer's verdict on a pending (manual) release. An approval asks the engine
+ * again, inside the transaction, at the approval instant (C1): an agreement that ended, was
+ * suspended or amended meanwhile, or a report that is not the one decided (C2), turns the
+ * approval into a denial with its reasons, and nothing leaves.
+ */
 export async function decidePending(
   ctx: NodeContext,
   releaseId: string,
@@ -243,18 +215,14 @@ export async function decidePending(
   }
   const report = await ctx.store.getReport(release.reportId)
   if (report === undefined) throw new Error(`release ${releaseId} names a missing report`)
-  const nowMs = ctx.now()
-  const message = approve ? await sealRelease(ctx, report, release) : null
-  await auditedTransaction(ctx, async (tx, audit) => {
+  // Sealed before the transaction (crypto never holds the lock), enqueued only if still allowed.
+  const sealed = approve ? await sealRelease(ctx, report, release) : null
+  return auditedTransaction(ctx, async (tx, audit) => {
+    const nowMs = ctx.now()
     // Checked again inside the transaction: two officers may answer at once.
     if ((await tx.getRelease(releaseId))?.state !== 'pending-approval') {
       throw new EntenteError('CONFLICT', `release '${releaseId}' was decided meanwhile`)
     }
-    await tx.updateRelease(releaseId, {
-      state: approve ? 'released' : 'rejected',
-      updatedAtMs: nowMs,
-      officer,
-    })
     await audit.append(tx, {
       atMs: nowMs,
       type: 'approval',
@@ -262,9 +230,64 @@ export async function decidePending(
       subject: release.reportId,
       data: { releaseId, approved: approve, officer },
     })
-    if (message !== null) await enqueue(tx, audit, message)
+    if (!approve) {
+      await tx.updateRelease(releaseId, { state: 'rejected', updatedAtMs: nowMs, officer })
+      return { ...release, state: 'rejected', updatedAtMs: nowMs, officer }
+    }
+    const verdict = await redecideInTx(ctx, tx, release, nowMs)
+    if (!verdict.ok) return denyAtEgress(tx, audit, release, verdict.reasons, nowMs, 'approval')
+    await tx.updateRelease(releaseId, { state: 'released', updatedAtMs: nowMs, officer })
+    if (sealed !== null) await enqueue(tx, audit, sealed)
+    return { ...release, state: 'released', updatedAtMs: nowMs, officer }
   })
-  return { ...release, state: approve ? 'released' : 'rejected', updatedAtMs: nowMs, officer }
+}
+
+/** The engine asked again for a stored release, with what the transaction reads now. */
+export async function redecideInTx(
+  ctx: NodeContext,
+  tx: StoreTx,
+  release: ReleaseRow,
+  atMs: number,
+): Promise<EgressVerdict> {
+  const report = await tx.getReport(release.reportId)
+  const consents = await consentsHeld(tx, ctx.party, atMs)
+  return redecideRelease(ctx, report, release, atMs, consents)
+}
+
+/**
+ * Records that a release may no longer leave: the row becomes `denied` with every reason,
+ * and a `decision` entry (denied) says when and at which egress it was decided again.
+ */
+export async function denyAtEgress(
+  tx: StoreTx,
+  audit: AuditBatch,
+  release: ReleaseRow,
+  reasons: ReleaseRow['reasons'],
+  atMs: number,
+  egress: 'approval' | 'answer' | 'delivery',
+  messageId: string | null = null,
+): Promise<ReleaseRow> {
+  await tx.updateRelease(release.id, { state: 'denied', updatedAtMs: atMs, reasons })
+  if (messageId !== null) await tx.withdrawMessage(messageId, `withdrawn: ${egress}`, atMs)
+  await audit.append(tx, {
+    atMs,
+    type: 'decision',
+    party: release.recipient,
+    subject: release.reportId,
+    data: {
+      releaseId: release.id,
+      decision: 'denied',
+      state: 'denied',
+      egress,
+      agreement: release.agreement,
+      mode: release.mode,
+      levelAtRecipient: null,
+      path: release.path,
+      reasons,
+      withdrawnMessageId: messageId,
+    },
+  })
+  return { ...release, state: 'denied', updatedAtMs: atMs, reasons }
 }
 
 /**

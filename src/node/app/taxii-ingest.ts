@@ -9,7 +9,7 @@ import type { NodeContext } from './context.ts'
 import { ingestReport } from './ingest.ts'
 import { reportInputSchema } from './report-input.ts'
 import { isHubOf, planRelays, storeReceived } from './relay.ts'
-import { reportFacts } from './releases.ts'
+import { reportFacts } from './release-inputs.ts'
 
 /** One object's fate in a TAXII status resource. */
 export interface ObjectOutcome {

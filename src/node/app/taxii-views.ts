@@ -1,10 +1,10 @@
 import { asPartyId, type PartyId } from '../../domain/ids.ts'
 import { reportToStixBundle } from '../../interop/stix.ts'
-import { type StixObject, stixId, versionOf } from '../../interop/stix-objects.ts'
+import { LAUNCH_TYPE, type StixObject, stixId, versionOf } from '../../interop/stix-objects.ts'
 import { tokenHash } from '../http/auth.ts'
 import type { ReportRow, TokenRow } from '../store/store.ts'
 import type { NodeContext } from './context.ts'
-import { disclosableReports } from './disclosure.ts'
+import { type Disclosable, disclosableReports } from './disclosure.ts'
 
 /** One object of the collection as a TAXII client sees it. */
 export interface TaxiiEntry {
@@ -12,6 +12,8 @@ export interface TaxiiEntry {
   readonly dateAddedMs: number
   /** The object's `modified` (or `created`, for objects that are never versioned). */
   readonly version: string
+  /** For a report's own launch object: the report it discloses (recorded when served). */
+  readonly disclosure: Disclosable | null
 }
 
 /** The node's one collection: its launch reports, each client seeing what its party may. */
@@ -38,15 +40,16 @@ export async function collectionView(
   viewer: PartyId,
   atMs: number,
 ): Promise<TaxiiEntry[]> {
-  const reports = await visibleReports(ctx, viewer, atMs)
+  const shown = await disclosableReports(ctx, viewer, atMs)
   const partyName = (p: string): string | undefined =>
     ctx.index.registry.parties.get(asPartyId(p))?.name
   const seen = new Map<string, TaxiiEntry>()
-  for (const report of reports) {
-    for (const object of bundleObjectsOf(ctx, report, partyName)) {
+  for (const d of shown) {
+    for (const object of bundleObjectsOf(ctx, d.report, partyName)) {
       if (seen.has(object.id)) continue
       const version = versionOf(object)
-      seen.set(object.id, { object, dateAddedMs: report.createdAtMs, version })
+      const disclosure = object.type === LAUNCH_TYPE ? d : null
+      seen.set(object.id, { object, dateAddedMs: d.report.createdAtMs, version, disclosure })
     }
   }
   return [...seen.values()].sort(compareEntries)

@@ -3,6 +3,7 @@ import { STIX_MEDIA_TYPE } from '../../interop/stix-objects.ts'
 import { stixTime } from '../../interop/stix-objects.ts'
 import { EntenteError } from '../../lib/errors.ts'
 import type { NodeContext } from '../app/context.ts'
+import { recordDisclosures } from '../app/disclosure.ts'
 import { collectionIdOf, collectionView, type TaxiiEntry } from '../app/taxii-views.ts'
 import { API_ROOT, canWrite, clientOf, requireCollection, sendTaxii } from './taxii.ts'
 import { dateHeaders, filterEntries, pageOf, parseTaxiiQuery } from './taxii-query.ts'
@@ -33,42 +34,62 @@ export function taxiiCollectionRoutes(scope: FastifyInstance, ctx: NodeContext):
     party: Parameters<typeof collectionView>[1],
   ) => {
     requireCollection(ctx, request.params.collectionId)
-    return collectionView(ctx, party, ctx.now())
+    const atMs = ctx.now()
+    return { atMs, entries: await collectionView(ctx, party, atMs) }
+  }
+  /** What a page shows a party is a disclosure of each report in it (H2), recorded before it leaves. */
+  const served = async <T extends TaxiiEntry>(
+    party: Parameters<typeof collectionView>[1],
+    atMs: number,
+    items: readonly T[],
+  ): Promise<readonly T[]> => {
+    const shown = items.flatMap((e) => (e.disclosure === null ? [] : [e.disclosure]))
+    await recordDisclosures(ctx, party, 'taxii', shown, atMs)
+    return items
+  }
+  const page = async (
+    request: { params: { collectionId: string }; query: unknown },
+    party: Parameters<typeof collectionView>[1],
+    objectId?: string,
+    latest = true,
+  ) => {
+    const query = parseTaxiiQuery(request.query as Record<string, unknown>)
+    const { atMs, entries } = await view(request, party)
+    const all = objectId === undefined ? entries : oneObject(entries, objectId)
+    const result = pageOf(filterEntries(all, query, latest), query)
+    await served(party, atMs, result.items)
+    return result
   }
   scope.get<CollectionParams>(`${base}/:collectionId/objects/`, async (request, reply) => {
-    const query = parseTaxiiQuery(request.query as Record<string, unknown>)
-    const page = pageOf(filterEntries(await view(request, clientOf(request).party), query), query)
+    const p = await page(request, clientOf(request).party)
     return sendTaxii(
       reply,
       200,
-      envelope(page.more, page.next, { objects: page.items.map((e) => e.object) }),
-      dateHeaders(page.items),
+      envelope(p.more, p.next, { objects: p.items.map((e) => e.object) }),
+      dateHeaders(p.items),
     )
   })
   scope.get<CollectionParams>(`${base}/:collectionId/manifest/`, async (request, reply) => {
-    const query = parseTaxiiQuery(request.query as Record<string, unknown>)
-    const page = pageOf(filterEntries(await view(request, clientOf(request).party), query), query)
+    const p = await page(request, clientOf(request).party)
     return sendTaxii(
       reply,
       200,
-      envelope(page.more, page.next, { objects: page.items.map(manifestRecord) }),
-      dateHeaders(page.items),
+      envelope(p.more, p.next, { objects: p.items.map(manifestRecord) }),
+      dateHeaders(p.items),
     )
   })
   scope.get<ObjectParams>(`${base}/:collectionId/objects/:objectId/`, async (request, reply) => {
-    const query = parseTaxiiQuery(request.query as Record<string, unknown>)
-    const all = oneObject(await view(request, clientOf(request).party), request.params.objectId)
-    const page = pageOf(filterEntries(all, query), query)
+    const p = await page(request, clientOf(request).party, request.params.objectId)
     return sendTaxii(
       reply,
       200,
-      envelope(page.more, page.next, { objects: page.items.map((e) => e.object) }),
-      dateHeaders(page.items),
+      envelope(p.more, p.next, { objects: p.items.map((e) => e.object) }),
+      dateHeaders(p.items),
     )
   })
   // TAXII 2.1 §5.7. A node never deletes what it holds: its audit chain proves what it had.
   scope.delete<ObjectParams>(`${base}/:collectionId/objects/:objectId/`, async (request) => {
-    oneObject(await view(request, clientOf(request).party), request.params.objectId)
+    oneObject((await view(request, clientOf(request).party)).entries, request.params.objectId)
     throw new EntenteError(
       'FORBIDDEN',
       'an Entente node never deletes a report or its objects: its audit chain proves what it held',
@@ -77,14 +98,13 @@ export function taxiiCollectionRoutes(scope: FastifyInstance, ctx: NodeContext):
   scope.get<ObjectParams>(
     `${base}/:collectionId/objects/:objectId/versions/`,
     async (request, reply) => {
-      const query = parseTaxiiQuery(request.query as Record<string, unknown>)
-      const all = oneObject(await view(request, clientOf(request).party), request.params.objectId)
-      const page = pageOf(filterEntries(all, query, false), query)
+      const party = clientOf(request).party
+      const p = await page(request, party, request.params.objectId, false)
       return sendTaxii(
         reply,
         200,
-        envelope(page.more, page.next, { versions: page.items.map((e) => e.version) }),
-        dateHeaders(page.items),
+        envelope(p.more, p.next, { versions: p.items.map((e) => e.version) }),
+        dateHeaders(p.items),
       )
     },
   )

@@ -16,8 +16,8 @@ export const RELEASE_STATES = [
  * waiting for a release officer · rejected: the officer said no · released: in the outbox. */
 export type ReleaseState = (typeof RELEASE_STATES)[number]
 
-export const MESSAGE_KINDS = ['report', 'request', 'answer', 'consent'] as const
-export type MessageKind = (typeof MESSAGE_KINDS)[number]
+export { MESSAGE_KINDS, type MessageKind } from '../../protocol/messages.ts'
+import type { MessageKind } from '../../protocol/messages.ts'
 
 export const INBOX_STATUSES = ['accepted', 'quarantined'] as const
 export type InboxStatus = (typeof INBOX_STATUSES)[number]
@@ -75,6 +75,8 @@ export interface OutboxRow {
   /** The recipient's signed receipt (compact JWS), once delivered. */
   readonly receipt: string | null
   readonly lastError: string | null
+  /** Set when the message was withdrawn before it left (the engine no longer allowed it). */
+  readonly withdrawnAtMs: number | null
 }
 
 export interface InboxRow {
@@ -200,7 +202,10 @@ export interface StoreTx {
   insertRelease(release: ReleaseRow): Promise<void>
   updateRelease(
     id: string,
-    change: Pick<ReleaseRow, 'state' | 'updatedAtMs'> & { officer?: string | null },
+    change: Pick<ReleaseRow, 'state' | 'updatedAtMs'> & {
+      officer?: string | null
+      reasons?: ReleaseRow['reasons']
+    },
   ): Promise<void>
   getRelease(id: string): Promise<ReleaseRow | undefined>
   listReleases(filter: {
@@ -211,6 +216,8 @@ export interface StoreTx {
   enqueue(message: OutboxRow): Promise<void>
   markDelivered(messageId: string, receipt: string, atMs: number): Promise<void>
   markAttemptFailed(messageId: string, error: string, nextAttemptAtMs: number): Promise<void>
+  /** Takes an undelivered message out of the outbox for good (no longer allowed to leave). */
+  withdrawMessage(messageId: string, reason: string, atMs: number): Promise<void>
   getInbox(messageId: string): Promise<InboxRow | undefined>
   insertInbox(row: InboxRow): Promise<void>
   insertRequest(request: RequestRow): Promise<void>
@@ -221,6 +228,12 @@ export interface StoreTx {
   getRequest(id: string): Promise<RequestRow | undefined>
   insertConsent(consent: ConsentRow): Promise<void>
   revokeConsent(id: string, atMs: number): Promise<void>
+  getConsent(id: string): Promise<ConsentRow | undefined>
+  listConsents(filter: {
+    holder?: string
+    recipient?: string
+    activeAtMs?: number
+  }): Promise<ConsentRow[]>
   /** Records a first disclosure; false (and no change) when it was recorded before. */
   insertDisclosure(row: DisclosureRow): Promise<boolean>
   /** Appends to the hash chain and returns the entry with its seq and hashes. */
@@ -240,6 +253,7 @@ export interface Store extends StoreTx {
   listOutbox(filter: {
     recipient?: string
     delivered?: boolean
+    withdrawn?: boolean
     limit?: number
   }): Promise<OutboxRow[]>
   listInbox(filter: { status?: InboxStatus; sender?: string; limit?: number }): Promise<InboxRow[]>
@@ -247,7 +261,6 @@ export interface Store extends StoreTx {
     direction?: 'incoming' | 'outgoing'
     status?: RequestRow['status']
   }): Promise<RequestRow[]>
-  listConsents(filter: { holder?: string; activeAtMs?: number }): Promise<ConsentRow[]>
   listAudit(filter: AuditFilter): Promise<AuditEntry[]>
   lastAudit(): Promise<AuditEntry | undefined>
   insertCheckpoint(checkpoint: AuditCheckpoint): Promise<void>

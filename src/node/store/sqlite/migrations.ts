@@ -144,6 +144,7 @@ CREATE TABLE tokens (
  */
 const DISCLOSURES = `
 ALTER TABLE releases ADD COLUMN report_sha256 TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN withdrawn_at_ms INTEGER;
 ALTER TABLE inbox RENAME COLUMN body TO header;
 ALTER TABLE inbox ADD COLUMN content_sha256 TEXT NOT NULL DEFAULT '';
 UPDATE inbox SET header = json_remove(header, '$.payload');

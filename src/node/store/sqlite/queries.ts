@@ -141,11 +141,13 @@ export class Queries {
   updateRelease(id: string, change: Parameters<Store['updateRelease']>[1]): void {
     const { state, updatedAtMs } = change
     const keepOfficer = change.officer === undefined ? 1 : 0
+    const reasons = change.reasons === undefined ? null : JSON.stringify(change.reasons)
     this.#update(
       `UPDATE releases SET state = @state, updated_at_ms = @updatedAtMs,
-         officer = CASE WHEN @keepOfficer = 1 THEN officer ELSE @officer END
+         officer = CASE WHEN @keepOfficer = 1 THEN officer ELSE @officer END,
+         reasons = coalesce(@reasons, reasons)
        WHERE id = @id`,
-      { id, state, updatedAtMs, keepOfficer, officer: change.officer ?? null },
+      { id, state, updatedAtMs, keepOfficer, officer: change.officer ?? null, reasons },
       `release ${id}`,
     )
   }
@@ -186,9 +188,19 @@ export class Queries {
     )
   }
 
+  withdrawMessage(messageId: string, error: string, atMs: number): void {
+    this.#update(
+      `UPDATE outbox SET withdrawn_at_ms = @atMs, last_error = @error
+         WHERE message_id = @messageId AND delivered_at_ms IS NULL`,
+      { messageId, error, atMs },
+      `undelivered outbox message ${messageId}`,
+    )
+  }
+
   dueMessages(nowMs: number, limit: number): OutboxRow[] {
     const w = {
-      sql: 'WHERE delivered_at_ms IS NULL AND next_attempt_at_ms <= @nowMs',
+      sql: `WHERE delivered_at_ms IS NULL AND withdrawn_at_ms IS NULL
+        AND next_attempt_at_ms <= @nowMs`,
       params: { nowMs },
     }
     const order = 'ORDER BY next_attempt_at_ms, created_at_ms, seq'
@@ -200,6 +212,8 @@ export class Queries {
       ['recipient = @recipient', 'recipient', f.recipient],
       ['delivered_at_ms IS NOT NULL', null, f.delivered === true ? 1 : undefined],
       ['delivered_at_ms IS NULL', null, f.delivered === false ? 1 : undefined],
+      ['withdrawn_at_ms IS NOT NULL', null, f.withdrawn === true ? 1 : undefined],
+      ['withdrawn_at_ms IS NULL', null, f.withdrawn === false ? 1 : undefined],
     ])
     return this.#list(t.OUTBOX, w, `ORDER BY seq ${limitOf(f.limit)}`)
   }
@@ -260,12 +274,17 @@ export class Queries {
     )
   }
 
+  getConsent(id: string): ConsentRow | undefined {
+    return this.#one(t.CONSENTS, 'id', id)
+  }
+
   /** In force at `activeAtMs`: from <= at < until (none: open), and not revoked by then. */
   listConsents(f: Filter<'listConsents'>): ConsentRow[] {
     const active = `from_ms <= @activeAtMs AND (until_ms IS NULL OR @activeAtMs < until_ms)
       AND (revoked_at_ms IS NULL OR revoked_at_ms > @activeAtMs)`
     const w = where([
       ['holder = @holder', 'holder', f.holder],
+      ['recipient = @recipient', 'recipient', f.recipient],
       [active, 'activeAtMs', f.activeAtMs],
     ])
     return this.#list(t.CONSENTS, w, 'ORDER BY from_ms, rowid')

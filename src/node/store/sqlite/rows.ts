@@ -11,7 +11,13 @@ import type {
   RequestRow,
   TokenRow,
 } from '../store.ts'
-import { AUDIT_TYPES, DISCLOSURE_PATHS, INBOX_STATUSES, MESSAGE_KINDS, RELEASE_STATES } from '../store.ts'
+import {
+  AUDIT_TYPES,
+  DISCLOSURE_PATHS,
+  INBOX_STATUSES,
+  MESSAGE_KINDS,
+  RELEASE_STATES,
+} from '../store.ts'
 
 /**
  * Row ↔ object mapping. Each table lists its fields with a codec; the column of a field is
@@ -141,6 +147,7 @@ export const OUTBOX = table<OutboxRow>('outbox', {
   deliveredAtMs: same(),
   receipt: same(),
   lastError: same(),
+  withdrawnAtMs: same(),
 })
 
 export const INBOX = table<InboxRow>('inbox', {

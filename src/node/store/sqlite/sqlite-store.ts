@@ -123,6 +123,18 @@ class SqliteTx implements StoreTx {
     return this.#run((q) => q.markAttemptFailed(messageId, error, nextAttemptAtMs))
   }
 
+  withdrawMessage(messageId: string, reason: string, atMs: number) {
+    return this.#run((q) => q.withdrawMessage(messageId, reason, atMs))
+  }
+
+  getConsent(id: string) {
+    return this.#run((q) => q.getConsent(id))
+  }
+
+  listConsents(f: Filter<'listConsents'>) {
+    return this.#run((q) => q.listConsents(f))
+  }
+
   getInbox(messageId: string) {
     return this.#run((q) => q.getInbox(messageId))
   }
@@ -239,6 +251,9 @@ export class SqliteStore implements Store {
     this.#write((tx) => tx.markDelivered(messageId, receipt, atMs))
   markAttemptFailed = (messageId: string, error: string, nextAttemptAtMs: number) =>
     this.#write((tx) => tx.markAttemptFailed(messageId, error, nextAttemptAtMs))
+  withdrawMessage = (messageId: string, reason: string, atMs: number) =>
+    this.#write((tx) => tx.withdrawMessage(messageId, reason, atMs))
+  getConsent = (id: string) => this.#gate.read(() => this.#q.getConsent(id))
   insertInbox = (r: InboxRow) => this.#write((tx) => tx.insertInbox(r))
   insertRequest = (r: RequestRow) => this.#write((tx) => tx.insertRequest(r))
   updateRequest = (id: string, change: Parameters<StoreTx['updateRequest']>[1]) =>

@@ -1,0 +1,35 @@
+import { DENIAL_CODES } from '../domain/decision.ts'
+
+/**
+ * Why a receiver quarantined a message: the engine's denial codes (its own registry disagrees
+ * with the sender's), or a check of its own. A quarantined message is receipted (the sender
+ * stops retrying) and its content is not kept.
+ */
+export const QUARANTINE_CODES = [
+  ...DENIAL_CODES,
+  /** The sender's instant is too far in our future. */
+  'CLOCK_SKEW',
+  /** Our registry allows the transfer, but not under the agreement the sender named. */
+  'AGREEMENT_MISMATCH',
+  /** The envelope names a protocol version this node does not speak. */
+  'PROTOCOL_VERSION',
+  /** The envelope's kind is not one this node knows. */
+  'UNKNOWN_KIND',
+  /** The payload fails its kind's schema (a field's type, range or size). */
+  'PAYLOAD_INVALID',
+  /** The payload names a party, level or topic our registry does not know. */
+  'UNKNOWN_REFERENCE',
+  /** The id is held here with another originator or other content: never merged. */
+  'ID_CONFLICT',
+  /** The sender tries to change what it does not own (another's consent, a request it was not asked). */
+  'NOT_OWNER',
+  /** A request's window is inverted or longer than this node allows. */
+  'WINDOW_INVALID',
+] as const
+
+export type QuarantineCode = (typeof QUARANTINE_CODES)[number]
+
+export interface QuarantineReason {
+  readonly code: QuarantineCode
+  readonly message: string
+}
