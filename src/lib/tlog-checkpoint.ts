@@ -9,10 +9,10 @@ import {
   type MerkleHasher,
   type Sha256,
   type TreeHead,
-  checkAppendOnly,
   isTreeSize,
   rootHash,
 } from './merkle.ts'
+import { checkAppendOnly } from './merkle-verify.ts'
 import { Result } from './result.ts'
 import {
   type Ed25519Sign,

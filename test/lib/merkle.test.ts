@@ -4,9 +4,13 @@ import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import { MemoryHashStore, MerkleAppender } from '../../src/lib/merkle-appender.ts'
 import {
-  type MerkleHasher,
   type ProofCheck,
   checkAppendOnly,
+  verifyConsistency,
+  verifyInclusion,
+} from '../../src/lib/merkle-verify.ts'
+import {
+  type MerkleHasher,
   consistencyPlan,
   consistencyProof,
   inclusionPlan,
@@ -14,8 +18,6 @@ import {
   planNodes,
   rfc6962Hasher,
   rootHash,
-  verifyConsistency,
-  verifyInclusion,
 } from '../../src/lib/merkle.ts'
 
 const hasher = rfc6962Hasher((data) => hash('sha256', data, 'buffer'))
