@@ -1,6 +1,7 @@
-import { asPartyId } from '../../domain/ids.ts'
+import { asPartyId, type PartyId } from '../../domain/ids.ts'
 import { EntenteError } from '../../lib/errors.ts'
-import type { ConsentRow } from '../store/store.ts'
+import type { ConsentMessage } from '../../protocol/messages.ts'
+import type { ConsentRow, OutboxRow } from '../store/store.ts'
 import { auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import { enqueue, sealForPeer } from './outbox.ts'
@@ -15,21 +16,39 @@ export interface ConsentInput {
 
 /**
  * As originator, consent that `holder` releases one report (or a topic) onward to
- * `recipient` (rule R4). The holder's node learns of it by a signed message.
+ * `recipient` (rule R4). The holder's node learns of it by a signed message, and so does the
+ * recipient's when it is our peer: its re-check of the onward release counts a consent it
+ * heard from the originator itself (M5), never one the holder claims.
  */
 export async function grantConsent(ctx: NodeContext, input: ConsentInput): Promise<ConsentRow> {
   const holder = asPartyId(input.holder)
   if (!ctx.peers.has(holder))
     throw new EntenteError('INVALID_REQUEST', `holder: '${input.holder}' is not a configured peer`)
+  const recipient = asPartyId(input.recipient)
+  if (!ctx.index.registry.parties.has(recipient) || recipient === ctx.party || recipient === holder)
+    throw new EntenteError(
+      'INVALID_REQUEST',
+      `recipient: '${input.recipient}' must be a party of the registry other than ${ctx.party} and the holder`,
+    )
   if ((input.reportId === undefined) === (input.topic === undefined)) {
     throw new EntenteError('INVALID_REQUEST', 'reportId, topic: give exactly one of them')
   }
+  if (input.reportId !== undefined) {
+    const report = await ctx.store.getReport(input.reportId)
+    if (report?.originator !== ctx.party)
+      throw new EntenteError(
+        'INVALID_REQUEST',
+        `reportId: '${input.reportId}' is not a report of ${ctx.party} held here`,
+      )
+  }
   const nowMs = ctx.now()
+  if (input.untilMs !== undefined && input.untilMs <= nowMs)
+    throw new EntenteError('INVALID_REQUEST', 'until: must be after now')
   const consent: ConsentRow = {
     id: ctx.newId(),
     originator: ctx.party,
     holder,
-    recipient: input.recipient,
+    recipient,
     reportId: input.reportId ?? null,
     topic: input.topic ?? null,
     fromMs: nowMs,
@@ -39,19 +58,14 @@ export async function grantConsent(ctx: NodeContext, input: ConsentInput): Promi
   const payload = {
     action: 'grant' as const,
     consentId: consent.id,
+    holder,
     recipient: consent.recipient,
     reportId: consent.reportId,
     topic: consent.topic,
     fromMs: consent.fromMs,
     untilMs: consent.untilMs,
   }
-  const message = await sealForPeer(ctx, {
-    recipient: holder,
-    kind: 'consent',
-    agreement: null,
-    subjectId: consent.id,
-    payload,
-  })
+  const messages = await sealToBoth(ctx, consent, payload)
   await auditedTransaction(ctx, async (tx, audit) => {
     await tx.insertConsent(consent)
     await audit.append(tx, {
@@ -61,27 +75,20 @@ export async function grantConsent(ctx: NodeContext, input: ConsentInput): Promi
       subject: consent.id,
       data: { direction: 'outgoing', ...payload },
     })
-    await enqueue(tx, audit, message)
+    for (const message of messages) await enqueue(tx, audit, message)
   })
   return consent
 }
 
 export async function revokeConsent(ctx: NodeContext, id: string): Promise<void> {
-  const consents = await ctx.store.listConsents({})
-  const consent = consents.find((c) => c.id === id && c.originator === ctx.party)
-  if (consent === undefined)
+  const consent = await ctx.store.getConsent(id)
+  if (consent === undefined || consent.originator !== ctx.party)
     throw new EntenteError('NOT_FOUND', `consent '${id}' given by ${ctx.party} does not exist`)
   if (consent.revokedAtMs !== null)
     throw new EntenteError('CONFLICT', `consent '${id}' is already revoked`)
   const nowMs = ctx.now()
   const payload = { action: 'revoke' as const, consentId: id, atMs: nowMs }
-  const message = await sealForPeer(ctx, {
-    recipient: asPartyId(consent.holder),
-    kind: 'consent',
-    agreement: null,
-    subjectId: id,
-    payload,
-  })
+  const messages = await sealToBoth(ctx, consent, payload)
   await auditedTransaction(ctx, async (tx, audit) => {
     await tx.revokeConsent(id, nowMs)
     await audit.append(tx, {
@@ -91,6 +98,27 @@ export async function revokeConsent(ctx: NodeContext, id: string): Promise<void>
       subject: id,
       data: { direction: 'outgoing', ...payload },
     })
-    await enqueue(tx, audit, message)
+    for (const message of messages) await enqueue(tx, audit, message)
   })
+}
+
+/** One message to the holder, and one to the recipient when it is a peer of ours. */
+async function sealToBoth(
+  ctx: NodeContext,
+  consent: ConsentRow,
+  payload: ConsentMessage,
+): Promise<OutboxRow[]> {
+  const to = [consent.holder, consent.recipient].filter((p) => ctx.peers.has(asPartyId(p)))
+  const messages: OutboxRow[] = []
+  for (const party of to)
+    messages.push(
+      await sealForPeer(ctx, {
+        recipient: party as PartyId,
+        kind: 'consent',
+        agreement: null,
+        subjectId: consent.id,
+        payload,
+      }),
+    )
+  return messages
 }

@@ -22,6 +22,9 @@ export async function ingestReport(ctx: NodeContext, input: ReportInput): Promis
   checkMarking(ctx, input)
   if (input.id !== undefined) {
     const existing = await ctx.store.getReport(input.id)
+    // A retried submission is idempotent; an id held from another originator is not ours (M8).
+    if (existing !== undefined && existing.originator !== ctx.party)
+      throw new EntenteError('CONFLICT', `id: '${input.id}' is held here from another originator`)
     if (existing !== undefined) {
       const releases = await ctx.store.listReleases({ reportId: existing.id })
       return { report: existing, releases, duplicate: true }

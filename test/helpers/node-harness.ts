@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { LightMyRequestResponse } from 'fastify'
+import { initNode, issuePartyToken, issueToken } from '../../src/cli/node.ts'
+import { nodeConfigSchema } from '../../src/node/config.ts'
+import { sealEnvelope } from '../../src/node/crypto/envelope.ts'
+import { generatePartyKeys, type PartyKeys, publicJwks } from '../../src/node/crypto/keys.ts'
+import { createNode } from '../../src/node/main.ts'
+import { PROTOCOL_VERSION } from '../../src/protocol/messages.ts'
+import { ROOT } from './cli.ts'
+
+/** The launch of 31 October 2019 as an analyst submits it. */
+export const LAUNCH = {
+  time: '2019-10-31T16:35:00+09:00',
+  site: { lat: 39.41, lon: 125.89 },
+  headingDeg: 68,
+  rangeKm: 370,
+  apogeeKm: 90,
+  count: 1,
+  confidence: 'high',
+} as const
+
+export const reportInput = (
+  originator: string,
+  level: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> => ({
+  marking: { originator, level },
+  topic: 'dprk-missile',
+  launch: LAUNCH,
+  ...extra,
+})
+
+/** A report as it travels in a `report` message. */
+export const wireReport = (
+  originator: string,
+  level: string,
+  over: Record<string, unknown> = {},
+): Record<string, unknown> => ({
+  id: randomUUID(),
+  originator,
+  level,
+  topic: 'dprk-missile',
+  releasableTo: null,
+  payload: LAUNCH,
+  ...over,
+})
+
+export interface HarnessOptions {
+  readonly party?: string
+  readonly whatIfs?: readonly string[]
+  readonly modes?: Record<string, string>
+  readonly answerRequests?: 'rule' | 'officer'
+  readonly startIso?: string
+}
+
+export type Role = 'operator' | 'release-officer' | 'auditor' | 'admin'
+
+export interface Envelope {
+  readonly messageId?: string
+  readonly agreement?: string | null
+  readonly instantMs?: number
+  readonly kind: string
+  readonly payload: unknown
+  readonly v?: number
+}
+
+/**
+ * One node in-process (no port, no delivery worker running) on the reference registry,
+ * whose peers' private keys the test holds, so that it can sign envelopes as those peers —
+ * the harness of the security review's Appendix A.
+ */
+export async function makeNode(options: HarnessOptions = {}) {
+  const party = options.party ?? 'KOR'
+  const dir = join(mkdtempSync(join(tmpdir(), 'entente-harness-')), party.toLowerCase())
+  await initNode(party, dir)
+  const tokens = {} as Record<Role, string>
+  for (const role of ['operator', 'release-officer', 'auditor', 'admin'] as const)
+    tokens[role] = await issueToken(dir, role, role)
+  const peers: Record<string, PartyKeys> = {}
+  const peerConfig: Record<string, unknown> = {}
+  for (const p of ['KOR', 'JPN', 'USA'].filter((x) => x !== party)) {
+    const keys = generatePartyKeys(p)
+    peers[p] = keys
+    const [signing, encryption] = publicJwks(keys).keys
+    peerConfig[p] = { url: 'http://127.0.0.1:9', keys: { signing, encryption } }
+  }
+  const config = nodeConfigSchema.parse({
+    party,
+    dataDir: dir,
+    listen: { port: 0 },
+    registry: {
+      scenario: join(ROOT, 'scenarios/korea-japan-2019.yaml'),
+      whatIfs: options.whatIfs ?? [],
+    },
+    peers: peerConfig,
+    release: { modes: options.modes ?? {}, answerRequests: options.answerRequests ?? 'rule' },
+    checkpointEvery: 10,
+  })
+  const clock = { ms: Date.parse(options.startIso ?? '2019-10-31T07:36:00Z') }
+  const { app, ctx, worker } = await createNode(config, { now: () => clock.ms++ })
+
+  const call = (
+    method: string,
+    url: string,
+    role: Role | null,
+    payload?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<LightMyRequestResponse> =>
+    app.inject({
+      method: method as 'GET',
+      url,
+      ...(payload === undefined ? {} : { payload: payload as object }),
+      headers: {
+        ...(role === null ? {} : { authorization: `Bearer ${tokens[role]}` }),
+        ...headers,
+      },
+    })
+
+  /** Seals and posts an envelope as peer `from`, exactly as its node would (or not). */
+  const sendAs = async (from: string, e: Envelope): Promise<LightMyRequestResponse> => {
+    const keys = peers[from]
+    if (keys === undefined) throw new Error(`no peer ${from}`)
+    const jwe = await sealEnvelope(
+      {
+        v: e.v ?? PROTOCOL_VERSION,
+        messageId: e.messageId ?? randomUUID(),
+        sender: from,
+        recipient: party,
+        agreement: e.agreement ?? null,
+        instantMs: e.instantMs ?? clock.ms,
+        kind: e.kind,
+        payload: e.payload,
+      },
+      keys.signing,
+      ctx.keys.encryptionPublic,
+    )
+    return app.inject({
+      method: 'POST',
+      url: '/federation/inbox',
+      payload: jwe,
+      headers: { 'content-type': 'application/jose' },
+    })
+  }
+
+  return {
+    app,
+    ctx,
+    config,
+    worker,
+    dir,
+    tokens,
+    peers,
+    clock,
+    call,
+    sendAs,
+    partyToken: (p: string) => issuePartyToken(dir, p, 'poc'),
+    close: async () => {
+      await app.close()
+      await ctx.store.close()
+    },
+  }
+}
+
+export type Harness = Awaited<ReturnType<typeof makeNode>>
