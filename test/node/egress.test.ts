@@ -125,9 +125,9 @@ describe('decide at every egress (C1, H1)', () => {
     assert.equal((await reportMessagesTo(h, 'JPN')).length, 1, 'released and queued at ingest')
     h.clock.ms = DEC_1 // the peer was down for a month; the GSOMIA has ended meanwhile
     const posted: string[] = []
-    const worker = new DeliveryWorker(h.ctx, async (url) => {
+    const worker = new DeliveryWorker(h.ctx, (url) => {
       posted.push(url)
-      return { status: 503, body: null }
+      return Promise.resolve({ status: 503, body: null })
     })
     const withdrawn = new Promise<AuditEntry>((resolve) => {
       const stop = h.ctx.events.subscribe((entry) => {
