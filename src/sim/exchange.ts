@@ -37,6 +37,10 @@ interface Transfer {
   readonly path: readonly PartyId[]
   readonly relay: boolean
   readonly answer: boolean
+  /** The level at which a relaying holder holds the report; null for the originator. */
+  readonly heldAs: Level | null
+  /** For a hub's relay: the mediated agreement the report came under. */
+  readonly via: CompiledAgreement | null
 }
 
 type Action =
@@ -247,7 +251,7 @@ class ExchangeRun {
       })
       return
     }
-    for (const option of outcome) this.#schedule(t, holder, to, report, option, path, via)
+    for (const option of outcome) this.#schedule(t, holder, to, report, option, path, via, heldAs)
   }
 
   #schedule(
@@ -258,6 +262,7 @@ class ExchangeRun {
     option: Allowed,
     path: readonly PartyId[],
     via: CompiledAgreement | null,
+    heldAs: Level | null,
   ): void {
     const hop = option.hops[0] as Hop
     const compiled = hop.agreement === null ? undefined : this.index.agreements.get(hop.agreement)
@@ -272,6 +277,8 @@ class ExchangeRun {
       path: [...path, to],
       relay,
       answer: false,
+      heldAs,
+      via,
     }
     const base = { party: holder, to, originator: report.originator, agreement: hop.agreement }
     switch (hop.release ?? 'auto') {
@@ -287,7 +294,44 @@ class ExchangeRun {
     }
   }
 
+  /**
+   * As a node does at every egress (an approval, an answer, a relay after its handling time),
+   * the engine is asked again at the instant the report leaves: a release no longer allowed by
+   * the agreement it was decided under does not leave.
+   */
+  #stillAllowed(t: number, transfer: Transfer): boolean {
+    const { from, to, report, hop, heldAs, via } = transfer
+    const outcome = releaseOptions(this.index, {
+      holder: from,
+      recipient: to,
+      report,
+      levelAtHolder: heldAs,
+      atMs: this.#atMs(t),
+      prefer: via === null ? undefined : (c: CompiledAgreement) => c === via,
+    })
+    if (!isDenied(outcome) && outcome.some((o) => o.hops[0]?.agreement === hop.agreement))
+      return true
+    const reasons = isDenied(outcome)
+      ? reasonsOf(outcome.reasons)
+      : [
+          {
+            code: 'AGREEMENT_NO_LONGER_ALLOWS',
+            message: `${hop.agreement ?? 'a public release'} no longer allows it`,
+          },
+        ]
+    this.#emit({
+      type: 'release-denied',
+      t,
+      party: from,
+      to,
+      originator: report.originator,
+      reasons,
+    })
+    return false
+  }
+
   #onSend(t: number, transfer: Transfer): void {
+    if (!this.#stillAllowed(t, transfer)) return
     const { from, to, report, hop, relay, answer } = transfer
     this.#emit({
       type: 'sent',
@@ -387,6 +431,8 @@ class ExchangeRun {
       path: [asked, requester],
       relay: false,
       answer: true,
+      heldAs: null,
+      via: null,
     }
     this.#queue.push(t + approvalS, { kind: 'send', transfer })
   }

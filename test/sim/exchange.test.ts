@@ -81,6 +81,25 @@ describe('exchange: release modes', () => {
     assert.ok(result.get('KOR')?.events.some((e) => e.type === 'release-held' && e.to === JPN))
   })
 
+  it('C1 in the model: a manual release whose approval comes after the agreement ended does not leave', () => {
+    const ending = gsomia({
+      release: 'manual',
+      events: [ev('2016-11-23', 'entry-into-force'), ev('2019-11-01', 'termination')],
+    })
+    const lateEvening = { ...LAUNCH, timeMs: at('2019-10-31T23:59:00+09:00') }
+    const index = buildRegistryIndex(registry([ending]))
+    // Reported 50 s after launch, approved 30 s later: 20 s after the agreement ended.
+    const outcomes = runExchange(index, lateEvening, new Map([[KOR, own(10, 50)]]), [])
+    const kor = outcomes.find((o) => o.party === KOR)
+    assert.ok(kor?.events.some((e) => e.type === 'release-queued' && e.to === JPN))
+    assert.ok(!kor?.events.some((e) => e.type === 'sent' && e.to === JPN), 'nothing leaves')
+    const denial = kor?.events.find((e) => e.type === 'release-denied' && e.to === JPN)
+    assert.ok(denial?.type === 'release-denied')
+    assert.equal(denial.t, 80, 'decided again at the approval instant')
+    assert.equal(denial.reasons[0]?.code, 'AGREEMENT_NOT_IN_FORCE')
+    assert.equal(outcomes.find((o) => o.party === JPN)?.knowsS, null)
+  })
+
   it('denied releases appear with their reasons', () => {
     const lapsed = gsomia({
       release: 'auto',
