@@ -33,3 +33,16 @@ export interface QuarantineReason {
   readonly code: QuarantineCode
   readonly message: string
 }
+
+/**
+ * Why a release decided earlier may not leave when it is decided again at egress (an approval,
+ * an answer, a delivery attempt), beside the engine's own denial codes.
+ */
+export const EGRESS_DENIAL_CODES = [
+  /** The report held under the release's id is not the one decided (its hash differs). */
+  'REPORT_CHANGED',
+  /** The engine still allows the transfer, but no longer under the agreement decided. */
+  'AGREEMENT_NO_LONGER_ALLOWS',
+] as const
+
+export type EgressDenialCode = (typeof EGRESS_DENIAL_CODES)[number]

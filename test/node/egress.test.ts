@@ -506,6 +506,28 @@ describe('what a peer sends is validated and owned (H5, M1, M5, L8)', () => {
     assert.equal(held?.localLevel, 'MIL-II', 'SECRET → GOKUHI (JPN–USA) → MIL-II (GSOMIA)')
   })
 
+  it('L7: a public-level report with a releasability list is refused (R0 would ignore it), from an analyst or a peer', async () => {
+    const h = await node()
+    const own = await h.call(
+      'POST',
+      '/api/reports',
+      'operator',
+      reportInput('KOR', 'PUBLIC', { releasableTo: [] }),
+    )
+    assert.equal(own.statusCode, 400, own.body)
+    assert.match(own.json<{ detail: string }>().detail, /^releasableTo/)
+    const sent = await arrive(h, 'JPN', {
+      kind: 'report',
+      agreement: null,
+      payload: {
+        report: wireReport('USA', 'UNCLASSIFIED', { releasableTo: [] }),
+        path: ['USA', 'JPN', 'KOR'],
+      },
+    })
+    assert.equal(sent.status, 'quarantined')
+    assert.ok(sent.codes.includes('PAYLOAD_INVALID'), sent.codes.join())
+  })
+
   it('L8: a consent names a party of the registry and a report held here; a bidi control in text is refused', async () => {
     const h = await node()
     const unknown = await h.call('POST', '/api/consents', 'release-officer', {

@@ -1,4 +1,5 @@
-import type { Allowed } from '../../domain/decision.ts'
+import type { Allowed, DenialCode } from '../../domain/decision.ts'
+import type { EgressDenialCode } from '../../protocol/codes.ts'
 import { asLevel, asPartyId, type PartyId } from '../../domain/ids.ts'
 import type { Consent } from '../../domain/registry.ts'
 import { isDenied, releaseOptions } from '../../domain/release.ts'
@@ -75,7 +76,13 @@ export function mayDisclose(
 /** Whether a decided release may still leave, and if not, every reason. */
 export type EgressVerdict =
   | { readonly ok: true; readonly option: Allowed }
-  | { readonly ok: false; readonly reasons: ReleaseRow['reasons'] }
+  | {
+      readonly ok: false
+      readonly reasons: readonly {
+        readonly code: DenialCode | EgressDenialCode
+        readonly message: string
+      }[]
+    }
 
 /**
  * Federation egress (first attempt, every retry, a relay leaving after its handling time,

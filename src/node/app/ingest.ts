@@ -83,6 +83,13 @@ export function checkMarking(
       `marking.level: '${input.marking.level}' is not a level of ${ctx.party} (${party?.levels.join(', ') ?? ''})`,
     )
   }
+  // R0 releases a public-level report to everyone before R1 is read (the contract's order): a
+  // releasability list on it would be ignored, so it is refused here instead (review L7).
+  if (party.public === input.marking.level && input.releasableTo !== undefined)
+    throw new EntenteError(
+      'INVALID_REQUEST',
+      `releasableTo: a report at the public level ${party.public} is released to everyone; mark it above ${party.public} to restrict it`,
+    )
   for (const p of input.releasableTo ?? []) {
     if (!ctx.index.registry.parties.has(asPartyId(p))) {
       throw new EntenteError(

@@ -181,6 +181,11 @@ function reportReferences(ctx: NodeContext, message: Message<'report'>): Quarant
       code: 'UNKNOWN_REFERENCE',
       message: `payload.report.level: '${report.level}' is not a level of ${report.originator}`,
     })
+  if (originator?.public === report.level && report.releasableTo !== null)
+    reasons.push({
+      code: 'PAYLOAD_INVALID',
+      message: `payload.report.releasableTo: a report at ${report.originator}'s public level carries no releasability (R0 would release it to everyone)`,
+    })
   for (const p of report.releasableTo ?? [])
     if (!parties.has(asPartyId(p))) unknown('payload.report.releasableTo', p)
   for (const p of path) if (!parties.has(asPartyId(p))) unknown('payload.path', p)
