@@ -73,11 +73,16 @@ export class SocketServer {
         accept(socket, { remote: addressOf(socket), identity })
       })
       server.on('tlsClientError', (error: Error & { code?: string }, socket: TLSSocket) => {
-        options.onRefused(addressOf(socket), `TLS handshake: ${error.code ?? error.message}`)
+        // A certificate the CA did not sign is refused by node:tls after the handshake: its
+        // verdict is `authorizationError`; the error itself says only that the socket closed.
+        const why = String(socket.authorizationError ?? error.code ?? error.message)
+        options.onRefused(handshakeRemote(socket), `TLS handshake: ${why}`)
       })
       this.#server = server
     }
     this.#server.on('connection', (socket: Socket) => {
+      // Read now, while the socket is open: net keeps it for when a handshake has failed.
+      void socket.remoteAddress
       this.#connections.add(socket)
       socket.once('close', () => this.#connections.delete(socket))
       socket.on('error', () => socket.destroy())
@@ -116,4 +121,17 @@ export class SocketServer {
 
 function addressOf(socket: Socket): string {
   return socket.remoteAddress ?? '?'
+}
+
+/**
+ * The address of a client whose handshake failed. node:tls has destroyed the TLS socket by
+ * the time it emits `tlsClientError`, so its `remoteAddress` is gone (nodejs/node#43963); the
+ * TCP socket under it (`_parent`, not documented) still knows it, read on `connection`.
+ */
+function handshakeRemote(socket: TLSSocket): string {
+  return (
+    socket.remoteAddress ??
+    (socket as TLSSocket & { readonly _parent?: Socket })._parent?.remoteAddress ??
+    '?'
+  )
 }
