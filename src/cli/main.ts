@@ -5,6 +5,7 @@ import { agreementRows } from '../domain/agreement-view.ts'
 import { historyOrError, renderAgreementRows, renderHistory } from './agreements.ts'
 import type { ExportOptions } from './export.ts'
 import { parseInstant } from './instant.ts'
+import { registerNodeCert } from './node-cert.ts'
 import { loadScenario } from './load-scenario.ts'
 import { answerRelease, decisionJson, renderDecision } from './release.ts'
 import { renderComparison, renderSimulation, runSimulations } from './simulate.ts'
@@ -157,6 +158,8 @@ function buildProgram(): Command {
           : await issuePartyToken(opts.dir, opts.party, opts.label),
       )
     })
+
+  registerNodeCert(node)
 
   const audit = program.command('audit').description("check and query a node's audit chain")
   audit

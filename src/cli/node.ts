@@ -14,6 +14,7 @@ import {
   readPartyKeys,
   writePartyKeys,
 } from '../node/crypto/keys.ts'
+import { CA_CERT_FILE, ensureNodeCa } from '../node/crypto/ca.ts'
 import { ROLES, type Role, tokenHash } from '../node/http/auth.ts'
 import { CONFIG_FILE, openStore, startNode } from '../node/main.ts'
 import { requireDataDir } from './node-dir.ts'
@@ -23,12 +24,14 @@ export async function initNode(party: string, dir: string): Promise<string> {
     throw new EntenteError('INVALID_ARGUMENT', `--party: '${party}' is not a party id such as KOR`)
   const keys = generatePartyKeys(party)
   await writePartyKeys(dir, party, keys)
+  await ensureNodeCa(dir, party, Date.now()) // the CoT servers' TLS: CA and server certificate
   const store = await openStore(dir)
   const version = await store.schemaVersion()
   await store.close()
   const jwks = publicJwks(keys)
   return [
     `Initialised ${party} in ${dir} (store schema v${version}); private keys are readable by the owner only.`,
+    `Its CA for CoT over TLS is ${join(dir, 'keys', CA_CERT_FILE)}; client certificates: entente node cert.`,
     `Public keys for the peers' configs (peers.${party}.keys):`,
     JSON.stringify(jwks, null, 2),
   ].join('\n')
@@ -106,7 +109,9 @@ export async function runNode(party: string, configFile: string): Promise<void> 
   )
   for (const [name, address] of Object.entries(node.cot))
     if (address !== null)
-      process.stdout.write(`entente: CoT ${name} on tcp://${address.host}:${address.port}\n`)
+      process.stdout.write(
+        `entente: CoT ${name} on ${address.transport}://${address.host}:${address.port}\n`,
+      )
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop)

@@ -100,6 +100,30 @@ export function launchToCotEvents(
   return events.map(cotEventToXml)
 }
 
+/**
+ * An attribute value as XML text. node-cot's serialiser (xml-js) escapes only `"` in
+ * attributes: a uid holding `"/></event><event uid="FAKE` would carry `</event>`, where TAK
+ * clients and Entente's own framer cut events (security review L9). Escaped here, with `"`
+ * too, so that xml-js finds nothing left to escape.
+ */
+export function xmlAttribute(value: string): string {
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')
+}
+
+/**
+ * Element text for xml-js, which escapes `&`, `<` and `>` but first turns every `&amp;` back
+ * into `&`: a literal `&amp;` is doubled here so that it survives that step and reads back as
+ * written.
+ */
+export function xmlText(value: string): string {
+  return value.replace(/&amp;/g, '&amp;amp;')
+}
+
 /** One event as CoT XML, through node-cot (which checks it against its schema). */
 export function cotEventToXml(event: CotEvent): string {
   const { CoT } = loadNodeCot()
@@ -108,9 +132,9 @@ export function cotEventToXml(event: CotEvent): string {
     event: {
       _attributes: {
         version: '2.0',
-        uid: event.uid,
-        type: event.type,
-        how: event.how,
+        uid: xmlAttribute(event.uid),
+        type: xmlAttribute(event.type),
+        how: xmlAttribute(event.how),
         time,
         start: time,
         stale: stixTime(event.staleMs),
@@ -125,8 +149,8 @@ export function cotEventToXml(event: CotEvent): string {
         },
       },
       detail: {
-        contact: { _attributes: { callsign: event.callsign } },
-        remarks: { _text: event.remarks },
+        contact: { _attributes: { callsign: xmlAttribute(event.callsign) } },
+        remarks: { _text: xmlText(event.remarks) },
       },
     },
   })

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { BlockList, isIP } from 'node:net'
 import { dirname, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
@@ -13,28 +14,73 @@ const peerSchema = z.strictObject({
 
 const releaseModes = z.enum(['auto', 'manual', 'on-request'])
 
-const tcpListen = {
-  host: z.string().default('127.0.0.1'),
-  port: z.number().int().min(0).max(65535),
+/** Loopback names and addresses: the only hosts where CoT may go without TLS. */
+const LOOPBACK = new BlockList()
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4')
+LOOPBACK.addAddress('::1', 'ipv6')
+
+export function isLoopbackHost(host: string): boolean {
+  const ip = isIP(host)
+  return ip === 0 ? host === 'localhost' : LOOPBACK.check(host, ip === 4 ? 'ipv4' : 'ipv6')
 }
 
-/** Cursor-on-Target over TCP (docs/interop.md); each server is off unless configured. */
-const cotSchema = z.strictObject({
-  /** TAK clients connect here and receive every report held, then each new one. */
-  stream: z.strictObject(tcpListen).optional(),
-  /** A sensor feed sends CoT launch events here; each becomes a report of this node. */
-  ingest: z
-    .strictObject({
-      ...tcpListen,
-      /** The marking of reports from the feed, in this party's scheme (a feed does not classify). */
-      level: z.string().min(1),
-      topic: z
-        .string()
-        .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'a lower-case slug such as dprk-missile'),
-      releasableTo: z.array(z.string()).optional(),
-    })
-    .optional(),
+/**
+ * One CoT server's address. TLS with client certificates from the node's CA (TAK's port 8089
+ * by default); `insecure: true` is the only way to plain TCP, and only on a loopback host.
+ */
+const cotListen = (defaultPort: number) => ({
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(defaultPort),
+  /** Plain TCP, no client certificates: only on loopback (the node's own machine). */
+  insecure: z.literal(true).optional(),
 })
+
+function refuseInsecureOffLoopback(
+  server: { readonly host: string; readonly insecure?: true },
+  context: z.RefinementCtx,
+): void {
+  if (server.insecure === true && !isLoopbackHost(server.host))
+    context.addIssue({
+      code: 'custom',
+      path: ['insecure'],
+      message: `plain TCP is allowed only on a loopback host (127.0.0.1, ::1, localhost), not '${server.host}'; remove insecure to serve TLS with client certificates`,
+    })
+}
+
+/** Cursor-on-Target (docs/interop.md); each server is off unless configured. */
+const cotSchema = z
+  .strictObject({
+    /** TAK clients connect here and receive what the party their certificate names may see. */
+    stream: z.strictObject(cotListen(8089)).superRefine(refuseInsecureOffLoopback).optional(),
+    /** A sensor feed sends CoT launch events here; each becomes a report of this node. */
+    ingest: z
+      .strictObject({
+        ...cotListen(8090),
+        /** The marking of reports from the feed, in this party's scheme (a feed does not classify). */
+        level: z.string().min(1),
+        topic: z
+          .string()
+          .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'a lower-case slug such as dprk-missile'),
+        releasableTo: z.array(z.string()).optional(),
+      })
+      .superRefine(refuseInsecureOffLoopback)
+      .optional(),
+  })
+  .superRefine((cot, context) => {
+    const { stream, ingest } = cot
+    if (
+      stream !== undefined &&
+      ingest !== undefined &&
+      stream.port !== 0 &&
+      stream.port === ingest.port &&
+      stream.host === ingest.host
+    )
+      context.addIssue({
+        code: 'custom',
+        path: ['ingest', 'port'],
+        message: `${ingest.port} is the stream's port too; give the ingest its own`,
+      })
+  })
 
 /** A node's configuration file (YAML or JSON); relative paths are relative to the file. */
 export const nodeConfigSchema = z.strictObject({

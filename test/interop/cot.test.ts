@@ -8,6 +8,7 @@ import {
   MISSILE_COT_TYPE,
 } from '../../src/interop/cot.ts'
 import { loadNodeCot } from '../../src/interop/node-cot.ts'
+import { CotFramer } from '../../src/node/cot/cot-framer.ts'
 import { buildTrajectory, positionAt } from '../../src/sim/trajectory.ts'
 import { koreanLaunchReport } from '../helpers/reports.ts'
 
@@ -64,6 +65,40 @@ describe('Cursor-on-Target export', () => {
     const cot = new CoT(events[1] ?? '')
     assert.equal(cot.is_hostile(), true)
     assert.equal(cot.is_airborne(), true)
+  })
+
+  it('L9: an id or callsign holding `"/></event><event uid="FAKE` stays inside its attribute', () => {
+    const evil = 'x"/></event><event uid="FAKE'
+    const base = koreanLaunchReport({ id: evil })
+    const xml = launchToCotEvents(
+      {
+        ...base,
+        payload: { ...base.payload, launchId: `<b>&'${evil}`, text: 'a &amp; b </event>' },
+      },
+      track.slice(0, 1),
+    )
+    assert.equal(xml.length, 2)
+    for (const event of xml) {
+      assert.equal(
+        event.indexOf('</event>'),
+        event.length - '</event>'.length,
+        'one end, at the end',
+      )
+      assert.equal((event.match(/<event /g) ?? []).length, 1, 'one event')
+    }
+    const framed = new CotFramer().push(xml.join('\n')).events
+    assert.equal(framed.length, 2, 'a framer cutting on </event> finds the two events')
+    const [site, point] = framed.map((text) => {
+      const parsed = cotXmlToEvent(text)
+      assert.ok(parsed.ok, parsed.ok ? '' : parsed.issues)
+      return parsed.value
+    })
+    assert.equal(site?.uid, `entente.${evil}.site`, 'read back as written')
+    assert.equal(point?.callsign, `KOR launch <b>&'${evil}`)
+    assert.match(
+      point?.remarks ?? '',
+      /: a &amp; b <\/event> \(report x"\/><\/event><event uid="FAKE\)$/,
+    )
   })
 
   it('names what is wrong in CoT it cannot read', () => {

@@ -1,30 +1,85 @@
 import { once } from 'node:events'
 import type { Socket } from 'node:net'
+import type { PartyId } from '../../domain/ids.ts'
 import type { NodeContext } from '../app/context.ts'
 import { reportToCot } from '../app/cot-track.ts'
+import {
+  type Disclosable,
+  type DisclosureContext,
+  disclosureContext,
+  mayDisclose,
+  recordDisclosures,
+} from '../app/disclosure.ts'
 import { reportStoredBy } from '../app/event-hub.ts'
-import type { ReportRow } from '../store/store.ts'
-import { type TcpAddress, TcpServer } from './tcp-server.ts'
+import { Result } from '../../lib/result.ts'
+import type { TlsMaterial } from '../crypto/ca.ts'
+import type { AuditEntry, ReportRow } from '../store/store.ts'
+import type { RefusalTally } from './refusal-tally.ts'
+import { type Client, type SocketAddress, SocketServer } from './socket-server.ts'
+
+const ROUTE = 'cot.stream'
 
 /**
- * CoT to TAK clients over TCP: each client that connects receives every report the node holds
- * (its site and simulated track, one XML event after another), then each report as it is
- * stored. The node's own picture, unfiltered: bind it where only the node's party can reach.
+ * CoT to TAK clients (docs/interop.md). Over TLS the client's certificate names a party: the
+ * node's own, or a peer; the client receives every report held, then each report as it is
+ * stored or released to that party, as far as the disclosure policy lets that party see it at
+ * the instant the report is sent (`mayDisclose`), and what went to a party other than the
+ * node's own is recorded (`recordDisclosures`, path `cot-stream`). Over plain TCP
+ * (`insecure`, loopback only) the client sees the node's own picture.
  */
 export async function startCotStream(
   ctx: NodeContext,
   listen: { readonly host: string; readonly port: number },
-): Promise<{ readonly address: TcpAddress; close(): Promise<void> }> {
-  const server = new TcpServer((socket) => void serve(ctx, socket))
+  tls: TlsMaterial | null,
+  tally: RefusalTally,
+): Promise<{ readonly address: SocketAddress; close(): Promise<void> }> {
+  const refuse = (remote: string, reason: string): void =>
+    tally.note({ type: 'auth-failure', route: ROUTE, remote, reason })
+  const server = new SocketServer({
+    tls,
+    onRefused: refuse,
+    onConnection: (socket, client) => {
+      const viewer = viewerOf(ctx, client)
+      if (!viewer.ok) {
+        refuse(client.remote, viewer.issues)
+        socket.destroy()
+        return
+      }
+      void new StreamClient(ctx, socket, viewer.value).serve()
+    },
+  })
   const address = await server.listen(listen.host, listen.port)
   return { address, close: () => server.close() }
+}
+
+/** The party whose view this client gets, or why it gets none. */
+function viewerOf(ctx: NodeContext, client: Client): Result<PartyId, string> {
+  const identity = client.identity
+  if (identity === null) return Result.ok(ctx.party) // plain TCP on loopback: the node's own machine
+  if (identity.kind === 'role')
+    return Result.fail(
+      `the certificate names role ${identity.role}; the stream needs one naming a party`,
+    )
+  const party = identity.party as PartyId
+  if (!ctx.index.registry.parties.has(party))
+    return Result.fail(`the certificate names party ${party}, which is not a party of the registry`)
+  return Result.ok(party)
+}
+
+/** What the policy's verdict lets a path record: the agreement it was disclosed under. */
+function shownAs(
+  report: ReportRow,
+  verdict: NonNullable<ReturnType<typeof mayDisclose>>,
+): Disclosable {
+  return { report, agreement: verdict === 'own' ? null : (verdict.hops[0]?.agreement ?? null) }
 }
 
 /** A stored report never changes, nor do its CoT events: built once per report, not per client. */
 const cotCache = new WeakMap<NodeContext, Map<string, string>>()
 const COT_CACHE_REPORTS = 20_000
 
-function cotTextOf(ctx: NodeContext, report: ReportRow): string {
+/** A report's events, one per line; null when they cannot be built (the report is skipped). */
+function cotTextOf(ctx: NodeContext, report: ReportRow): string | null {
   let cache = cotCache.get(ctx)
   if (cache === undefined) {
     cache = new Map<string, string>()
@@ -32,31 +87,114 @@ function cotTextOf(ctx: NodeContext, report: ReportRow): string {
   }
   let text = cache.get(report.id)
   if (text === undefined) {
+    try {
+      text = `${reportToCot(report).join('\n')}\n`
+    } catch {
+      return null // a report no CoT can show must not stop the stream (security review H5)
+    }
     if (cache.size >= COT_CACHE_REPORTS) cache.clear()
-    text = `${reportToCot(report).join('\n')}\n`
     cache.set(report.id, text)
   }
   return text
 }
 
-async function serve(ctx: NodeContext, socket: Socket): Promise<void> {
-  const send = (report: ReportRow | undefined): boolean =>
-    report === undefined || !socket.writable || socket.write(cotTextOf(ctx, report))
-  // Subscribed before the backlog is read: a report stored meanwhile may come twice, never not.
-  const unsubscribe = ctx.events.subscribe((entry) => {
-    const reportId = reportStoredBy(entry)
-    if (reportId !== null) ctx.store.getReport(reportId).then(send, () => undefined)
-  })
-  socket.once('close', unsubscribe)
-  socket.resume() // what a client sends (pings) is read and dropped
-  try {
-    for (const report of await ctx.store.listReports({})) {
-      if (socket.destroyed) return
-      // A slow client is waited for, and the node serves others meanwhile.
-      if (!send(report)) await Promise.race([once(socket, 'drain'), once(socket, 'close')])
-      else await new Promise<void>((resolve) => setImmediate(resolve))
+/** How long, on the node's clock, the backlog reuses one disclosure context. */
+const CONTEXT_REUSE_MS = 1_000
+/** Disclosures of the backlog recorded in batches of at most this many reports. */
+const RECORD_BATCH = 200
+
+class StreamClient {
+  readonly #ctx: NodeContext
+  readonly #socket: Socket
+  readonly #viewer: PartyId
+  #context: DisclosureContext | null = null
+  /** Sent under `#context`, not yet recorded. */
+  #shown: Disclosable[] = []
+
+  constructor(ctx: NodeContext, socket: Socket, viewer: PartyId) {
+    this.#ctx = ctx
+    this.#socket = socket
+    this.#viewer = viewer
+  }
+
+  async serve(): Promise<void> {
+    // Subscribed before the backlog is read: a report stored meanwhile may come twice, never not.
+    const unsubscribe = this.#ctx.events.subscribe((entry) => {
+      // Whatever goes wrong with one live report ends no process (security review H5).
+      this.#live(entry).catch(() => this.#socket.destroy())
+    })
+    this.#socket.once('close', unsubscribe)
+    this.#socket.resume() // what a client sends (pings) is read and dropped
+    try {
+      for (const report of await this.#ctx.store.listReports({})) {
+        if (this.#socket.destroyed) break
+        const context = await this.#contextFor(false)
+        // A slow client is waited for, and the node serves others meanwhile.
+        if (!this.#send(report, context)) {
+          await Promise.race([once(this.#socket, 'drain'), once(this.#socket, 'close')])
+          await this.#contextFor(true)
+        } else await new Promise<void>((resolve) => setImmediate(resolve))
+        if (this.#shown.length >= RECORD_BATCH) await this.#record()
+      }
+      await this.#record()
+    } catch {
+      this.#socket.destroy() // the store is closing (the node is stopping), or the client went away
     }
-  } catch {
-    socket.destroy() // the store is closing (the node is stopping), or the client went away
+  }
+
+  /** A report just stored, or released to this viewer by an officer: decided now. */
+  async #live(entry: AuditEntry): Promise<void> {
+    const reportId = reportStoredBy(entry) ?? this.#releasedTo(entry)
+    if (reportId === null || this.#socket.destroyed) return
+    const report = await this.#ctx.store.getReport(reportId)
+    if (report === undefined) return
+    const context = await disclosureContext(this.#ctx, this.#viewer, this.#ctx.now())
+    const verdict = mayDisclose(this.#ctx, report, context)
+    if (verdict === null) return
+    const text = cotTextOf(this.#ctx, report)
+    if (text === null || !this.#socket.writable) return
+    this.#socket.write(text)
+    const shown = {
+      report,
+      agreement: verdict === 'own' ? null : (verdict.hops[0]?.agreement ?? null),
+    }
+    await recordDisclosures(this.#ctx, this.#viewer, 'cot-stream', [shown], context.atMs)
+  }
+
+  #releasedTo(entry: AuditEntry): string | null {
+    return entry.type === 'approval' &&
+      entry.party === this.#viewer &&
+      entry.data['approved'] === true
+      ? entry.subject
+      : null
+  }
+
+  /** Sends the report if the policy lets the viewer see it under `context`; false: wait for drain. */
+  #send(report: ReportRow, context: DisclosureContext): boolean {
+    const verdict = mayDisclose(this.#ctx, report, context)
+    if (verdict === null) return true
+    const text = cotTextOf(this.#ctx, report)
+    if (text === null || !this.#socket.writable) return true
+    const more = this.#socket.write(text)
+    this.#shown.push(shownAs(report, verdict))
+    return more
+  }
+
+  /** The context the backlog decides under: renewed after a wait or once the clock moved on. */
+  async #contextFor(waited: boolean): Promise<DisclosureContext> {
+    const nowMs = this.#ctx.now()
+    const current = this.#context
+    if (current !== null && !waited && nowMs - current.atMs <= CONTEXT_REUSE_MS) return current
+    await this.#record()
+    this.#context = await disclosureContext(this.#ctx, this.#viewer, nowMs)
+    return this.#context
+  }
+
+  /** Records what was sent under the current context (at its instant). */
+  async #record(): Promise<void> {
+    const shown = this.#shown
+    if (shown.length === 0 || this.#context === null) return
+    this.#shown = []
+    await recordDisclosures(this.#ctx, this.#viewer, 'cot-stream', shown, this.#context.atMs)
   }
 }
