@@ -69,14 +69,23 @@ export async function waitFor<T>(
   timeoutMs = 15_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs
-  let last: T = await probe()
-  while (!test(last)) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last).slice(0, 500)}`)
+  // A poll over keep-alive may meet a socket the node just closed ("fetch failed"): that probe
+  // says nothing yet, the next one asks again; a node that stays unreachable times out.
+  const attempt = (): Promise<{ value: T } | { error: unknown }> =>
+    probe().then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    )
+  let last = await attempt()
+  while (!('value' in last) || !test(last.value)) {
+    if (Date.now() > deadline) {
+      const seen = 'value' in last ? JSON.stringify(last.value) : String(last.error)
+      throw new Error(`timed out waiting for ${what}; last: ${seen.slice(0, 500)}`)
+    }
     await sleep(100)
-    last = await probe()
+    last = await attempt()
   }
-  return last
+  return last.value
 }
 
 export function launchReport(
