@@ -1,0 +1,47 @@
+/**
+ * Failure classes the fuzzer finds today whose fixes are pending on other branches. The CI
+ * fuzz test tolerates a violation only if its key matches one of these; `npm run fuzz` marks
+ * them but still exits non-zero. THE INTEGRATOR EMPTIES THIS LIST when merging the fixes.
+ */
+export interface KnownPending {
+  readonly id: string
+  /** The review finding it belongs to and what fixes it. */
+  readonly why: string
+  /** Matches the violation's key (run.ts `keyOf`). */
+  readonly match: RegExp
+}
+
+export const KNOWN_PENDING_FAILURES: readonly KnownPending[] = [
+  {
+    id: 'H5-inbox-payload',
+    why: 'H5: the inbox does not validate payloads (String()/Number() of missing or wrong fields reach the store and the engine); fixed by the src/protocol schemas',
+    match:
+      /^5xx inbox POST (report|request|answer|consent) 500: .*(@ src\/node\/(app\/(receive|releases|requests|relay)|store\/sqlite\/queries)\.ts:\d+|Maximum call stack size exceeded( @ src\/node\/audit\/hash\.ts)?)$/,
+  },
+  {
+    id: 'H5-stored-malformed-report',
+    why: 'H5: an accepted peer report is stored as sent (path a string, apogeeKm 1e12, site.lat "KOR", ...); fixed by the src/protocol schemas',
+    match: /^final node: reports: stored reports are malformed$/,
+  },
+  {
+    id: 'H5-views-broken-by-stored-report',
+    why: 'H5: once such a report is stored, the TAXII collection (reportToStixBundle spreads report.path) and onward release answer 500 to everyone',
+    match:
+      /^(5xx (taxii|api) [A-Z]+ \S+ 500: TypeError: report\.(path|releasableTo)\S* is not (iterable|a function) @ src\/(interop\/stix|node\/app\/releases)\.ts:\d+|final node: taxii: (objects|manifest) for (the own client|a peer) answers <n>)$/,
+  },
+  {
+    id: 'lone-surrogate-ids',
+    why: 'a peer message id (or request/consent id) holding a lone UTF-16 surrogate is hashed as sent but stored by SQLite as U+FFFD: the audit chain no longer verifies and the row is not found by its key. The src/protocol id rules (UUIDs) close it for peers; the store should refuse such text',
+    match:
+      /^final node: (audit: audit chain BROKEN at entry <n>: entry <n>: hash does not match its contents \(edited\?\)|inbox: row <text> is listed but not found by its key)$/,
+  },
+  {
+    id: 'stix-import-deep-ref',
+    why: 'no fix pending: TAXII POST with an object_marking_refs entry that is an array nested ~5,000 deep overflows the stack in String(ref) (src/interop/stix-import.ts:67)',
+    match: /^5xx taxii POST objects 500: RangeError: Maximum call stack size exceeded$/,
+  },
+]
+
+export function matchKnown(key: string): string | null {
+  return KNOWN_PENDING_FAILURES.find((k) => k.match.test(key))?.id ?? null
+}
