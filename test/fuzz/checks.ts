@@ -115,13 +115,16 @@ function checkReports(node: FuzzNode, reports: readonly ReportRow[]): string[] {
     payload: launchSchema,
   })
   const malformed = new Map<string, number>()
+  const foreignLevels: ReportRow[] = []
   let example = ''
   const problems: string[] = []
   for (const report of reports) {
     const parsed = row.safeParse(report)
     const issues = parsed.success ? [] : parsed.error.issues.map((i) => i.path.join('.'))
     if (!levelOf(report.originator, report.level)) issues.push('level')
-    if (!levelOf(node.party, report.localLevel)) issues.push('localLevel')
+    const levelHere = levelOf(node.party, report.localLevel)
+    if (issues.length > 0 && !levelHere) issues.push('localLevel')
+    if (issues.length === 0 && !levelHere) foreignLevels.push(report)
     if (issues.length > 0) {
       for (const field of new Set(issues.map((f) => f.replace(/\.\d+/g, '[]'))))
         malformed.set(field, (malformed.get(field) ?? 0) + 1)
@@ -142,6 +145,11 @@ function checkReports(node: FuzzNode, reports: readonly ReportRow[]): string[] {
       `reports: stored reports are malformed\nfields: ${fields.join(', ')}\ne.g. ${example}`,
     )
   }
+  const [first] = foreignLevels
+  if (first !== undefined)
+    problems.push(
+      `reports: a well-formed stored report is marked here in another scheme (localLevel not a level of ${node.party})\n${foreignLevels.length} reports, e.g. ${first.originator} ${first.level} from ${first.receivedFrom ?? 'own'} under ${first.agreement ?? 'no agreement'}: localLevel ${first.localLevel}`,
+    )
   return problems
 }
 

@@ -82,6 +82,11 @@ const ACCEPT = fc.constantFrom<string | null>(
   `${'text/html,'.repeat(500)}${TAXII_MEDIA}`,
 )
 
+/** 600 instants: about what fits in a 16 KiB request line. */
+const LONG_VERSIONS = Array.from({ length: 600 }, (_, i) =>
+  new Date(Date.parse('2019-10-31T07:36:00Z') + i).toISOString(),
+).join(',')
+
 const CURSOR_TEXT = [
   '0 x',
   '1572507360000 entente-launch--x',
@@ -113,6 +118,7 @@ const FILTERS = (node: FuzzParty) => ({
     `${LAUNCH_TYPE},location`,
   ],
   'match[version]': [
+    LONG_VERSIONS,
     'last',
     'first',
     'all',
