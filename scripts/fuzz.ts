@@ -1,6 +1,8 @@
-// `npm run fuzz [-- --count N] [-- --seed S]`: the fuzz harness of test/fuzz for many requests
-// (100,000 by default; FUZZ_COUNT and FUZZ_SEED work too). Prints the answers per surface and
-// status class and each distinct violation once; exits 1 on any violation.
+// `npm run fuzz [-- --count N --seed S --surfaces api,taxii,inbox --cot --verbose]`: the fuzz
+// harness of test/fuzz for many requests (100,000 by default; FUZZ_COUNT and FUZZ_SEED work
+// too), a fresh node every 2,500. `--cot` keeps a TAK client on each node's CoT stream
+// (loopback). Prints the answers per surface and status class (`--verbose`: per route) and
+// each distinct violation once; exits 1 on any violation, known-pending ones included.
 import { parseArgs } from 'node:util'
 import type { FuzzNodeOptions } from '../test/fuzz/harness.ts'
 import { FUZZ_EPOCH_REQUESTS, FUZZ_NODES, formatReport } from '../test/fuzz/report.ts'
@@ -12,6 +14,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: process.env['FUZZ_SEED'] },
     surfaces: { type: 'string', default: 'api,taxii,inbox' },
     verbose: { type: 'boolean', default: false },
+    cot: { type: 'boolean', default: false },
   },
 })
 const count = Number(values.count)
@@ -36,7 +39,7 @@ const weights = Object.fromEntries(
 // A fresh node every FUZZ_EPOCH_REQUESTS requests, cycling through the node kinds.
 const epochs: FuzzNodeOptions[] = Array.from(
   { length: Math.ceil(count / FUZZ_EPOCH_REQUESTS) },
-  (_, i) => FUZZ_NODES[i % FUZZ_NODES.length] as FuzzNodeOptions,
+  (_, i) => ({ ...(FUZZ_NODES[i % FUZZ_NODES.length] as FuzzNodeOptions), cotStream: values.cot }),
 )
 process.stdout.write(`fuzz: seed ${seed}, ${count} requests on ${epochs.length} nodes\n`)
 const startedMs = performance.now()

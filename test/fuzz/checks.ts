@@ -135,7 +135,7 @@ function checkReports(node: FuzzNode, reports: readonly ReportRow[]): string[] {
       reportToCot(report)
     } catch (error) {
       problems.push(
-        `reports: a stored report has no CoT rendering: ${String(error)}; ${brief(report.id)}`,
+        `reports: a stored report has no CoT rendering: ${String(error)}\n${brief(report, 400)}`,
       )
     }
   }

@@ -1,4 +1,6 @@
+import { once } from 'node:events'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
@@ -7,6 +9,7 @@ import type { NodeContext } from '../../src/node/app/context.ts'
 import { nodeConfigSchema } from '../../src/node/config.ts'
 import { generatePartyKeys, type PartyKeys, publicJwks } from '../../src/node/crypto/keys.ts'
 import { ROLES, type Role } from '../../src/node/http/auth.ts'
+import { startCotServers } from '../../src/node/cot/cot-servers.ts'
 import { createNode } from '../../src/node/main.ts'
 import { ROOT } from '../helpers/cli.ts'
 
@@ -27,6 +30,11 @@ export interface FuzzNodeOptions {
   readonly checkpointEvery?: number
   /** The node's clock at start (it moves 1 ms per reading). */
   readonly startIso?: string
+  /**
+   * Also run the CoT stream on 127.0.0.1 with one TAK client connected, reading and dropping,
+   * so that every report stored is rendered as CoT as it would be for TAK (a real port).
+   */
+  readonly cotStream?: boolean
 }
 
 /** What a case may refer to by index: ids the node has handed out so far. */
@@ -116,6 +124,7 @@ export async function makeFuzzNode(options: FuzzNodeOptions): Promise<FuzzNode> 
   app.addHook('onError', async (_request, _reply, error) => {
     serverError = error
   })
+  const cot = options.cotStream === true ? await takClient(ctx) : null
   const pools = Object.fromEntries(POOL_NAMES.map((n) => [n, []])) as unknown as Pools
   return {
     party,
@@ -135,8 +144,24 @@ export async function makeFuzzNode(options: FuzzNodeOptions): Promise<FuzzNode> 
     },
     inject: (request) => app.inject(request),
     close: async () => {
+      await cot?.close()
       await app.close()
       await ctx.store.close()
+    },
+  }
+}
+
+/** The node's CoT stream on a loopback port, and a client that reads and drops what it sends. */
+async function takClient(ctx: NodeContext): Promise<{ close(): Promise<void> }> {
+  const servers = await startCotServers(ctx, { stream: { host: '127.0.0.1', port: 0 } })
+  const socket = connect(servers.stream?.port ?? 0, '127.0.0.1')
+  socket.resume()
+  socket.on('error', () => undefined) // the node may drop it (a report it cannot render)
+  await once(socket, 'connect')
+  return {
+    close: async () => {
+      socket.destroy()
+      await servers.close()
     },
   }
 }

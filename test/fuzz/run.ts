@@ -73,7 +73,15 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     for (const [epoch, nodeOptions] of options.epochs.entries()) {
       const n = Math.min(per, options.count - report.requests)
       if (n <= 0) break
-      await runEpoch({ options, report, crashes, epoch, nodeOptions, n })
+      await runEpoch({
+        options,
+        report,
+        crashes,
+        epoch,
+        nodeOptions,
+        n,
+        previous: { input: '(none)' },
+      })
       report.elapsedMs = performance.now() - started
     }
   } finally {
@@ -92,6 +100,8 @@ interface Epoch {
   readonly epoch: number
   readonly nodeOptions: FuzzNodeOptions
   readonly n: number
+  /** The case before the current one, to name when a crash surfaces late. */
+  readonly previous: { input: string }
 }
 
 async function runEpoch(e: Epoch): Promise<void> {
@@ -198,7 +208,9 @@ async function runOne(node: FuzzNode, c: FuzzCase, e: Epoch, at: string): Promis
       })
     else learn(node, c, status, outcome.response.body)
   }
-  noteCrashes(e, at, base.input)
+  // A rejection may surface a turn after its request was answered: name both.
+  noteCrashes(e, at, `${base.input} (or the request before: ${e.previous.input})`)
+  e.previous.input = base.input
 }
 
 type Outcome =
