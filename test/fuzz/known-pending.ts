@@ -1,7 +1,8 @@
 /**
- * Failure classes the fuzzer finds today whose fixes are pending on other branches. The CI
- * fuzz test tolerates a violation only if its key matches one of these; `npm run fuzz` marks
- * them but still exits non-zero. THE INTEGRATOR EMPTIES THIS LIST when merging the fixes.
+ * Failure classes the fuzzer finds today: fixes pending on other branches, or reported with
+ * no fix yet (each `why` says which). The CI fuzz test tolerates a violation only if its key
+ * matches one of these; `npm run fuzz` marks them but still exits non-zero.
+ * THE INTEGRATOR EMPTIES THIS LIST as the fixes are merged.
  */
 export interface KnownPending {
   readonly id: string
