@@ -43,25 +43,25 @@ export function filterEntries(
   q: TaxiiQuery,
   useVersion = true,
 ): TaxiiEntry[] {
+  // Parsed once per request, not once per entry: a long match[version] list stays linear.
+  const versions = useVersion ? versionFilter(q.versions) : null
   return entries.filter(
     (e) =>
       (q.addedAfterMs === null || e.dateAddedMs > q.addedAfterMs) &&
       (q.ids === null || q.ids.has(e.object.id)) &&
       (q.types === null || q.types.has(e.object.type)) &&
       (q.specVersions === null || q.specVersions.has(textOf(e.object['spec_version']) || '2.1')) &&
-      (!useVersion || versionMatches(e, q.versions)),
+      (versions === null || versions.has(parseInstantMs(e.version))),
   )
 }
 
-/** Each object here has one version, so last, first and all all select it. */
-function versionMatches(entry: TaxiiEntry, wanted: readonly string[]): boolean {
-  return wanted.some(
-    (w) =>
-      w === 'last' ||
-      w === 'first' ||
-      w === 'all' ||
-      parseInstantMs(w) === parseInstantMs(entry.version),
-  )
+/**
+ * Each object here has one version, so last, first and all all select it (null: no filter);
+ * else the instants asked for.
+ */
+function versionFilter(wanted: readonly string[]): ReadonlySet<number> | null {
+  if (wanted.some((w) => w === 'last' || w === 'first' || w === 'all')) return null
+  return new Set(wanted.map(parseInstantMs).filter((ms) => !Number.isNaN(ms)))
 }
 
 export interface TaxiiPage {
