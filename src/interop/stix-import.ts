@@ -64,7 +64,9 @@ function referencedBy(
 ): StixObject[] {
   const ids = new Set<string>()
   const markings = launch['object_marking_refs']
-  for (const ref of Array.isArray(markings) ? markings : []) ids.add(String(ref))
+  // Only strings: String() of a hostile, deeply nested array overflows the stack (fuzzing).
+  for (const ref of Array.isArray(markings) ? markings : [])
+    if (typeof ref === 'string') ids.add(ref)
   for (const key of ['site_ref', 'impact_ref', 'created_by_ref'])
     if (typeof launch[key] === 'string') ids.add(launch[key])
   for (const o of objects)
@@ -127,7 +129,8 @@ function markingOf(
 ): Props | null {
   const refs = launch['object_marking_refs']
   for (const ref of Array.isArray(refs) ? refs : []) {
-    const extensions = byId.get(String(ref))?.['extensions'] as Props | undefined
+    if (typeof ref !== 'string') continue
+    const extensions = byId.get(ref)?.['extensions'] as Props | undefined
     const props = extensions?.[MARKING_EXTENSION_ID] as Props | undefined
     if (props === undefined) continue
     if (str(props['originator']) === undefined || str(props['classification']) === undefined) break

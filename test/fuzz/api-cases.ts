@@ -80,7 +80,8 @@ function reportBase(party: FuzzParty) {
       id: fc.uuid(),
       marking: fc.record({
         originator: fc.constant(party),
-        level: fc.constantFrom(...LEVELS[party]),
+        // Above the public level: a public report may carry no releasability (L7).
+        level: fc.constantFrom(...LEVELS[party].slice(1)),
       }),
       topic: fc.constantFrom(...TOPICS),
       releasableTo: fc.subarray([...PARTIES]),
@@ -115,18 +116,24 @@ const ISO = ['2019-10-31T00:00:00Z', '2019-11-01T00:00:00+09:00', '2020-01-01T00
 function routes(party: FuzzParty): RouteSpec[] {
   const peers = PARTIES.filter((p) => p !== party)
   const peer = fc.constantFrom(...peers)
+  // A valid consent names a holder and another recipient, neither of them this party.
+  const pair = fc.constantFrom(
+    ...peers.flatMap((holder) =>
+      peers.filter((r) => r !== holder).map((recipient) => ({ holder, recipient })),
+    ),
+  )
   const consent = fc.oneof(
-    fc.record({
-      holder: peer,
-      recipient: fc.constantFrom(...PARTIES),
-      topic: fc.constantFrom(...TOPICS),
-    }),
-    fc.record({
-      holder: peer,
-      recipient: fc.constantFrom(...PARTIES),
-      reportId: fc.nat().map((index) => ({ $pool: 'reports', index })),
-      until: fc.constant('2019-12-01T00:00:00Z'),
-    }),
+    fc.record({ pair, topic: fc.constantFrom(...TOPICS) }).map(({ pair: p, topic }) => ({
+      ...p,
+      topic,
+    })),
+    fc
+      .record({
+        pair,
+        reportId: fc.nat().map((index) => ({ $pool: 'reports', index })),
+        until: fc.constant('2019-12-01T00:00:00Z'),
+      })
+      .map(({ pair: p, ...rest }) => ({ ...p, ...rest })),
   )
   return [
     {

@@ -1,3 +1,4 @@
+import { PROTOCOL_VERSION } from '../../src/protocol/messages.ts'
 import { randomUUID } from 'node:crypto'
 import fc from 'fast-check'
 import type { InjectOptions } from 'fastify'
@@ -182,6 +183,7 @@ export async function inboxRequest(node: FuzzNode, c: InboxCase): Promise<Inject
   remember(node, 'messageIds', messageId)
   const payload = applyMutations(resolveRefs(node, c.variant.payload), c.payloadMutations)
   const base = {
+    v: PROTOCOL_VERSION,
     messageId,
     sender: c.variant.sender,
     recipient: node.party,

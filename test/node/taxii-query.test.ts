@@ -8,7 +8,8 @@ import { filterEntries, parseTaxiiQuery } from '../../src/node/http/taxii-query.
 function entries(n: number): TaxiiEntry[] {
   return Array.from({ length: n }, (_, i) => {
     const version = new Date(Date.parse('2019-10-31T00:00:00Z') + i * 1000).toISOString()
-    return { object: { type: 'location', id: `location--${i}` }, dateAddedMs: i, version }
+    const object = { type: 'location', id: `location--${i}` }
+    return { object, dateAddedMs: i, version, disclosure: null }
   })
 }
 

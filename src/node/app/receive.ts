@@ -2,9 +2,8 @@ import { asLevel, asPartyId, type Level, type PartyId } from '../../domain/ids.t
 import { hasLevel } from '../../domain/party.ts'
 import { isDenied, releaseOptions } from '../../domain/release.ts'
 import type { QuarantineReason } from '../../protocol/codes.ts'
-import { decodeMessage, type Message } from '../../protocol/messages.ts'
-import { canonicalJson } from '../audit/hash.ts'
-import { openEnvelope, type Envelope } from '../crypto/envelope.ts'
+import { decodeMessage, type Message, messageIdSchema } from '../../protocol/messages.ts'
+import { type Envelope, EnvelopeError, openEnvelope } from '../crypto/envelope.ts'
 import { sha256Hex, signReceipt } from '../crypto/receipt.ts'
 import type { InboxRow, ReportRow, StoreTx } from '../store/store.ts'
 import { auditedTransaction } from './audit-log.ts'
@@ -37,7 +36,14 @@ export async function receiveEnvelope(ctx: NodeContext, jwe: string): Promise<Ar
   const known = await ctx.store.getInbox(envelope.messageId)
   if (known !== undefined) return { receipt: known.receipt, status: known.status, duplicate: true }
 
+  // Ids key rows and audit entries: a lone surrogate would be stored unlike it was hashed.
+  if (!messageIdSchema.safeParse(envelope.messageId).success)
+    throw new EnvelopeError(
+      'ENVELOPE_MALFORMED',
+      'messageId: not an id of letters, digits and . _ : -',
+    )
   const nowMs = ctx.now()
+  const envelopeSha256 = sha256Hex(jwe)
   const checked = await checkArrival(ctx, envelope, nowMs)
   const status = checked.reasons.length === 0 ? 'accepted' : 'quarantined'
   const receipt = await signReceipt(
@@ -47,7 +53,7 @@ export async function receiveEnvelope(ctx: NodeContext, jwe: string): Promise<Ar
       receiver: ctx.party,
       receivedAtMs: nowMs,
       status,
-      envelopeSha256: sha256Hex(jwe),
+      envelopeSha256,
     },
     ctx.keys.signing,
   )
@@ -69,7 +75,8 @@ export async function receiveEnvelope(ctx: NodeContext, jwe: string): Promise<Ar
       agreement: envelope.agreement,
       instantMs: envelope.instantMs,
     },
-    contentSha256: sha256Hex(canonicalJson(envelope.payload ?? null)),
+    // The bytes received, hashed before anything recurses into a payload that may be hostile.
+    contentSha256: envelopeSha256,
     receipt,
   }
 
@@ -275,8 +282,13 @@ async function allowedAt(
       reasons: outcome.reasons.map((r) => ({ code: r.code, message: r.message })),
     }
   const named = outcome.find((o) => (o.hops[0]?.agreement ?? null) === message.agreement)
+  // A public release (R0) maps no level: it is held at our own public level.
+  const ownPublic = ctx.index.registry.parties.get(ctx.party)?.public
   if (named !== undefined)
-    return { ok: true, level: named.levelAtRecipient ?? asLevel(message.payload.report.level) }
+    return {
+      ok: true,
+      level: named.levelAtRecipient ?? asLevel(ownPublic ?? message.payload.report.level),
+    }
   return {
     ok: false,
     reasons: [

@@ -129,7 +129,9 @@ async function receiveFromParty(
     : (outcome.find((o) => isHubOf(ctx, o.hops[0]?.agreement ?? '')) ?? outcome[0] ?? null)
   const row: ReportRow = {
     ...report,
-    localLevel: chosen?.levelAtRecipient ?? report.level,
+    // A public release (R0) maps no level: it is held at our own public level.
+    localLevel:
+      chosen?.levelAtRecipient ?? ctx.index.registry.parties.get(ctx.party)?.public ?? report.level,
     receivedFrom: party,
     agreement: chosen?.hops[0]?.agreement ?? null,
     path: [party, ctx.party],

@@ -89,7 +89,7 @@ export interface InboxRow {
   readonly reasons: readonly { readonly code: string; readonly message: string }[]
   /** The envelope's header (ids, parties, agreement, instant, kind): never its content. */
   readonly header: Readonly<Record<string, unknown>>
-  /** SHA-256 of the canonical payload received: evidence of what came, without keeping it. */
+  /** SHA-256 of the exact JWE received (the receipt's envelopeSha256): evidence, not content. */
   readonly contentSha256: string
   /** The signed receipt returned to the sender; a duplicate gets the same bytes. */
   readonly receipt: string
