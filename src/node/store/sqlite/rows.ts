@@ -11,7 +11,13 @@ import type {
   RequestRow,
   TokenRow,
 } from '../store.ts'
-import { AUDIT_TYPES, DISCLOSURE_PATHS, INBOX_STATUSES, MESSAGE_KINDS, RELEASE_STATES } from '../store.ts'
+import {
+  AUDIT_TYPES,
+  DISCLOSURE_PATHS,
+  INBOX_STATUSES,
+  MESSAGE_KINDS,
+  RELEASE_STATES,
+} from '../store.ts'
 
 /**
  * Row ↔ object mapping. Each table lists its fields with a codec; the column of a field is
@@ -211,4 +217,6 @@ export const TOKENS = table<TokenRow>('tokens', {
   role: oneOf(['operator', 'release-officer', 'auditor', 'admin'], 'tokens.role'),
   label: same(),
   createdAtMs: same(),
+  expiresAtMs: same(),
+  revokedAtMs: same(),
 })
