@@ -11,5 +11,6 @@ export default defineConfig({
   base: './',
   plugins: [preact(), regionAtlas()],
   build: { outDir: 'dist', emptyOutDir: true },
-  server: { proxy: { '/demo/api': 'http://localhost:8080' } },
+  // changeOrigin: the demo server answers only requests addressed to localhost:<its port>.
+  server: { proxy: { '/demo/api': { target: 'http://localhost:8080', changeOrigin: true } } },
 })

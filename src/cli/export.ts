@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { chmodSync, writeFileSync } from 'node:fs'
 import type { PartyId } from '../domain/ids.ts'
 import { LAUNCH_TYPE, stixId, type StixBundle } from '../interop/stix-objects.ts'
 import { EntenteError } from '../lib/errors.ts'
@@ -36,7 +36,8 @@ export async function runExport(options: ExportOptions): Promise<string> {
       format === 'stix' ? await stixExport(ctx, viewer, atMs) : await cotExport(ctx, viewer, atMs)
     if (options.out === undefined) return text
     try {
-      writeFileSync(options.out, `${text}\n`)
+      writeFileSync(options.out, `${text}\n`, { mode: 0o600 })
+      chmodSync(options.out, 0o600) // owner-only, also when the file existed
     } catch (error) {
       throw new EntenteError('FILE_NOT_READABLE', `--out: cannot write ${options.out}`, {
         cause: error,

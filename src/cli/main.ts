@@ -18,7 +18,17 @@ const interop = async () => ({ ...(await import('./export.ts')), ...(await impor
 /** Exit statuses: 0 done (or allowed), 2 bad input, 3 denied. */
 export const EXIT = { ok: 0, badInput: 2, denied: 3 } as const
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value]
+/** A repeatable option; `previous` is undefined at its first use when it has no default. */
+const collect = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  value,
+]
+
+function requiredDir(dir: string | undefined, command: string): string {
+  if (dir === undefined)
+    throw new EntenteError('INVALID_ARGUMENT', `${command}: --dir <dir> is required`)
+  return dir
+}
 const whatIfOption = () =>
   new Option('--what-if <id>', 'apply a what-if of the scenario (repeatable, in order)')
     .argParser(collect)
@@ -139,24 +149,58 @@ function buildProgram(): Command {
     .action(async (opts: { party: string; dir: string }) =>
       print(await (await nodeCommands()).initNode(opts.party, opts.dir)),
     )
-  node
+  const token = node
     .command('token')
+    .enablePositionalOptions()
     .description(
-      "issue an API bearer token for a role, or a peer party's TAXII client token (printed once, stored hashed)",
+      "issue an API bearer token for a role, or a peer party's TAXII client token (printed once, stored hashed); see also node token list | revoke",
     )
     .option('--role <role>', 'operator | release-officer | auditor | admin')
     .option('--party <party>', 'a peer party, e.g. JPN: a TAXII client seeing what JPN may')
-    .requiredOption('--dir <dir>', 'data directory')
+    .option('--dir <dir>', 'data directory (required)')
     .option('--label <label>', 'who holds it, for the audit')
-    .action(async (opts: { role?: string; party?: string; dir: string; label?: string }) => {
-      const { issueToken, issuePartyToken } = await nodeCommands()
-      if ((opts.role === undefined) === (opts.party === undefined))
-        throw new EntenteError('INVALID_ARGUMENT', 'node token: give either --role or --party')
-      print(
-        opts.party === undefined
-          ? await issueToken(opts.dir, opts.role ?? '', opts.label)
-          : await issuePartyToken(opts.dir, opts.party, opts.label),
-      )
+    .option('--expires-in <duration>', 'lifetime, e.g. 30d, 12h or 45m (at most 366d)', '90d')
+    .action(
+      async (opts: {
+        role?: string
+        party?: string
+        dir?: string
+        label?: string
+        expiresIn: string
+      }) => {
+        const { issueToken, issuePartyToken, parseLifetime } = await nodeCommands()
+        if ((opts.role === undefined) === (opts.party === undefined))
+          throw new EntenteError('INVALID_ARGUMENT', 'node token: give either --role or --party')
+        const dir = requiredDir(opts.dir, 'node token')
+        const lifetimeMs = parseLifetime(opts.expiresIn)
+        print(
+          opts.party === undefined
+            ? await issueToken(dir, opts.role ?? '', opts.label, lifetimeMs)
+            : await issuePartyToken(dir, opts.party, opts.label, lifetimeMs),
+        )
+      },
+    )
+  token
+    .command('list')
+    .description("the node's tokens: id, holder, label, expiry, state (never a secret)")
+    .requiredOption('--dir <dir>', 'data directory')
+    .option('--json', 'print JSON')
+    .action(async (opts: { dir: string; json?: boolean }) => {
+      const { listTokens, renderTokens } = await nodeCommands()
+      const tokens = await listTokens(opts.dir)
+      print(opts.json ? JSON.stringify(tokens, null, 2) : renderTokens(tokens))
+    })
+  token
+    .command('revoke')
+    .description('revoke the tokens with a label, or the one whose id starts with a prefix')
+    .requiredOption('--dir <dir>', 'data directory')
+    .option(
+      '--label <label>',
+      'every unrevoked token with this label (as node token list shows it)',
+    )
+    .option('--id <prefix>', 'the token whose id starts with this (from node token list)')
+    .action(async (opts: { dir: string; label?: string; id?: string }) => {
+      print(await (await nodeCommands()).revokeTokens(opts.dir, opts))
     })
 
   registerNodeCert(node)

@@ -1,12 +1,10 @@
-import { randomBytes } from 'node:crypto'
 import { chmodSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { isPartyId } from '../domain/ids.ts'
 import { formatInstant } from '../domain/time.ts'
 import { EntenteError } from '../lib/errors.ts'
 import { accountFor, type PartyAccount } from '../node/app/audit-query.ts'
-import { partyTokenRow } from '../node/app/taxii-views.ts'
-import { verifyAuditChain } from '../node/audit/verify.ts'
+import { verifyStoredChain } from '../node/audit/verify.ts'
 import { loadNodeConfig } from '../node/config.ts'
 import {
   generatePartyKeys,
@@ -15,9 +13,17 @@ import {
   writePartyKeys,
 } from '../node/crypto/keys.ts'
 import { CA_CERT_FILE, ensureNodeCa } from '../node/crypto/ca.ts'
-import { ROLES, type Role, tokenHash } from '../node/http/auth.ts'
 import { CONFIG_FILE, openStore, startNode } from '../node/main.ts'
 import { requireDataDir } from './node-dir.ts'
+
+export {
+  issuePartyToken,
+  issueToken,
+  listTokens,
+  parseLifetime,
+  renderTokens,
+  revokeTokens,
+} from './node-token.ts'
 
 export async function initNode(party: string, dir: string): Promise<string> {
   if (!isPartyId(party))
@@ -35,60 +41,6 @@ export async function initNode(party: string, dir: string): Promise<string> {
     `Public keys for the peers' configs (peers.${party}.keys):`,
     JSON.stringify(jwks, null, 2),
   ].join('\n')
-}
-
-export async function issueToken(
-  dir: string,
-  role: string,
-  label: string | undefined,
-): Promise<string> {
-  if (!(ROLES as readonly string[]).includes(role))
-    throw new EntenteError(
-      'INVALID_ARGUMENT',
-      `--role: '${role}' is not one of ${ROLES.join(', ')}`,
-    )
-  requireDataDir(dir)
-  const token = randomBytes(32).toString('base64url')
-  const store = await openStore(dir)
-  await store.insertToken({
-    tokenHash: tokenHash(token),
-    role: role as Role,
-    label: label ?? role,
-    createdAtMs: Date.now(),
-  })
-  await store.close()
-  return token
-}
-
-/**
- * Issues a TAXII client token for a peer party (`JPN.<secret>`): it reads what the release
- * engine allows that party now, and opens nothing of the node's own API. Printed once,
- * stored hashed.
- */
-export async function issuePartyToken(
-  dir: string,
-  party: string,
-  label: string | undefined,
-): Promise<string> {
-  if (!isPartyId(party))
-    throw new EntenteError('INVALID_ARGUMENT', `--party: '${party}' is not a party id such as JPN`)
-  requireDataDir(dir)
-  const own = (await readPartyKeys(dir)).party
-  if (party === own)
-    throw new EntenteError(
-      'INVALID_ARGUMENT',
-      `--party: ${party} is this node's own party; its clients hold role tokens (--role)`,
-    )
-  const { token, row } = partyTokenRow(
-    party,
-    randomBytes(32).toString('base64url'),
-    label ?? 'taxii client',
-    Date.now(),
-  )
-  const store = await openStore(dir)
-  await store.insertToken(row)
-  await store.close()
-  return token
 }
 
 /** Runs a node until SIGINT or SIGTERM, then drains in-flight work and exits. */
@@ -135,12 +87,7 @@ export async function auditVerify(dir: string): Promise<{ ok: boolean; text: str
   requireDataDir(dir)
   const keys = await readPartyKeys(dir)
   const store = await openStore(dir)
-  const result = await verifyAuditChain(
-    await store.listAudit({ limit: Number.MAX_SAFE_INTEGER }),
-    await store.listCheckpoints(),
-    keys.signingPublic,
-  )
-  await store.close()
+  const result = await verifyStoredChain(store, keys.signingPublic).finally(() => store.close())
   if (result.ok)
     return {
       ok: true,

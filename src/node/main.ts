@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { asPartyId, type PartyId } from '../domain/ids.ts'
@@ -25,9 +25,29 @@ export const DB_FILE = 'entente.db'
 /** The config the node last started with, written by `node --config` for `export`/`import`. */
 export const CONFIG_FILE = 'config.json'
 
-export function openStore(dataDir: string): Promise<SqliteStore> {
+/**
+ * Opens the store of a data directory, which is made owner-only (0700) every time, whoever
+ * created it, and so are the database files (0600): reports, audit and token hashes.
+ */
+export async function openStore(dataDir: string): Promise<SqliteStore> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
-  return SqliteStore.open(join(dataDir, DB_FILE))
+  ownerOnly(dataDir, 0o700)
+  const file = join(dataDir, DB_FILE)
+  const store = await SqliteStore.open(file)
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) ownerOnly(f, 0o600)
+  return store
+}
+
+function ownerOnly(path: string, mode: number): void {
+  try {
+    chmodSync(path, mode)
+  } catch (error) {
+    throw new EntenteError(
+      'FILE_NOT_READABLE',
+      `${path}: cannot make it readable by its owner only (chmod ${mode.toString(8)})`,
+      { cause: error },
+    )
+  }
 }
 
 export interface RunningNode {
@@ -118,6 +138,8 @@ export async function createNode(
  * closes the servers, drains the worker and closes the store.
  */
 export async function startNode(config: NodeConfig): Promise<RunningNode> {
+  // Whatever the node writes (database, WAL, checkpoints, config) is its owner's only.
+  process.umask(0o077)
   const { ctx, worker, app } = await createNode(config)
   await app.listen({ host: config.listen.host, port: config.listen.port })
   const cot = await startCotServers(ctx, config.cot).catch(async (error: unknown) => {
@@ -144,7 +166,11 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   }
 }
 
-/** Audits each start, and any change of the registry since the last one (by its hash). */
+/**
+ * Audits each start with the policy it runs under (release modes, answerRequests, clockSkewS,
+ * the exercise clock, the hash of the whole effective config: it holds no secret), and any
+ * change of the registry since the last start (by its hash).
+ */
 async function recordStart(ctx: NodeContext, store: Store, registryDoc: unknown): Promise<void> {
   const registryHash = createHash('sha256').update(canonicalJson(registryDoc)).digest('hex')
   const previous = await store.listAudit({ type: 'registry', limit: 1_000_000 })
@@ -170,7 +196,17 @@ async function recordStart(ctx: NodeContext, store: Store, registryDoc: unknown)
       type: 'node',
       party: null,
       subject: null,
-      data: { event: 'start', peers: [...ctx.peers.keys()] },
+      data: {
+        event: 'start',
+        peers: [...ctx.peers.keys()],
+        release: {
+          modes: ctx.config.release.modes,
+          answerRequests: ctx.config.release.answerRequests,
+        },
+        clockSkewS: ctx.config.clockSkewS,
+        clock: ctx.config.clock ?? null,
+        configSha256: createHash('sha256').update(canonicalJson(ctx.config)).digest('hex'),
+      },
     })
   })
 }

@@ -141,4 +141,17 @@ describe('entente release', () => {
     assert.match(unknownParty.stderr, /--to: 'PRK'/)
     assert.match(unknownLevel.stderr, /--level: 'SECRET' is not a level of KOR/)
   })
+
+  it('item 9: --releasable-to (repeatable) is the report releasability list, not a crash', () => {
+    const args = ['--from', 'KOR', '--to', 'JPN', '--level', 'MIL-II', '--at', '2019-10-31']
+    const listed = release(...args, '--releasable-to', 'JPN', '--releasable-to', 'USA')
+    assert.equal(listed.status, 0, listed.stderr)
+    assert.equal(json<Decision>(listed).decision, 'allowed')
+    const unlisted = release(...args, '--releasable-to', 'USA')
+    assert.equal(unlisted.status, 3, unlisted.stderr)
+    assert.ok(json<Decision>(unlisted).reasons.some((r) => r.code === 'NOT_RELEASABLE_TO'))
+    const unknown = release(...args, '--releasable-to', 'PRK')
+    assert.ok(isCleanError(unknown), `exit ${unknown.status}: ${unknown.stderr}`)
+    assert.match(unknown.stderr, /--releasable-to: 'PRK'/)
+  })
 })

@@ -11,6 +11,7 @@ import type {
   ReportRow,
   RequestRow,
   Store,
+  TokenRow,
 } from '../../src/node/store/store.ts'
 import {
   AUDIT_TYPES,
@@ -538,17 +539,53 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     })
 
     describe('tokens', () => {
+      const token = (over: Partial<TokenRow> = {}): TokenRow => ({
+        tokenHash: 'h'.repeat(64),
+        role: 'release-officer',
+        label: 'duty officer',
+        createdAtMs: 1,
+        expiresAtMs: 1_000,
+        revokedAtMs: null,
+        ...over,
+      })
+
       test('given a token, then it is found by its hash only', async (s) => {
-        const token = {
-          tokenHash: 'h'.repeat(64),
-          role: 'release-officer',
-          label: 'duty officer',
-          createdAtMs: 1,
-        } as const
-        await s.insertToken(token)
-        assert.deepEqual(await s.findToken(token.tokenHash), token)
+        await s.insertToken(token())
+        assert.deepEqual(await s.findToken(token().tokenHash), token())
         assert.equal(await s.findToken('other'), undefined)
-        await assert.rejects(s.insertToken(token), { code: 'CONFLICT' })
+        await assert.rejects(s.insertToken(token()), { code: 'CONFLICT' })
+      })
+
+      test('given tokens with and without expiry, when listed, then each comes, oldest first', async (s) => {
+        await s.insertToken(token({ tokenHash: 'b', createdAtMs: 2, expiresAtMs: null }))
+        await s.insertToken(token({ tokenHash: 'a', createdAtMs: 1 }))
+        assert.deepEqual(
+          (await s.listTokens()).map((t) => [t.tokenHash, t.expiresAtMs]),
+          [
+            ['a', 1_000],
+            ['b', null],
+          ],
+        )
+      })
+
+      test('given a token revoked twice, then the first revocation stands', async (s) => {
+        await s.insertToken(token())
+        await s.revokeToken(token().tokenHash, 5)
+        await s.revokeToken(token().tokenHash, 9)
+        assert.equal((await s.findToken(token().tokenHash))?.revokedAtMs, 5)
+        await assert.rejects(s.revokeToken('absent', 5), { code: 'NOT_FOUND' })
+      })
+
+      test('given a transaction that fails after a token write, then neither it nor its audit stays', async (s) => {
+        await assert.rejects(
+          s.transaction(async (tx) => {
+            await tx.insertToken(token())
+            await tx.appendAudit(event())
+            throw new Error('abort')
+          }),
+        )
+        assert.equal(await s.findToken(token().tokenHash), undefined)
+        assert.deepEqual(await s.listAudit({}), [])
       })
     })
   })

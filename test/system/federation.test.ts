@@ -183,7 +183,7 @@ describe('three nodes, the reference registry (GSOMIA on request at KOR, automat
     assert.equal((await reportsOf(net.JPN)).length, before)
   })
 
-  it('a forged envelope and a re-signed one are rejected with 401 and audited', async () => {
+  it('a forged envelope and a re-signed one are rejected with 401, the same answer', async () => {
     const forger = generatePartyKeys('KOR')
     const usa = await readPartyKeys(net.USA.dir)
     const jpnPublic = JSON.parse(
@@ -216,16 +216,9 @@ describe('three nodes, the reference registry (GSOMIA on request at KOR, automat
     )
     assert.equal(forged.status, 401)
     assert.equal(resigned.status, 401)
-    const audit = (
-      await api<{ type: string }[]>(
-        net.JPN,
-        'GET',
-        '/api/audit?type=auth-failure',
-        undefined,
-        net.JPN.tokens.auditor,
-      )
-    ).body
-    assert.ok(audit.length >= 2)
+    // One answer for both (L5); they are audited in aggregate once their minute is over (M4,
+    // test/node/hygiene.test.ts).
+    assert.deepEqual(forged.body, resigned.body)
   })
 
   it('R4 across nodes: JPN may pass on KOR report only while KOR consent is valid', async () => {

@@ -26,18 +26,37 @@ const TYPES: Readonly<Record<string, string>> = {
   '.ico': 'image/x-icon',
 }
 
-/** The dashboard's server: static files, the demo API and a merged live stream. */
+/** The names a browser on this machine reaches the dashboard by (never a DNS name: rebinding). */
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'] as const
+
+/**
+ * The dashboard's server: static files, the demo API and a merged live stream. It listens on
+ * loopback only, answers only requests addressed to a loopback name and its port (a page that
+ * rebinds its own DNS name to 127.0.0.1 is refused), reads the nodes with their auditor's
+ * read-only token, and never answers with an error's internals.
+ */
 export class DemoServer {
   readonly #state: DemoState
   readonly #clients = new Set<ServerResponse>()
   readonly #server: Server
+  #port = 0
 
   constructor(state: DemoState) {
     this.#state = state
     this.#server = createServer((request, response) => {
-      this.#handle(request, response).catch((error: unknown) =>
-        send(response, 500, { title: 'INTERNAL', detail: (error as Error).message }),
-      )
+      if (!this.#addressedToUs(request.headers.host))
+        return send(response, 421, {
+          title: 'MISDIRECTED_REQUEST',
+          detail: `the dashboard answers only at http://localhost:${this.#port}`,
+        })
+      this.#handle(request, response).catch(() => {
+        if (response.headersSent) response.destroy()
+        else
+          send(response, 500, {
+            title: 'INTERNAL',
+            detail: 'the demo failed to handle this request',
+          })
+      })
     })
   }
 
@@ -45,8 +64,21 @@ export class DemoServer {
   listen(port: number): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#server.once('error', reject)
-      this.#server.listen(port, '127.0.0.1', () => resolve())
+      this.#server.listen(port, '127.0.0.1', () => {
+        const address = this.#server.address()
+        this.#port = typeof address === 'object' && address !== null ? address.port : port
+        resolve()
+      })
     })
+  }
+
+  /** The port listened on (the one chosen by the system when 0 was asked for). */
+  get port(): number {
+    return this.#port
+  }
+
+  #addressedToUs(host: string | undefined): boolean {
+    return LOOPBACK_NAMES.some((name) => host?.toLowerCase() === `${name}:${this.#port}`)
   }
 
   close(): Promise<void> {
@@ -137,8 +169,13 @@ export class DemoServer {
     query.delete('run')
     const target = `${node.url}/api/${what}${query.size > 0 ? `?${query.toString()}` : ''}`
     const upstream = await fetch(target, {
-      headers: { authorization: `Bearer ${node.tokens.admin}` },
-    })
+      headers: { authorization: `Bearer ${node.tokens.auditor}` },
+    }).catch(() => null)
+    if (upstream === null)
+      return send(response, 502, {
+        title: 'NODE_UNREACHABLE',
+        detail: `the node ${party} of run ${run?.spec.id ?? '?'} does not answer`,
+      })
     response.writeHead(upstream.status, {
       'content-type': upstream.headers.get('content-type') ?? 'application/json',
     })
@@ -173,8 +210,9 @@ function runView(run: Run): object {
 
 function send(response: ServerResponse, status: number, body: unknown): void {
   const type = status >= 400 ? 'application/problem+json' : 'application/json'
+  const text = JSON.stringify(status >= 400 ? { status, ...(body as object) } : body)
   response.writeHead(status, { 'content-type': type })
-  response.end(JSON.stringify(status >= 400 ? { status, ...(body as object) } : body))
+  response.end(text)
 }
 
 function problem(response: ServerResponse, error: unknown): void {

@@ -110,7 +110,9 @@ export class DeliveryWorker {
       }
       const receipt = await verifyReceipt(receiptJws, peer.signingKey, {
         messageId: message.messageId,
+        sender: ctx.party,
         receiver: message.recipient,
+        envelope: message.envelope,
       })
       await this.#record(message, receiptJws, receipt)
     } catch (error) {

@@ -1,7 +1,7 @@
 import { asPartyId, type PartyId } from '../../domain/ids.ts'
 import { reportToStixBundle } from '../../interop/stix.ts'
 import { LAUNCH_TYPE, type StixObject, stixId, versionOf } from '../../interop/stix-objects.ts'
-import { tokenHash } from '../http/auth.ts'
+import { tokenHash, usableToken } from '../http/auth.ts'
 import type { ReportRow, TokenRow } from '../store/store.ts'
 import type { NodeContext } from './context.ts'
 import { type Disclosable, disclosableReports } from './disclosure.ts'
@@ -100,6 +100,7 @@ export function partyTokenRow(
   secret: string,
   label: string,
   nowMs: number,
+  expiresAtMs: number | null = null,
 ): { token: string; row: TokenRow } {
   return {
     token: `${party}.${secret}`,
@@ -108,6 +109,8 @@ export function partyTokenRow(
       role: 'operator',
       label: `taxii ${party}: ${label}`,
       createdAtMs: nowMs,
+      expiresAtMs,
+      revokedAtMs: null,
     },
   }
 }
@@ -128,11 +131,11 @@ export async function findTaxiiClient(
   const prefix = dot > 0 ? credentials.token.slice(0, dot) : null
   const party = credentials.party ?? prefix ?? ctx.party
   if (party === ctx.party) {
-    const own = await ctx.store.findToken(tokenHash(credentials.token))
+    const own = usableToken(await ctx.store.findToken(tokenHash(credentials.token)), ctx.now())
     return own === undefined ? null : { party: ctx.party, role: own.role, label: own.label }
   }
   if (!ctx.index.registry.parties.has(asPartyId(party))) return null
   const secret = prefix === party ? credentials.token.slice(dot + 1) : credentials.token
-  const row = await ctx.store.findToken(partyTokenKey(party, secret))
+  const row = usableToken(await ctx.store.findToken(partyTokenKey(party, secret)), ctx.now())
   return row === undefined ? null : { party: asPartyId(party), role: null, label: row.label }
 }

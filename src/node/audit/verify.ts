@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto'
-import type { AuditCheckpoint, AuditEntry } from '../store/store.ts'
+import type { AuditCheckpoint, AuditEntry, Store } from '../store/store.ts'
 import { verifyCheckpointSignature } from './checkpoint.ts'
 import { auditHash, GENESIS_HASH } from './hash.ts'
 
@@ -70,5 +70,71 @@ export async function verifyAuditChain(
     checkpoints: checkpoints.length,
     lastSeq: last?.seq ?? 0,
     lastHash: last?.hash ?? GENESIS_HASH,
+  }
+}
+
+/** Entries read per query when the stored chain is verified. */
+const PAGE = 10_000
+
+/** The stored chain as far as it can be read, and what stopped the reading, if anything. */
+export interface StoredChain {
+  readonly entries: AuditEntry[]
+  /** The entry after `afterSeq` cannot be decoded (an unknown type, data that is not JSON). */
+  readonly unreadable: { readonly afterSeq: number; readonly problem: string } | null
+}
+
+/** Reads the whole chain page by page; at a page that fails, one entry at a time to find where. */
+export async function readStoredChain(store: Pick<Store, 'listAudit'>): Promise<StoredChain> {
+  const entries: AuditEntry[] = []
+  let cursor = 0
+  for (;;) {
+    let page: AuditEntry[]
+    try {
+      page = await store.listAudit({ afterSeq: cursor, limit: PAGE })
+    } catch {
+      for (;;) {
+        try {
+          const [next] = await store.listAudit({ afterSeq: cursor, limit: 1 })
+          if (next === undefined) return { entries, unreadable: null }
+          entries.push(next)
+          cursor = next.seq
+        } catch (error) {
+          return { entries, unreadable: { afterSeq: cursor, problem: unreadableProblem(error) } }
+        }
+      }
+    }
+    entries.push(...page)
+    cursor = page.at(-1)?.seq ?? cursor
+    if (page.length < PAGE) return { entries, unreadable: null }
+  }
+}
+
+function unreadableProblem(error: unknown): string {
+  if (error instanceof SyntaxError) return 'its data is not JSON'
+  const message = error instanceof Error ? error.message : String(error)
+  if (message.startsWith('audit.type:')) return 'its type is not one this build of entente knows'
+  return message
+}
+
+/**
+ * Verifies the chain as stored: an entry that cannot be read breaks it there, named by its
+ * seq (the one after the last readable entry), once the entries before it have verified.
+ */
+export async function verifyStoredChain(
+  store: Pick<Store, 'listAudit' | 'listCheckpoints'>,
+  publicKey: KeyObject,
+): Promise<AuditVerification> {
+  const { entries, unreadable } = await readStoredChain(store)
+  const checkpoints = await store.listCheckpoints()
+  if (unreadable === null) return verifyAuditChain(entries, checkpoints, publicKey)
+  const before = checkpoints.filter((c) => c.seq <= unreadable.afterSeq)
+  const readable = await verifyAuditChain(entries, before, publicKey)
+  if (!readable.ok) return readable
+  const seq = unreadable.afterSeq + 1
+  return {
+    ok: false,
+    entries: entries.length,
+    firstBrokenSeq: seq,
+    problem: `entry ${seq} cannot be read: ${unreadable.problem}`,
   }
 }

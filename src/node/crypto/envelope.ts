@@ -26,21 +26,36 @@ export interface Envelope {
 export const ENVELOPE_ERROR_CODES = [
   'ENVELOPE_MALFORMED',
   'ENVELOPE_UNDECRYPTABLE',
-  'ENVELOPE_UNKNOWN_SENDER',
-  'ENVELOPE_BAD_SIGNATURE',
+  'ENVELOPE_UNVERIFIED',
   'ENVELOPE_WRONG_RECIPIENT',
 ] as const
 export type EnvelopeErrorCode = (typeof ENVELOPE_ERROR_CODES)[number]
 
-/** Why an envelope was refused; the HTTP edge maps MALFORMED to 400 and the rest to 401. */
+/**
+ * Why an envelope was refused; the HTTP edge maps MALFORMED to 400 and the rest to 401.
+ * `code` and `message` go to the caller. An unknown sender and a bad signature are one
+ * code with one message (ENVELOPE_UNVERIFIED), so that the answer does not tell anyone which
+ * party ids are pinned; `reason` says which, for the node's own audit only.
+ */
 export class EnvelopeError extends Error {
   readonly code: EnvelopeErrorCode
-  constructor(code: EnvelopeErrorCode, message: string) {
+  readonly reason: string
+  /** The sender, once its signature has verified (set for ENVELOPE_WRONG_RECIPIENT). */
+  readonly verifiedSender: string | null
+  constructor(
+    code: EnvelopeErrorCode,
+    message: string,
+    internal: { reason?: string; verifiedSender?: string } = {},
+  ) {
     super(message)
     this.name = 'EnvelopeError'
     this.code = code
+    this.reason = internal.reason ?? code
+    this.verifiedSender = internal.verifiedSender ?? null
   }
 }
+
+const UNVERIFIED_MESSAGE = "the envelope is not signed by its claimed sender's pinned key"
 
 const JWS_TYPE = 'entente-envelope+jws'
 const encoder = new TextEncoder()
@@ -77,35 +92,51 @@ export async function openEnvelope(
 ): Promise<Envelope> {
   if (typeof jwe !== 'string' || jwe.split('.').length !== 5)
     throw new EnvelopeError('ENVELOPE_MALFORMED', 'the body is not a compact JWE')
-  let jws: string
-  try {
-    jws = decoder.decode((await compactDecrypt(jwe, ownEncryptionKey)).plaintext)
-  } catch {
-    throw new EnvelopeError(
-      'ENVELOPE_UNDECRYPTABLE',
-      'the envelope cannot be decrypted with our key',
-    )
-  }
+  const jws = await decryptEnvelope(jwe, ownEncryptionKey)
   const claimed = claimedEnvelope(jws)
   const key = pinnedSigningKey(claimed.sender)
   if (key === undefined)
-    throw new EnvelopeError('ENVELOPE_UNKNOWN_SENDER', `'${claimed.sender}' is not a pinned peer`)
+    throw new EnvelopeError('ENVELOPE_UNVERIFIED', UNVERIFIED_MESSAGE, {
+      reason: 'unknown sender',
+    })
   try {
     const { protectedHeader } = await compactVerify(jws, key, { algorithms: ['EdDSA'] })
     if (protectedHeader.typ !== JWS_TYPE) throw new Error('typ')
   } catch {
-    throw new EnvelopeError(
-      'ENVELOPE_BAD_SIGNATURE',
-      `the signature is not ${claimed.sender}'s pinned key`,
-    )
+    throw new EnvelopeError('ENVELOPE_UNVERIFIED', UNVERIFIED_MESSAGE, {
+      reason: `bad signature for ${claimed.sender}`,
+    })
   }
   if (claimed.recipient !== expected.recipient) {
     throw new EnvelopeError(
       'ENVELOPE_WRONG_RECIPIENT',
       `the envelope is for ${claimed.recipient}, not ${expected.recipient}`,
+      { verifiedSender: claimed.sender },
     )
   }
   return claimed
+}
+
+/** Only what sealEnvelope makes is opened: ECDH-ES (X25519) with A256GCM, carrying our JWS. */
+async function decryptEnvelope(jwe: string, ownEncryptionKey: KeyObject): Promise<string> {
+  let decrypted: Awaited<ReturnType<typeof compactDecrypt>>
+  try {
+    decrypted = await compactDecrypt(jwe, ownEncryptionKey, {
+      keyManagementAlgorithms: ['ECDH-ES'],
+      contentEncryptionAlgorithms: ['A256GCM'],
+    })
+  } catch (error) {
+    const disallowed = (error as { code?: unknown }).code === 'ERR_JOSE_ALG_NOT_ALLOWED'
+    throw new EnvelopeError(
+      'ENVELOPE_UNDECRYPTABLE',
+      disallowed
+        ? 'the envelope must be encrypted with alg ECDH-ES and enc A256GCM'
+        : 'the envelope cannot be decrypted with our key',
+    )
+  }
+  if (decrypted.protectedHeader.cty !== JWS_TYPE)
+    throw new EnvelopeError('ENVELOPE_MALFORMED', `the envelope's cty must be ${JWS_TYPE}`)
+  return decoder.decode(decrypted.plaintext)
 }
 
 /** The payload as claimed, before verification: only used to pick the key to verify with. */

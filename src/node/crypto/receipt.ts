@@ -1,13 +1,15 @@
 import { createHash, type KeyObject } from 'node:crypto'
 import { CompactSign, compactVerify } from 'jose'
 
+export const RECEIPT_STATUSES = ['accepted', 'quarantined'] as const
+
 /** What the receiver signs for each message it takes in (accepted or quarantined). */
 export interface Receipt {
   readonly messageId: string
   readonly sender: string
   readonly receiver: string
   readonly receivedAtMs: number
-  readonly status: 'accepted' | 'quarantined'
+  readonly status: (typeof RECEIPT_STATUSES)[number]
   /** Commits the receipt to the exact bytes received. */
   readonly envelopeSha256: string
 }
@@ -24,21 +26,51 @@ export function signReceipt(receipt: Receipt, receiverSigningKey: KeyObject): Pr
     .sign(receiverSigningKey)
 }
 
-/** Verifies a receipt against the receiver's pinned key and the message it should answer. */
+/** What the sender knows of the message a receipt must answer. */
+export interface ExpectedReceipt {
+  readonly messageId: string
+  /** This node: the receipt must say the message came from us. */
+  readonly sender: string
+  readonly receiver: string
+  /** The compact JWE exactly as posted: the receipt must commit to these bytes. */
+  readonly envelope: string
+}
+
+/**
+ * Verifies a receipt against the receiver's pinned key and the message it should answer:
+ * its type, sender, receiver, message id, the SHA-256 of the bytes sent, and a known status.
+ * Throws naming the first field that differs.
+ */
 export async function verifyReceipt(
   jws: string,
   receiverSigningKey: KeyObject,
-  expected: { readonly messageId: string; readonly receiver: string },
+  expected: ExpectedReceipt,
 ): Promise<Receipt> {
   const { payload, protectedHeader } = await compactVerify(jws, receiverSigningKey, {
     algorithms: ['EdDSA'],
   })
   if (protectedHeader.typ !== RECEIPT_TYPE) throw new Error('not an Entente receipt')
-  const receipt = JSON.parse(new TextDecoder().decode(payload)) as Receipt
-  if (receipt.messageId !== expected.messageId || receipt.receiver !== expected.receiver) {
-    throw new Error(
-      `the receipt is for ${receipt.messageId} at ${receipt.receiver}, not ${expected.messageId} at ${expected.receiver}`,
-    )
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(payload))
+  } catch {
+    throw new Error('the receipt is not JSON')
   }
-  return receipt
+  if (typeof parsed !== 'object' || parsed === null) throw new Error('the receipt is not an object')
+  const receipt = parsed as Record<string, unknown>
+  const want: Record<string, string> = {
+    messageId: expected.messageId,
+    sender: expected.sender,
+    receiver: expected.receiver,
+    envelopeSha256: sha256Hex(expected.envelope),
+  }
+  for (const [field, value] of Object.entries(want)) {
+    if (receipt[field] !== value)
+      throw new Error(`the receipt's ${field} is not the message's (${value})`)
+  }
+  if (!(RECEIPT_STATUSES as readonly unknown[]).includes(receipt['status']))
+    throw new Error(`the receipt's status is not one of ${RECEIPT_STATUSES.join(', ')}`)
+  if (typeof receipt['receivedAtMs'] !== 'number' || !Number.isFinite(receipt['receivedAtMs']))
+    throw new Error("the receipt's receivedAtMs is not an instant")
+  return receipt as unknown as Receipt
 }

@@ -1,20 +1,33 @@
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { EntenteError, isEntenteError } from '../../lib/errors.ts'
+import { appendAudit } from '../app/audit-log.ts'
+import { authFailuresOf } from '../app/auth-failures.ts'
 import type { NodeContext } from '../app/context.ts'
 import { receiveEnvelope } from '../app/receive.ts'
 import { EnvelopeError } from '../crypto/envelope.ts'
 import { auditAuthFailure, authorize } from './auth.ts'
 import { openApiDocument } from './openapi.ts'
-import { sendError, sendProblem } from './problem.ts'
+import { frameworkErrorCode, frameworkErrorDetail, sendError, sendProblem } from './problem.ts'
 import type { Route } from './routes.ts'
 import { apiRoutes } from './routes-api.ts'
-import { registerTaxii } from './taxii.ts'
+import { registerTaxii, sendTaxiiError, TAXII_PREFIX } from './taxii.ts'
 
 export const JOSE_MEDIA_TYPE = 'application/jose'
+/** How often the counts of failed authentications are checked for a minute that is over. */
+const AUTH_FAILURE_FLUSH_MS = 10_000
 
 /** The node's HTTP edge: the only module that knows the web framework. No port is opened here. */
 export function buildHttpApp(ctx: NodeContext): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: ctx.config.bodyLimitBytes })
+  const app = Fastify({
+    logger: false,
+    bodyLimit: ctx.config.bodyLimitBytes,
+    // A path parameter too long (414) or a malformed URL (400): the same error bodies as ours.
+    frameworkErrors: (error, request, reply) => {
+      void (request.url.startsWith(TAXII_PREFIX)
+        ? sendTaxiiError(reply, error)
+        : handleError(reply, error))
+    },
+  })
   app.addContentTypeParser(JOSE_MEDIA_TYPE, { parseAs: 'string' }, (_req, body, done) =>
     done(null, body),
   )
@@ -35,8 +48,7 @@ export function buildHttpApp(ctx: NodeContext): FastifyInstance {
       )
     }
     const arrival = await receiveEnvelope(ctx, request.body).catch(async (error: unknown) => {
-      if (error instanceof EnvelopeError)
-        await auditAuthFailure(ctx, request, '/federation/inbox', error.code)
+      if (error instanceof EnvelopeError) await auditRefusedEnvelope(ctx, request, error)
       throw error
     })
     return reply.send({
@@ -45,7 +57,39 @@ export function buildHttpApp(ctx: NodeContext): FastifyInstance {
       duplicate: arrival.duplicate,
     })
   })
+  auditAuthFailuresInAggregate(app, ctx)
   return app
+}
+
+/**
+ * A refusal before the sender is verified is counted with the other failed authentications;
+ * an envelope whose signature verified but that is not for us is audited on its own.
+ */
+async function auditRefusedEnvelope(
+  ctx: NodeContext,
+  request: FastifyRequest,
+  error: EnvelopeError,
+): Promise<void> {
+  if (error.verifiedSender === null)
+    return auditAuthFailure(ctx, request, '/federation/inbox', error.reason)
+  await appendAudit(ctx, {
+    atMs: ctx.now(),
+    type: 'auth-failure',
+    party: error.verifiedSender,
+    subject: null,
+    data: { route: '/federation/inbox', reason: error.code, remote: request.ip },
+  })
+}
+
+/** Writes each minute's counts once it is over, and every count when the app closes. */
+function auditAuthFailuresInAggregate(app: FastifyInstance, ctx: NodeContext): void {
+  const log = authFailuresOf(ctx)
+  const timer = setInterval(() => void log.flushDue(), AUTH_FAILURE_FLUSH_MS)
+  timer.unref()
+  app.addHook('onClose', async () => {
+    clearInterval(timer)
+    await log.flushAll()
+  })
 }
 
 function addRoute(app: FastifyInstance, ctx: NodeContext, route: Route): void {
@@ -70,13 +114,8 @@ function handleError(reply: FastifyReply, error: unknown): FastifyReply {
     )
   const status = (error as { statusCode?: unknown }).statusCode
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    const code =
-      status === 413
-        ? 'BODY_TOO_LARGE'
-        : status === 415
-          ? 'UNSUPPORTED_MEDIA_TYPE'
-          : 'INVALID_REQUEST'
-    return sendProblem(reply, status, code, (error as Error).message)
+    const code = frameworkErrorCode(status)
+    return sendProblem(reply, status, code, frameworkErrorDetail(status, error))
   }
   return sendProblem(
     reply,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import { EntenteError } from '../../lib/errors.ts'
-import { appendAudit } from '../app/audit-log.ts'
+import { type AuthFailureFamily, authFailuresOf } from '../app/auth-failures.ts'
 import type { NodeContext } from '../app/context.ts'
 import type { TokenRow } from '../store/store.ts'
 
@@ -14,29 +14,56 @@ export function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex')
 }
 
-/** The bearer token of a request (header, or `access_token` for EventSource, which cannot set headers). */
+/** A token's short id for listings and the audit: the start of its hash, never the secret. */
+export function tokenIdOf(storedHash: string, length = 12): string {
+  return (storedHash.split(':').at(-1) ?? '').slice(0, length)
+}
+
+/** The only route that takes `?access_token=`: EventSource cannot set headers. */
+const QUERY_TOKEN_ROUTE = '/api/events'
+
+/** The bearer token of a request: the header, or `access_token` on the event stream only. */
 function bearerOf(request: FastifyRequest): string | null {
   const header = request.headers.authorization
   if (typeof header === 'string' && header.startsWith('Bearer ')) return header.slice(7).trim()
+  if (request.method !== 'GET' || request.routeOptions.url !== QUERY_TOKEN_ROUTE) return null
   const query = request.query as Record<string, unknown> | undefined
   const token = query?.['access_token']
   return typeof token === 'string' ? token : null
 }
 
-/** Every refused credential is an audit entry: who tried which route, never the token. */
+/** Why a stored token may not be used at `nowMs` (the node's clock), or null when it may. */
+export function tokenRefusal(
+  row: TokenRow,
+  nowMs: number,
+): 'revoked token' | 'expired token' | null {
+  if (row.revokedAtMs !== null) return 'revoked token'
+  if (row.expiresAtMs !== null && nowMs >= row.expiresAtMs) return 'expired token'
+  return null
+}
+
+/** The row if it may be used now; an expired or revoked token is refused like an unknown one. */
+export function usableToken(row: TokenRow | undefined, nowMs: number): TokenRow | undefined {
+  return row === undefined || tokenRefusal(row, nowMs) !== null ? undefined : row
+}
+
+function familyOf(route: string): AuthFailureFamily {
+  if (route.startsWith('/taxii2')) return 'taxii'
+  if (route.startsWith('/federation')) return 'federation'
+  return 'api'
+}
+
+/**
+ * Counts a refused credential: who tried which route and why, never the token. Written to the
+ * audit chain in aggregate, one entry per source, route family and minute (auth-failures.ts).
+ */
 export async function auditAuthFailure(
   ctx: NodeContext,
   request: FastifyRequest,
   route: string,
   reason: string,
 ): Promise<void> {
-  await appendAudit(ctx, {
-    atMs: ctx.now(),
-    type: 'auth-failure',
-    party: null,
-    subject: null,
-    data: { route, reason, remote: request.ip },
-  })
+  await authFailuresOf(ctx).count({ remote: request.ip, family: familyOf(route), route, reason })
 }
 
 /** Resolves the caller's role or throws 401/403; failures are audited, tokens never logged. */
@@ -46,14 +73,16 @@ export async function authorize(
   allowed: readonly Role[],
 ): Promise<TokenRow> {
   const token = bearerOf(request)
-  const row = token === null ? undefined : await ctx.store.findToken(tokenHash(token))
+  const stored = token === null ? undefined : await ctx.store.findToken(tokenHash(token))
+  const row = usableToken(stored, ctx.now())
   if (row === undefined) {
-    await auditAuthFailure(
-      ctx,
-      request,
-      request.routeOptions.url ?? request.url,
-      token === null ? 'no bearer token' : 'unknown token',
-    )
+    const reason =
+      token === null
+        ? 'no bearer token'
+        : stored === undefined
+          ? 'unknown token'
+          : (tokenRefusal(stored, ctx.now()) ?? 'unknown token')
+    await auditAuthFailure(ctx, request, request.routeOptions.url ?? '/api (no such route)', reason)
     throw new EntenteError(
       'UNAUTHORIZED',
       token === null

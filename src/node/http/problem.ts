@@ -31,6 +31,23 @@ export function httpStatusOf(code: ErrorCode): number {
   return STATUS[code]
 }
 
+/** The code of an error Fastify raised itself (body limit, media type, URL), by its status. */
+export function frameworkErrorCode(status: number): string {
+  if (status === 413) return 'BODY_TOO_LARGE'
+  if (status === 414) return 'URI_TOO_LONG'
+  if (status === 415) return 'UNSUPPORTED_MEDIA_TYPE'
+  return 'INVALID_REQUEST'
+}
+
+/** What to tell the caller of such an error: no path echoed back, no framework internals. */
+export function frameworkErrorDetail(status: number, error: unknown): string {
+  if (status === 414) return `a path parameter is longer than ${MAX_PARAM_CHARS} characters`
+  return (error as Error).message
+}
+
+/** Fastify's default `maxParamLength`: a longer path parameter is refused with 414. */
+export const MAX_PARAM_CHARS = 100
+
 export interface FieldProblem {
   readonly field: string
   readonly rule: string

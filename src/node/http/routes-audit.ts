@@ -1,9 +1,10 @@
 import { z } from 'zod'
 import { agreementRows } from '../../domain/agreement-view.ts'
 import { accountFor } from '../app/audit-query.ts'
-import { verifyAuditChain } from '../audit/verify.ts'
+import { verifyStoredChain } from '../audit/verify.ts'
 import { AUDIT_TYPES } from '../store/store.ts'
 import { ANY_ROLE } from './auth.ts'
+import { streamAuditEvents } from './event-stream.ts'
 import { parse } from './routes-api.ts'
 import type { Route } from './routes.ts'
 
@@ -46,12 +47,7 @@ export const auditRoutes: readonly Route[] = [
     path: '/api/audit/verify',
     roles: ['auditor', 'admin'],
     summary: 'recompute the hash chain and check the signed checkpoints',
-    handler: async (ctx) =>
-      verifyAuditChain(
-        await ctx.store.listAudit({ limit: Number.MAX_SAFE_INTEGER }),
-        await ctx.store.listCheckpoints(),
-        ctx.keys.signingPublic,
-      ),
+    handler: (ctx) => verifyStoredChain(ctx.store, ctx.keys.signingPublic),
   },
   {
     method: 'GET',
@@ -81,8 +77,11 @@ export const auditRoutes: readonly Route[] = [
     method: 'GET',
     path: '/api/events',
     roles: ANY_ROLE,
-    summary: 'server-sent events: every audit entry as it is committed (after ?afterSeq=)',
-    handler: async (ctx, request, reply) => {
+    summary:
+      'server-sent events: the audit entries the caller may see (all for auditor and admin; ' +
+      'for operator and release-officer those about reports, releases, deliveries, requests and ' +
+      'consents), after ?afterSeq= (or Last-Event-ID), then each as it commits',
+    handler: async (ctx, request, reply, caller) => {
       const { afterSeq } = parse(
         z.object({
           afterSeq: z.coerce.number().int().min(0).optional(),
@@ -91,47 +90,19 @@ export const auditRoutes: readonly Route[] = [
         request.query,
         'query',
       )
-      reply.hijack()
-      const raw = reply.raw
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-      })
-      const write = (entry: { seq: number }): void => {
-        raw.write(`id: ${entry.seq}\nevent: audit\ndata: ${JSON.stringify(entry)}\n\n`)
-      }
-      // Entries committed while the history is replayed wait, then go out unless already sent.
-      // (Live entries may come slightly out of seq order: concurrent transactions publish
-      // after their commits, so nothing is dropped for being "older" than the last one sent.)
-      const waiting: { seq: number }[] = []
-      let replaying = true
-      const unsubscribe = ctx.events.subscribe((entry) =>
-        replaying ? waiting.push(entry) : write(entry),
+      const lastEventId = parse(
+        z.coerce.number().int().min(0).optional(),
+        request.headers['last-event-id'],
+        'headers.last-event-id',
       )
-      const replayed = new Set<number>()
-      for (const entry of await ctx.store.listAudit({ afterSeq: afterSeq ?? 0, limit: 100_000 })) {
-        replayed.add(entry.seq)
-        write(entry)
-      }
-      replaying = false
-      for (const entry of waiting) if (!replayed.has(entry.seq)) write(entry)
-      const ping = setInterval(() => raw.write(': ping\n\n'), 15_000)
-      request.raw.on('close', () => {
-        clearInterval(ping)
-        unsubscribe()
-      })
+      await streamAuditEvents(ctx, reply, caller?.role ?? 'operator', afterSeq ?? lastEventId ?? 0)
     },
   },
   {
     method: 'GET',
     path: '/api/node',
     roles: 'public',
-    summary: 'who this node is: party, peers, public keys',
-    handler: (ctx) => ({
-      party: ctx.party,
-      peers: [...ctx.peers.values()].map((p) => ({ party: p.party, url: p.url })),
-      publicKeys: ctx.publicJwks,
-    }),
+    summary: 'who this node is: its party and public keys (its peers are not published)',
+    handler: (ctx) => ({ party: ctx.party, publicKeys: ctx.publicJwks }),
   },
 ]

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type StixObject, stixTime } from '../../interop/stix-objects.ts'
 import { EntenteError, isEntenteError } from '../../lib/errors.ts'
 import { auditAuthFailure } from './auth.ts'
-import { httpStatusOf } from './problem.ts'
+import { frameworkErrorCode, frameworkErrorDetail, httpStatusOf } from './problem.ts'
 import type { NodeContext } from '../app/context.ts'
 import { ingestTaxiiObjects } from '../app/taxii-ingest.ts'
 import { collectionIdOf, findTaxiiClient, type TaxiiClient } from '../app/taxii-views.ts'
@@ -192,7 +192,8 @@ async function authenticate(ctx: NodeContext, request: FastifyRequest): Promise<
   await auditAuthFailure(
     ctx,
     request,
-    request.url.split('?')[0] ?? '',
+    // The route pattern, not the path: a caller cannot fill the audit with paths of its own.
+    request.routeOptions.url ?? `${TAXII_PREFIX} (no such route)`,
     credentials === null ? 'no credentials' : 'unknown token',
   )
   throw new EntenteError(
@@ -210,7 +211,7 @@ function credentialsOf(header: string | undefined): { party: string | null; toke
 }
 
 /** The TAXII 2.1 error message resource. */
-function sendTaxiiError(reply: FastifyReply, error: unknown): FastifyReply {
+export function sendTaxiiError(reply: FastifyReply, error: unknown): FastifyReply {
   const framework = (error as { statusCode?: unknown }).statusCode
   const status = isEntenteError(error)
     ? httpStatusOf(error.code)
@@ -219,17 +220,15 @@ function sendTaxiiError(reply: FastifyReply, error: unknown): FastifyReply {
       : 500
   const code = isEntenteError(error)
     ? error.code
-    : status === 415
-      ? 'UNSUPPORTED_MEDIA_TYPE'
-      : status === 413
-        ? 'BODY_TOO_LARGE'
-        : status < 500
-          ? 'INVALID_REQUEST'
-          : 'INTERNAL'
+    : status < 500
+      ? frameworkErrorCode(status)
+      : 'INTERNAL'
   const description =
     status === 500
       ? 'the node failed to handle this request; nothing was half-stored'
-      : (error as Error).message
+      : isEntenteError(error)
+        ? error.message
+        : frameworkErrorDetail(status, error)
   if (status === 401)
     void reply.header(
       'www-authenticate',

@@ -189,10 +189,15 @@ export interface DisclosureRow {
 }
 
 export interface TokenRow {
+  /** SHA-256 of the token (own roles), or `taxii:PARTY:sha256(secret)` (a peer's TAXII client). */
   readonly tokenHash: string
   readonly role: 'operator' | 'release-officer' | 'auditor' | 'admin'
   readonly label: string
   readonly createdAtMs: number
+  /** Refused from this instant on; null: never (tokens issued before expiry existed). */
+  readonly expiresAtMs: number | null
+  /** Refused once revoked, whatever the clock says; null: not revoked. */
+  readonly revokedAtMs: number | null
 }
 
 /** The writes and reads available inside one transaction. */
@@ -238,6 +243,10 @@ export interface StoreTx {
   insertDisclosure(row: DisclosureRow): Promise<boolean>
   /** Appends to the hash chain and returns the entry with its seq and hashes. */
   appendAudit(entry: AuditInput): Promise<AuditEntry>
+  /** Stores a new token (by its hash); CONFLICT if that hash is stored. */
+  insertToken(token: TokenRow): Promise<void>
+  /** Marks a token revoked at `atMs`; the first revocation wins; NOT_FOUND if there is none. */
+  revokeToken(tokenHash: string, atMs: number): Promise<void>
 }
 
 export interface Store extends StoreTx {
@@ -265,8 +274,10 @@ export interface Store extends StoreTx {
   lastAudit(): Promise<AuditEntry | undefined>
   insertCheckpoint(checkpoint: AuditCheckpoint): Promise<void>
   listCheckpoints(): Promise<AuditCheckpoint[]>
-  insertToken(token: TokenRow): Promise<void>
+  /** The row of a token, usable or not (the caller checks expiry and revocation). */
   findToken(tokenHash: string): Promise<TokenRow | undefined>
+  /** Every token, oldest first (hashes only: the store never holds a token). */
+  listTokens(): Promise<TokenRow[]>
   /** The schema version after migrations. */
   schemaVersion(): Promise<number>
   close(): Promise<void>

@@ -157,10 +157,20 @@ CREATE TABLE disclosures (
 ) STRICT;
 `
 
+/**
+ * Issue 10 (L3): tokens expire and can be revoked. Tokens issued before keep no expiry (an
+ * upgrade locks nobody out); `node token list` shows them so that they can be revoked.
+ */
+const TOKENS_EXPIRY = `
+ALTER TABLE tokens ADD COLUMN expires_at_ms INTEGER;
+ALTER TABLE tokens ADD COLUMN revoked_at_ms INTEGER;
+`
+
 /** Every migration this build knows, oldest first; versions are 1, 2, 3, ... */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: INITIAL },
   { version: 2, name: 'disclosures', up: DISCLOSURES },
+  { version: 3, name: 'tokens-expiry', up: TOKENS_EXPIRY },
 ]
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -344,4 +344,18 @@ export class Queries {
   findToken(tokenHash: string): TokenRow | undefined {
     return this.#one(t.TOKENS, 'token_hash', tokenHash)
   }
+
+  listTokens(): TokenRow[] {
+    return this.#list(t.TOKENS, where([]), 'ORDER BY created_at_ms, rowid')
+  }
+
+  /** The first revocation wins. */
+  revokeToken(tokenHash: string, atMs: number): void {
+    this.#update(
+      `UPDATE tokens SET revoked_at_ms = coalesce(revoked_at_ms, @atMs)
+       WHERE token_hash = @tokenHash`,
+      { tokenHash, atMs },
+      'token',
+    )
+  }
 }

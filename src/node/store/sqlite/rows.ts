@@ -218,4 +218,6 @@ export const TOKENS = table<TokenRow>('tokens', {
   role: oneOf(['operator', 'release-officer', 'auditor', 'admin'], 'tokens.role'),
   label: same(),
   createdAtMs: same(),
+  expiresAtMs: same(),
+  revokedAtMs: same(),
 })

@@ -170,6 +170,14 @@ class SqliteTx implements StoreTx {
   appendAudit(entry: AuditInput) {
     return this.#run((q) => q.appendAudit(entry))
   }
+
+  insertToken(token: TokenRow) {
+    return this.#run((q) => q.insertToken(token))
+  }
+
+  revokeToken(tokenHash: string, atMs: number) {
+    return this.#run((q) => q.revokeToken(tokenHash, atMs))
+  }
 }
 
 /**
@@ -265,7 +273,9 @@ export class SqliteStore implements Store {
     this.transaction((tx) => tx.appendAudit(entry))
   insertCheckpoint = (c: AuditCheckpoint) =>
     this.#write(() => settle(() => this.#q.insertCheckpoint(c)))
-  insertToken = (token: TokenRow) => this.#write(() => settle(() => this.#q.insertToken(token)))
+  insertToken = (token: TokenRow) => this.#write((tx) => tx.insertToken(token))
+  revokeToken = (tokenHash: string, atMs: number) =>
+    this.#write((tx) => tx.revokeToken(tokenHash, atMs))
 
   getReport = (id: string) => this.#gate.read(() => this.#q.getReport(id))
   listReports = (f: Filter<'listReports'>) => this.#gate.read(() => this.#q.listReports(f))
@@ -283,6 +293,7 @@ export class SqliteStore implements Store {
   lastAudit = () => this.#gate.read(() => this.#q.lastAudit())
   listCheckpoints = () => this.#gate.read(() => this.#q.listCheckpoints())
   findToken = (tokenHash: string) => this.#gate.read(() => this.#q.findToken(tokenHash))
+  listTokens = () => this.#gate.read(() => this.#q.listTokens())
   schemaVersion = () => Promise.resolve(this.#version)
 
   /** The connection's durability settings, for diagnostics and tests. */
