@@ -44,7 +44,7 @@ describe('entente simulate', () => {
     )
     assert.deepEqual(
       baseline.launches.map((l) => l.flightSeconds),
-      [312.604, 312.604],
+      [307.604, 307.604],
     )
     assert.deepEqual(
       arc.launches.map((l) => l.flightSeconds),

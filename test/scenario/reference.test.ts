@@ -106,12 +106,12 @@ await test('the reference what-ifs', async (t) => {
     assert.ok(types.includes('notice-of-termination'))
   })
 
-  await t.test('the launches have a 60 s boost to 30 km; no-boost removes it', () => {
+  await t.test('the launches have a 55 s boost to 30 km; no-boost removes it', () => {
     const boosts = (doc: ScenarioDoc) =>
       doc.launches.map((launch) => [launch.boost?.burn_s, launch.boost?.burnout_altitude_km])
     assert.deepEqual(boosts(load()), [
-      [60, 30],
-      [60, 30],
+      [55, 30],
+      [55, 30],
     ])
     assert.deepEqual(
       load(['no-boost']).launches.map((launch) => launch.boost),
