@@ -96,9 +96,17 @@ export interface LaunchDoc extends Provenance {
   /** Always present after loading: given, or the great-circle distance site → impact. */
   readonly range_km: number
   readonly apogee_km: number
+  /** The boost phase; null: the missile leaves the ground on the arc. */
+  readonly boost: BoostDoc | null
   readonly topic: string
   /** The level of each party's own report. */
   readonly marking: Readonly<Record<string, string>>
+}
+
+export interface BoostDoc extends Provenance {
+  readonly burn_s: number
+  /** Above 0 and below the launch's apogee_km. */
+  readonly burnout_altitude_km: number
 }
 
 export interface RequestDoc extends Provenance {

@@ -118,6 +118,20 @@ export const sensorSchema = z
   })
   .meta({ id: 'Sensor' })
 
+export const boostSchema = z
+  .strictObject({
+    burn_s: positive.meta({ description: 'T: burn time, launch to burn-out' }),
+    burnout_altitude_km: positive.meta({
+      description: 'hb: altitude of burn-out, below apogee_km',
+    }),
+    ...provenance,
+  })
+  .meta({
+    id: 'Boost',
+    description:
+      'Boost phase (simulation-model.md): from the site to the arc point at hb, along a straight line, as (t/T)²',
+  })
+
 export const launchSchema = z
   .strictObject({
     id: slug,
@@ -131,6 +145,10 @@ export const launchSchema = z
       })
       .optional(),
     apogee_km: positive,
+    boost: boostSchema
+      .nullable()
+      .default(null)
+      .meta({ description: 'Optional; null or absent: the flight is the arc alone' }),
     topic: slug,
     marking: z.record(partyId, level).meta({ description: "Level of each party's own report" }),
     ...provenance,

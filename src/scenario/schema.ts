@@ -12,6 +12,7 @@ import { whatIfSchema } from './schema-what-if.ts'
 export type {
   AgreementDoc,
   AgreementEventDoc,
+  BoostDoc,
   EventChangesDoc,
   LatLonDoc,
   LaunchDoc,

@@ -38,6 +38,14 @@ export function toSimulationInput(doc: ScenarioDoc): SimulationInput {
       impact: l.impact,
       rangeKm: l.range_km,
       apogeeKm: l.apogee_km,
+      ...(l.boost === null
+        ? {}
+        : {
+            boost: {
+              burnSeconds: l.boost.burn_s,
+              burnoutAltitudeKm: l.boost.burnout_altitude_km,
+            },
+          }),
       topic: asTopic(l.topic),
       marking: new Map<PartyId, Level>(
         Object.entries(l.marking).map(([party, level]) => [asPartyId(party), asLevel(level)]),

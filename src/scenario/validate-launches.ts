@@ -29,12 +29,22 @@ function checkGeometry(launch: ParsedLaunch, path: Path): PathIssue[] {
   return [issueAt([...path, 'range_km'], message)]
 }
 
+/** Burn-out must be on the ascending arc: strictly below the apogee (simulation-model.md). */
+function checkBoost(launch: ParsedLaunch, path: Path): PathIssue[] {
+  const boost = launch.boost
+  if (boost === null || boost.burnout_altitude_km < launch.apogee_km) return []
+  const message =
+    `burnout_altitude_km ${boost.burnout_altitude_km} must be below the launch's ` +
+    `apogee_km ${launch.apogee_km}: burn-out is a point of the ascending arc`
+  return [issueAt([...path, 'boost', 'burnout_altitude_km'], message)]
+}
+
 function checkLaunch(doc: ParsedScenario, launch: ParsedLaunch, index: number): PathIssue[] {
   const path = ['launches', index]
   const markings = Object.entries(launch.marking).flatMap(([party, level]) =>
     checkLevel(doc.parties, party, level, [...path, 'marking', party]),
   )
-  return [...checkGeometry(launch, path), ...markings]
+  return [...checkGeometry(launch, path), ...checkBoost(launch, path), ...markings]
 }
 
 export function checkLaunches(doc: ParsedScenario): PathIssue[] {

@@ -1,6 +1,6 @@
 import { EARTH_RADIUS_KM } from './constants.ts'
 import { toRadians, unitVector } from './geodesy.ts'
-import { type Trajectory, timeAtGroundAngle } from './trajectory.ts'
+import { type BoostPhase, type Trajectory, timeAtGroundAngle } from './trajectory.ts'
 import { COINCIDENT_KM, type SensorModel } from './visibility.ts'
 
 /**
@@ -14,6 +14,11 @@ import { COINCIDENT_KM, type SensorModel } from './visibility.ts'
  * is found even when visibility comes and goes (rises, leaves the range, comes back), and a
  * sensor that can never see the launch is rejected by one bound on the whole arc.
  * Resolution: SEARCH_TOLERANCE_S; a visibility window narrower than that may be missed.
+ *
+ * With a boost phase the search runs in two stretches: the burn, halved in time (there ψ grows
+ * as (t/T)², so a step in ψ near the launch would be many seconds), then the arc from burn-out
+ * in ψ as above. The bounds hold for both: ψ rises with t throughout, and the radius still
+ * rises to apogee and then falls (the burn climbs on a straight line to B, below apogee).
  */
 export const SEARCH_TOLERANCE_S = 1e-3
 
@@ -38,6 +43,11 @@ interface Search {
   readonly inverseKFactor: number
   readonly sensorRadiusKm: number
   readonly minElevationRad: number
+  /**
+   * A target at the sensor has elevation 0: visible when min_elevation_deg ≤ 0, compared in
+   * degrees as visibility.ts does (a denormal minimum in degrees is 0 in radians).
+   */
+  readonly coincidentVisible: boolean
   readonly sensorCosMinElevationKm: number
   readonly maxRangeSquaredKm2: number
   readonly toleranceRad: number
@@ -46,13 +56,40 @@ interface Search {
 /** First t in [0, flightSeconds] at which the sensor sees the target; null if never. */
 export function firstDetectionSeconds(trajectory: Trajectory, sensor: SensorModel): number | null {
   const search = prepareSearch(trajectory, sensor)
-  const endRad = 2 * trajectory.halfAngleRad
   const radiusStartKm = targetRadiusKm(search, 0)
   const alongStart = alongAt(search, 0)
   if (visibleAt(search, radiusStartKm, alongStart)) return 0
+  const boost = trajectory.boost
+  // the arc is searched from burn-out on (from the site without a boost), the burn before it
+  const arcFromRad = boost === null ? 0 : boost.burnoutGroundAngleRad
+  const radiusFromKm = targetRadiusKm(search, arcFromRad)
+  const alongFrom = alongAt(search, arcFromRad)
+  if (boost !== null) {
+    const burn = { boost, search }
+    const endS = boost.burnSeconds
+    const foundS = firstVisibleInBurn(
+      burn,
+      0,
+      endS,
+      radiusStartKm,
+      radiusFromKm,
+      alongStart,
+      alongFrom,
+    )
+    if (!Number.isNaN(foundS)) return foundS
+  }
+  const endRad = 2 * trajectory.halfAngleRad
   const radiusEndKm = targetRadiusKm(search, endRad)
   const alongEnd = alongAt(search, endRad)
-  const found = firstVisibleIn(search, 0, endRad, radiusStartKm, radiusEndKm, alongStart, alongEnd)
+  const found = firstVisibleIn(
+    search,
+    arcFromRad,
+    endRad,
+    radiusFromKm,
+    radiusEndKm,
+    alongFrom,
+    alongEnd,
+  )
   return Number.isNaN(found) ? null : timeAtGroundAngle(trajectory, found)
 }
 
@@ -84,13 +121,14 @@ function prepareSearch(trajectory: Trajectory, sensor: SensorModel): Search {
     inverseKFactor: 1 / sensor.kFactor,
     sensorRadiusKm,
     minElevationRad,
+    coincidentVisible: sensor.minElevationDeg <= 0,
     sensorCosMinElevationKm: sensorRadiusKm * Math.cos(minElevationRad),
     maxRangeSquaredKm2: sensor.maxRangeKm * sensor.maxRangeKm,
     toleranceRad: SEARCH_TOLERANCE_S * trajectory.minAngularRateRadPerS,
   }
 }
 
-/** Target radius on the effective sphere at ground angle ψ. */
+/** Target radius on the effective sphere at ground angle ψ of the arc (not the burn). */
 function targetRadiusKm(search: Search, groundAngleRad: number): number {
   const trueRad = search.launchTrueAnomalyRad + groundAngleRad
   const radiusKm = search.semiLatusRectumKm / (1 + search.eccentricity * Math.cos(trueRad))
@@ -114,10 +152,13 @@ function visibleAt(search: Search, radiusKm: number, along: number): boolean {
   const angleRad = effectiveAngleRad(search, along)
   if (angleRad > Math.PI) return false
   const rs = search.sensorRadiusKm
-  const slantSquaredKm2 = rs * rs + radiusKm * radiusKm - 2 * rs * radiusKm * Math.cos(angleRad)
+  // (rs − rt)² + 4 rs rt sin²(γ/2): the law of cosines without its cancellation, which near
+  // the sensor (rs ≈ rt ≈ 8500 km) leaves an error of 1e-8 km², far above COINCIDENT_KM²
+  const halfSin = Math.sin(angleRad / 2)
+  const slantSquaredKm2 = (rs - radiusKm) ** 2 + 4 * rs * radiusKm * halfSin * halfSin
   if (slantSquaredKm2 > search.maxRangeSquaredKm2) return false
   // a target at the sensor has elevation 0 by convention (visibility.ts, COINCIDENT_KM)
-  if (slantSquaredKm2 < COINCIDENT_KM * COINCIDENT_KM) return search.minElevationRad <= 0
+  if (slantSquaredKm2 < COINCIDENT_KM * COINCIDENT_KM) return search.coincidentVisible
   // with γ in [0, π] and m in (−90°, 90°), elevation ≥ m exactly when rt cos(γ + m) ≥ rs cos m
   // (the sign of sin(elevation − m)): no inverse trigonometric function needed
   const marginKm = radiusKm * Math.cos(angleRad + search.minElevationRad)
@@ -145,6 +186,44 @@ function firstVisibleIn(
   const left = firstVisibleIn(search, a, mid, radiusAKm, radiusMidKm, alongA, alongMid)
   if (!Number.isNaN(left)) return left
   return firstVisibleIn(search, mid, b, radiusMidKm, radiusBKm, alongMid, alongB)
+}
+
+interface BurnSearch {
+  readonly boost: BoostPhase
+  readonly search: Search
+}
+
+/**
+ * The first visible t in (ta, tb] of the burn to within SEARCH_TOLERANCE_S, or NaN: the same
+ * halving as `firstVisibleIn`, in time. At t the target is at ψB·f² and altitude hb·f², f = t/T.
+ */
+function firstVisibleInBurn(
+  burn: BurnSearch,
+  ta: number,
+  tb: number,
+  radiusAKm: number,
+  radiusBKm: number,
+  alongA: number,
+  alongB: number,
+): number {
+  const { search } = burn
+  const a = burnGroundAngleRad(burn, ta)
+  const b = burnGroundAngleRad(burn, tb)
+  if (!possiblyVisible(search, a, b, radiusAKm, radiusBKm, alongA, alongB)) return Number.NaN
+  if (tb - ta <= SEARCH_TOLERANCE_S) return visibleAt(search, radiusBKm, alongB) ? tb : Number.NaN
+  const mid = 0.5 * (ta + tb)
+  const fraction = mid / burn.boost.burnSeconds
+  const radiusMidKm =
+    EARTH_RADIUS_KM + search.radiusOffsetKm + burn.boost.burnoutAltitudeKm * fraction * fraction
+  const alongMid = alongAt(search, burnGroundAngleRad(burn, mid))
+  const left = firstVisibleInBurn(burn, ta, mid, radiusAKm, radiusMidKm, alongA, alongMid)
+  if (!Number.isNaN(left)) return left
+  return firstVisibleInBurn(burn, mid, tb, radiusMidKm, radiusBKm, alongMid, alongB)
+}
+
+function burnGroundAngleRad(burn: BurnSearch, tSeconds: number): number {
+  const fraction = tSeconds / burn.boost.burnSeconds
+  return burn.boost.burnoutGroundAngleRad * fraction * fraction
 }
 
 /**

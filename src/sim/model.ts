@@ -2,6 +2,7 @@ import type { Level, PartyId, Topic } from '../domain/ids.ts'
 import type { Registry } from '../domain/registry.ts'
 import type { EpochMs } from '../domain/time.ts'
 import type { LatLon } from './geodesy.ts'
+import type { Boost } from './trajectory.ts'
 
 /** A sensor of one party, as the scenario describes it. */
 export interface Sensor {
@@ -23,6 +24,8 @@ export interface Launch {
   readonly impact: LatLon
   readonly rangeKm: number
   readonly apogeeKm: number
+  /** The boost phase (simulation-model.md); absent: the missile leaves the ground on the arc. */
+  readonly boost?: Boost | undefined
   readonly topic: Topic
   /** The level of each party's own report, in its own scheme. */
   readonly marking: ReadonlyMap<PartyId, Level>

@@ -5,7 +5,7 @@ import { firstDetectionSeconds } from './detection.ts'
 import { type OwnReport, type PartyOutcome, runExchange } from './exchange.ts'
 import type { Launch, Sensor, SimulationInput } from './model.ts'
 import type { TimelineEvent } from './timeline.ts'
-import { buildTrajectory } from './trajectory.ts'
+import { buildTrajectory, type Trajectory } from './trajectory.ts'
 
 /** One party's view of one launch, as `entente simulate --json` prints it. */
 export interface PartyResult {
@@ -58,11 +58,7 @@ export function simulateLaunch(
   input: SimulationInput,
   launch: Launch,
 ): LaunchResult {
-  const trajectory = buildTrajectory({
-    site: launch.site,
-    impact: launch.impact,
-    apogeeKm: launch.apogeeKm,
-  })
+  const trajectory = launchTrajectory(launch)
   const ownReports = firstReports(trajectory, input.sensors)
   const outcomes = runExchange(index, launch, ownReports, input.requests)
   const zone = index.registry.timeZone
@@ -78,9 +74,19 @@ export function simulateLaunch(
   }
 }
 
+/** The flight of a launch as the model flies it: its arc and, if it has one, its boost. */
+export function launchTrajectory(launch: Launch): Trajectory {
+  return buildTrajectory({
+    site: launch.site,
+    impact: launch.impact,
+    apogeeKm: launch.apogeeKm,
+    boost: launch.boost,
+  })
+}
+
 /** Each party's first report: the earliest detection plus that sensor's report delay. */
 export function firstReports(
-  trajectory: ReturnType<typeof buildTrajectory>,
+  trajectory: Trajectory,
   sensors: readonly Sensor[],
 ): Map<PartyId, OwnReport> {
   const reports = new Map<PartyId, OwnReport>()

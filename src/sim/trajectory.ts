@@ -1,5 +1,14 @@
 import { EntenteError } from '../lib/errors.ts'
-import { EARTH_RADIUS_KM, MU_KM3_PER_S2 } from './constants.ts'
+import {
+  arcAltitudeAt,
+  arcAscendingGroundAngleAt,
+  type ArcElements,
+  arcGroundAngleAt,
+  arcRadiusAtGroundAngleKm,
+  arcTimeAtGroundAngle,
+  solveArc,
+} from './arc.ts'
+import { EARTH_RADIUS_KM } from './constants.ts'
 import {
   destinationPoint,
   greatCircleDistanceKm,
@@ -10,41 +19,54 @@ import {
   unitVector,
 } from './geodesy.ts'
 
-/** What a launch is: where from, where to, how high (simulation-model.md). */
+/** A boost phase as a launch states it (simulation-model.md, `boost:`). */
+export interface Boost {
+  /** T: the burn's duration, from launch to burn-out. */
+  readonly burnSeconds: number
+  /** hb: the altitude of burn-out, above 0 and below the apogee. */
+  readonly burnoutAltitudeKm: number
+}
+
+/** What a launch is: where from, where to, how high, how it climbs (simulation-model.md). */
 export interface LaunchGeometry {
   readonly site: LatLon
   readonly impact: LatLon
   readonly apogeeKm: number
   /** The range as stated (e.g. heading + range); checked like the computed one when given. */
   readonly rangeKm?: number
+  /** Absent or undefined: no boost phase, the flight is the arc alone. */
+  readonly boost?: Boost | undefined
 }
 
 /**
- * The vacuum Keplerian arc from `site` to `impact`, with its orbit elements precomputed.
- * True anomaly ν is measured from perigee: the launch is at ν = π − φ, apogee at ν = π, the
- * impact at ν = π + φ, where φ is half the central angle site → impact. The ground angle
- * ψ = ν − (π − φ) runs from 0 at the site to 2φ at the impact.
+ * The boost phase solved against the arc: burn-out B is the arc's ascending point at the
+ * burn-out altitude. During the burn the missile moves on the straight line (in ground angle
+ * and altitude) from the site to B, both growing as (t/T)²; then it flies the arc from B.
  */
-export interface Trajectory {
+export interface BoostPhase extends Boost {
+  /** ψB: ground angle from the site to B (sB = ψB · R). */
+  readonly burnoutGroundAngleRad: number
+  /** tB: the arc's own time from the surface to B. */
+  readonly arcBurnoutSeconds: number
+}
+
+/**
+ * A launch solved once: the vacuum Keplerian arc from `site` to `impact` (its elements from
+ * `arc.ts`, ground angle ψ from 0 at the site to 2φ at the impact) and the boost phase, if any.
+ * Times on this interface are flight times, from launch.
+ */
+export interface Trajectory extends ArcElements {
   readonly site: LatLon
   readonly impact: LatLon
   /** Great-circle distance site → impact. */
   readonly rangeKm: number
   readonly apogeeKm: number
+  /** Launch to impact: the arc's flight time, or T + (arc flight time − tB) with a boost. */
   readonly flightSeconds: number
+  /** The boost phase, or null when the missile leaves the ground on the arc. */
+  readonly boost: BoostPhase | null
   /** Initial bearing at the site, degrees clockwise from north. */
   readonly bearingDeg: number
-  /** φ: half the central angle site → impact. */
-  readonly halfAngleRad: number
-  readonly eccentricity: number
-  readonly semiLatusRectumKm: number
-  readonly semiMajorAxisKm: number
-  readonly meanMotionRadPerS: number
-  /** Eccentric and mean anomaly at launch (at impact they are 2π minus these). */
-  readonly launchEccentricAnomalyRad: number
-  readonly launchMeanAnomalyRad: number
-  /** Smallest angular rate over the arc (at apogee): turns a ground-angle step into seconds. */
-  readonly minAngularRateRadPerS: number
   /** Unit vector of the site and unit tangent along the track there (the track's plane). */
   readonly siteUnit: UnitVector
   readonly trackUnit: UnitVector
@@ -59,7 +81,6 @@ export interface TrajectoryPoint {
 
 /** Site and impact this close to antipodal have no single great circle between them. */
 const MAX_RANGE_KM = Math.PI * EARTH_RADIUS_KM - 1
-const TWO_PI = 2 * Math.PI
 
 /** Solves the arc once; throws SIMULATION_INVALID when no such arc exists. */
 export function buildTrajectory(geometry: LaunchGeometry): Trajectory {
@@ -67,35 +88,44 @@ export function buildTrajectory(geometry: LaunchGeometry): Trajectory {
   const { site, impact, apogeeKm } = geometry
   const rangeKm = greatCircleDistanceKm(site, impact)
   checkRange('range between site and impact', rangeKm)
-  const halfAngleRad = rangeKm / (2 * EARTH_RADIUS_KM)
-  const apogeeRadiusKm = EARTH_RADIUS_KM + apogeeKm
-  // r(ν) = p / (1 + e cos ν); r(π) = ra gives p = ra(1 − e); r(π − φ) = R gives
-  // p = R(1 − e cos φ); together e = (ra − R) / (ra − R cos φ), in (0, 1) for φ in (0, π/2).
-  const eccentricity = apogeeKm / (apogeeRadiusKm - EARTH_RADIUS_KM * Math.cos(halfAngleRad))
-  const semiLatusRectumKm = apogeeRadiusKm * (1 - eccentricity)
-  const semiMajorAxisKm = semiLatusRectumKm / (1 - eccentricity * eccentricity)
-  const meanMotionRadPerS = Math.sqrt(MU_KM3_PER_S2 / semiMajorAxisKm ** 3)
-  const launchEccentricRad = eccentricFromTrue(eccentricity, Math.PI - halfAngleRad)
-  const launchMeanRad = launchEccentricRad - eccentricity * Math.sin(launchEccentricRad)
+  const arc = solveArc(rangeKm / (2 * EARTH_RADIUS_KM), apogeeKm)
+  const boost = geometry.boost === undefined ? null : solveBoost(arc, geometry.boost)
   const bearingDeg = initialBearingDeg(site, impact)
+  // one literal with every field (no spreads): trajectories are built per launch and read in
+  // the detection's inner loop, and a spread object is several times slower to build
   return {
     site,
     impact,
     rangeKm,
     apogeeKm,
-    flightSeconds: (2 * (Math.PI - launchMeanRad)) / meanMotionRadPerS,
+    flightSeconds:
+      boost === null
+        ? arc.arcFlightSeconds
+        : boost.burnSeconds + (arc.arcFlightSeconds - boost.arcBurnoutSeconds),
+    boost,
     bearingDeg,
-    halfAngleRad,
-    eccentricity,
-    semiLatusRectumKm,
-    semiMajorAxisKm,
-    meanMotionRadPerS,
-    launchEccentricAnomalyRad: launchEccentricRad,
-    launchMeanAnomalyRad: launchMeanRad,
-    // ν' = h / r², h = √(μp), slowest where r is largest
-    minAngularRateRadPerS: Math.sqrt(MU_KM3_PER_S2 * semiLatusRectumKm) / apogeeRadiusKm ** 2,
     siteUnit: unitVector(site),
     trackUnit: tangentVector(site, bearingDeg),
+    halfAngleRad: arc.halfAngleRad,
+    eccentricity: arc.eccentricity,
+    semiLatusRectumKm: arc.semiLatusRectumKm,
+    semiMajorAxisKm: arc.semiMajorAxisKm,
+    meanMotionRadPerS: arc.meanMotionRadPerS,
+    launchEccentricAnomalyRad: arc.launchEccentricAnomalyRad,
+    launchMeanAnomalyRad: arc.launchMeanAnomalyRad,
+    arcFlightSeconds: arc.arcFlightSeconds,
+    minAngularRateRadPerS: arc.minAngularRateRadPerS,
+  }
+}
+
+/** Burn-out B: the ascending arc's point at the burn-out altitude, and the arc's time there. */
+function solveBoost(arc: ArcElements, boost: Boost): BoostPhase {
+  const burnoutGroundAngleRad = arcAscendingGroundAngleAt(arc, boost.burnoutAltitudeKm)
+  return {
+    burnSeconds: boost.burnSeconds,
+    burnoutAltitudeKm: boost.burnoutAltitudeKm,
+    burnoutGroundAngleRad,
+    arcBurnoutSeconds: arcTimeAtGroundAngle(arc, burnoutGroundAngleRad),
   }
 }
 
@@ -115,6 +145,22 @@ function checkGeometry(geometry: LaunchGeometry): void {
   }
   if (geometry.apogeeKm <= 0) invalid(`apogee_km must be > 0, got ${geometry.apogeeKm}`)
   if (geometry.rangeKm !== undefined) checkRange('range_km', geometry.rangeKm)
+  if (geometry.boost !== undefined) checkBoost(geometry.boost, geometry.apogeeKm)
+}
+
+function checkBoost(boost: Boost, apogeeKm: number): void {
+  const { burnSeconds, burnoutAltitudeKm } = boost
+  if (!Number.isFinite(burnSeconds) || burnSeconds <= 0) {
+    invalid(`boost.burn_s must be a finite number > 0, got ${burnSeconds}`)
+  }
+  if (!Number.isFinite(burnoutAltitudeKm) || burnoutAltitudeKm <= 0) {
+    invalid(`boost.burnout_altitude_km must be a finite number > 0, got ${burnoutAltitudeKm}`)
+  }
+  if (burnoutAltitudeKm >= apogeeKm) {
+    invalid(
+      `boost.burnout_altitude_km must be below apogee_km (${apogeeKm}), got ${burnoutAltitudeKm}`,
+    )
+  }
 }
 
 function checkRange(field: string, rangeKm: number): void {
@@ -130,79 +176,61 @@ function invalid(message: string): never {
   throw new EntenteError('SIMULATION_INVALID', message)
 }
 
-/** Eccentric anomaly of true anomaly ν in [0, 2π] (same half-turn). */
-function eccentricFromTrue(eccentricity: number, trueAnomalyRad: number): number {
-  const half = trueAnomalyRad / 2
-  return (
-    2 *
-    Math.atan2(
-      Math.sqrt(1 - eccentricity) * Math.sin(half),
-      Math.sqrt(1 + eccentricity) * Math.cos(half),
-    )
-  )
-}
-
-/** Kepler's equation E − e sin E = M for E in [E_launch, 2π − E_launch]: safeguarded Newton. */
-function eccentricAnomalyAt(trajectory: Trajectory, tSeconds: number): number {
-  const e = trajectory.eccentricity
-  const lowRad = trajectory.launchEccentricAnomalyRad
-  const highRad = TWO_PI - lowRad
-  const meanRad =
-    trajectory.launchMeanAnomalyRad + trajectory.meanMotionRadPerS * clampTime(trajectory, tSeconds)
-  let lo = lowRad
-  let hi = highRad
-  let eccentricRad = Math.PI + (meanRad - Math.PI) / (1 + e) // exact at apogee, close nearby
-  for (let i = 0; i < 60; i++) {
-    const residual = eccentricRad - e * Math.sin(eccentricRad) - meanRad
-    if (residual > 0) hi = eccentricRad
-    else lo = eccentricRad
-    // 1 − e cos E = r / a ≥ R / a > 0 on the arc, so the step is always defined
-    let next = eccentricRad - residual / (1 - e * Math.cos(eccentricRad))
-    if (!(next > lo && next < hi)) next = (lo + hi) / 2
-    if (Math.abs(next - eccentricRad) < 1e-14) return next
-    eccentricRad = next
-  }
-  return eccentricRad
-}
-
 function clampTime(trajectory: Trajectory, tSeconds: number): number {
   return Math.min(trajectory.flightSeconds, Math.max(0, tSeconds))
 }
 
+/**
+ * Where flight time t (clamped) falls: in the boost, as the fraction f = t / T, or on the arc,
+ * as the arc's own time (tB + t − T with a boost, t without).
+ */
+type Phase =
+  | { readonly kind: 'boost'; readonly boost: BoostPhase; readonly fraction: number }
+  | { readonly kind: 'arc'; readonly arcS: number }
+
+function phaseAt(trajectory: Trajectory, tSeconds: number): Phase {
+  const t = clampTime(trajectory, tSeconds)
+  const boost = trajectory.boost
+  if (boost === null) return { kind: 'arc', arcS: t }
+  if (t <= boost.burnSeconds) return { kind: 'boost', boost, fraction: t / boost.burnSeconds }
+  return { kind: 'arc', arcS: boost.arcBurnoutSeconds + (t - boost.burnSeconds) }
+}
+
 /** Ground angle ψ from the site (radians) at time t; t is clamped to [0, flightSeconds]. */
 export function groundAngleAt(trajectory: Trajectory, tSeconds: number): number {
-  const e = trajectory.eccentricity
-  const eccentricRad = eccentricAnomalyAt(trajectory, tSeconds)
-  const half = eccentricRad / 2
-  const trueRad =
-    2 * Math.atan2(Math.sqrt(1 + e) * Math.sin(half), Math.sqrt(1 - e) * Math.cos(half))
-  const groundAngleRad = trueRad - (Math.PI - trajectory.halfAngleRad)
-  return Math.min(2 * trajectory.halfAngleRad, Math.max(0, groundAngleRad))
+  const phase = phaseAt(trajectory, tSeconds)
+  if (phase.kind === 'boost') return phase.boost.burnoutGroundAngleRad * phase.fraction ** 2
+  return arcGroundAngleAt(trajectory, phase.arcS)
 }
 
 /** Distance from the Earth's centre (km) at ground angle ψ from the site. */
 export function radiusAtGroundAngleKm(trajectory: Trajectory, groundAngleRad: number): number {
-  const trueRad = Math.PI - trajectory.halfAngleRad + groundAngleRad
-  return trajectory.semiLatusRectumKm / (1 + trajectory.eccentricity * Math.cos(trueRad))
+  const boost = trajectory.boost
+  if (boost !== null && groundAngleRad < boost.burnoutGroundAngleRad) {
+    // the boost's straight line: altitude hb · ψ / ψB
+    const fraction = Math.max(0, groundAngleRad) / boost.burnoutGroundAngleRad
+    return EARTH_RADIUS_KM + boost.burnoutAltitudeKm * fraction
+  }
+  return arcRadiusAtGroundAngleKm(trajectory, groundAngleRad)
 }
 
 /** Altitude above the sphere (km) at time t; t is clamped to [0, flightSeconds]. */
 export function altitudeAt(trajectory: Trajectory, tSeconds: number): number {
-  const eccentricRad = eccentricAnomalyAt(trajectory, tSeconds)
-  const radiusKm =
-    trajectory.semiMajorAxisKm * (1 - trajectory.eccentricity * Math.cos(eccentricRad))
-  return Math.max(0, radiusKm - EARTH_RADIUS_KM)
+  const phase = phaseAt(trajectory, tSeconds)
+  if (phase.kind === 'boost') return phase.boost.burnoutAltitudeKm * phase.fraction ** 2
+  return arcAltitudeAt(trajectory, phase.arcS)
 }
 
 /** Time since launch (s) at which the target is at ground angle ψ from the site. */
 export function timeAtGroundAngle(trajectory: Trajectory, groundAngleRad: number): number {
-  const e = trajectory.eccentricity
-  const eccentricRad = eccentricFromTrue(e, Math.PI - trajectory.halfAngleRad + groundAngleRad)
-  const meanRad = eccentricRad - e * Math.sin(eccentricRad)
-  return clampTime(
-    trajectory,
-    (meanRad - trajectory.launchMeanAnomalyRad) / trajectory.meanMotionRadPerS,
-  )
+  const boost = trajectory.boost
+  if (boost === null) return arcTimeAtGroundAngle(trajectory, groundAngleRad)
+  const burnoutRad = boost.burnoutGroundAngleRad
+  if (groundAngleRad < burnoutRad) {
+    return boost.burnSeconds * Math.sqrt(Math.max(0, groundAngleRad) / burnoutRad)
+  }
+  const arcS = arcTimeAtGroundAngle(trajectory, groundAngleRad)
+  return clampTime(trajectory, boost.burnSeconds + (arcS - boost.arcBurnoutSeconds))
 }
 
 /** Where the target is at time t (clamped to [0, flightSeconds]). */

@@ -37,6 +37,30 @@ describe('entente simulate', () => {
     assert.equal(result.launches.length, 2)
   })
 
+  it('flies the reference launches with their boost, and without it under no-boost', () => {
+    const baseline = json<Result>(entente('simulate', '--scenario', REFERENCE, '--json'))
+    const arc = json<Result>(
+      entente('simulate', '--scenario', REFERENCE, '--what-if', 'no-boost', '--json'),
+    )
+    assert.deepEqual(
+      baseline.launches.map((l) => l.flightSeconds),
+      [307.604, 307.604],
+    )
+    assert.deepEqual(
+      arc.launches.map((l) => l.flightSeconds),
+      [278.026, 278.026],
+    )
+  })
+
+  it('bad input: a burn-out above the apogee names the field and both figures', () => {
+    const run = entente('simulate', '--scenario', withLaunch('burnout_altitude_km', '95'))
+    assert.ok(isCleanError(run), `exit ${run.status}: ${run.stderr}`)
+    assert.match(
+      run.stderr,
+      /launches\[0\]\.boost\.burnout_altitude_km: burnout_altitude_km 95 must be below the launch's apogee_km 90/,
+    )
+  })
+
   it('--compare --json is an array, baseline first, then each what-if alone', () => {
     const run = entente(
       'simulate',

@@ -93,6 +93,9 @@ await test('the reference scenario korea-japan-2019', async (t) => {
     for (const [id, sensor] of Object.entries(doc.sensors)) {
       assert.match(sensor.note ?? '', /illustrative/, `sensor ${id} says it is illustrative`)
     }
+    for (const launch of doc.launches) {
+      assert.match(launch.boost?.note ?? '', /assumption/, `${launch.id}: boost is an assumption`)
+    }
   })
 })
 
@@ -101,6 +104,19 @@ await test('the reference what-ifs', async (t) => {
     const types = gsomia(load(['gsomia-lapsed'])).events.map((event) => event.type)
     assert.ok(!types.includes('notice-suspended'))
     assert.ok(types.includes('notice-of-termination'))
+  })
+
+  await t.test('the launches have a 55 s boost to 30 km; no-boost removes it', () => {
+    const boosts = (doc: ScenarioDoc) =>
+      doc.launches.map((launch) => [launch.boost?.burn_s, launch.boost?.burnout_altitude_km])
+    assert.deepEqual(boosts(load()), [
+      [55, 30],
+      [55, 30],
+    ])
+    assert.deepEqual(
+      load(['no-boost']).launches.map((launch) => launch.boost),
+      [null, null],
+    )
   })
 
   await t.test('no-gsomia removes the agreement', () => {

@@ -23,4 +23,23 @@ await test('docs/scenario.schema.json', async (t) => {
     assert.equal(schema.additionalProperties, false)
     assert.deepEqual(schema.required, ['name', 'timezone', 'parties', 'agreements'])
   })
+
+  await t.test(
+    'describes the optional launch boost: burn_s and burnout_altitude_km, both > 0',
+    () => {
+      const schema = JSON.parse(scenarioJsonSchemaText()) as {
+        $defs: Record<string, { required?: string[]; properties: Record<string, unknown> }>
+      }
+      const launch = schema.$defs['Launch']
+      const boost = schema.$defs['Boost']
+      assert.ok(launch && boost, 'Launch and Boost are defined')
+      assert.equal(launch.required?.includes('boost'), false, 'boost is optional')
+      assert.deepEqual(boost.required, ['burn_s', 'burnout_altitude_km'])
+      assert.deepEqual(boost.properties['burn_s'], {
+        type: 'number',
+        exclusiveMinimum: 0,
+        description: 'T: burn time, launch to burn-out',
+      })
+    },
+  )
 })

@@ -107,13 +107,32 @@ describe('simulate: the reference case', () => {
   it('baseline: nobody asks and the GSOMIA releases only on request, so KOR and JPN exchange nothing', () => {
     const result = simulate(BASE)
     const jpn = party(result, 'JPN')
-    assert.equal(result.launches[0]?.flightSeconds, 278.026)
+    assert.equal(result.launches[0]?.flightSeconds, 307.604, 'flight with the 55 s boost')
     assert.equal(jpn?.knowsSeconds, jpn?.reportedSeconds, 'Japan knows from its own report')
     const direct = result.launches
       .flatMap((l) => l.parties.flatMap((p) => p.events))
       .filter((e) => e.type === 'received' && e.agreement === 'kor-jpn-gsomia')
     assert.deepEqual(direct, [])
     assert.ok(party(result, 'KOR')?.events.some((e) => e.type === 'release-held' && e.to === 'JPN'))
+  })
+
+  it('the seed: Korea detects before Japan, by geography, and the boost widens the gap', () => {
+    // Korea's radar 313 km from the site sees the missile during the burn, still low; Japan's
+    // destroyer 700 km away is below its horizon until after burn-out (55 s), on the arc.
+    const boosted = simulate(BASE)
+    const arcOnly = simulate(reference(['no-boost']), ['no-boost'])
+    const detected = (r: SimulationResult, id: string): number =>
+      party(r, id)?.detectedSeconds ?? Number.NaN
+    assert.equal(party(boosted, 'KOR')?.sensor, 'kor-green-pine-central')
+    assert.ok(
+      detected(boosted, 'KOR') < 55,
+      `KOR sees it in the burn: ${detected(boosted, 'KOR')} s`,
+    )
+    assert.ok(detected(boosted, 'JPN') > 55, `JPN after burn-out: ${detected(boosted, 'JPN')} s`)
+    const lead = (r: SimulationResult): number => detected(r, 'JPN') - detected(r, 'KOR')
+    assert.ok(lead(arcOnly) > 0, 'Korea first on the arc alone too')
+    assert.ok(lead(boosted) > lead(arcOnly) + 5, `lead ${lead(boosted)} s vs ${lead(arcOnly)} s`)
+    assert.equal(arcOnly.launches[0]?.flightSeconds, 278.026, 'no-boost: the arc alone')
   })
 
   it('auto-release: Japan receives Korea report directly, path KOR → JPN', () => {
