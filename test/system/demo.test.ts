@@ -63,8 +63,8 @@ describe('entente demo (three live nodes, no browser)', () => {
     )
     assert.ok(direct.length >= 1, 'JPN received KOR report under the GSOMIA')
     assert.deepEqual(direct[0]?.path, ['KOR', 'JPN'])
-    // The model: USA's report reaches KOR and JPN at once under TISA auto-release (~46 s),
-    // before their own reports (~127 s and ~87 s), so both know from it.
+    // The model: USA's report reaches KOR and JPN at once under TISA auto-release (~70 s),
+    // before their own reports (~150 s and ~117 s), so both know from it.
     for (const launch of run.live.launches) {
       for (const p of launch.parties.filter((q) => q.party !== 'USA')) {
         const label = `${launch.id} ${p.party}`

@@ -9,7 +9,7 @@ import { formatInstant } from '../../domain/time.ts'
 import type { AuditEntry } from '../../node/store/store.ts'
 import type { SimulationInput } from '../../sim/model.ts'
 import { firstReports, simulate, type SimulationResult } from '../../sim/simulate.ts'
-import { buildTrajectory } from '../../sim/trajectory.ts'
+import { launchTrajectory } from '../../sim/simulate.ts'
 import {
   type LocalNode,
   prepareNetwork,
@@ -130,11 +130,8 @@ export class Run {
 
   #scheduleReports(): void {
     for (const launch of this.input.launches) {
-      const trajectory = buildTrajectory({
-        site: launch.site,
-        impact: launch.impact,
-        apogeeKm: launch.apogeeKm,
-      })
+      // The launch as the model flies it, boost phase included, so nodes and model agree.
+      const trajectory = launchTrajectory(launch)
       for (const [party, own] of firstReports(trajectory, this.input.sensors)) {
         const node = this.#node(party)
         const level = launch.marking.get(party)

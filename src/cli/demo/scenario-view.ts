@@ -1,7 +1,8 @@
 import { formatInstant } from '../../domain/time.ts'
 import type { RegistryIndex } from '../../domain/registry-index.ts'
 import type { SimulationInput } from '../../sim/model.ts'
-import { buildTrajectory, positionAt } from '../../sim/trajectory.ts'
+import { launchTrajectory } from '../../sim/simulate.ts'
+import { positionAt } from '../../sim/trajectory.ts'
 
 const PALETTE: Readonly<Record<string, string>> = { KOR: '#1f6feb', JPN: '#d1242f', USA: '#8250df' }
 const OTHERS = ['#1a7f37', '#bf8700', '#0a7ea4', '#cf222e', '#6e7781']
@@ -50,7 +51,7 @@ export function scenarioView(input: SimulationInput, index: RegistryIndex): obje
     kFactor: s.kFactor,
   }))
   const launches = input.launches.map((l) => {
-    const trajectory = buildTrajectory({ site: l.site, impact: l.impact, apogeeKm: l.apogeeKm })
+    const trajectory = launchTrajectory(l)
     const track = []
     for (let t = 0; t < trajectory.flightSeconds; t += 2)
       track.push({ t, ...round(positionAt(trajectory, t)) })
