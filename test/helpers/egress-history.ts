@@ -271,3 +271,26 @@ export const egressCaseArb: fc.Arbitrary<EgressCase> = historyRegistryArb.chain(
     }),
   )
 })
+
+export const iso = (ms: number): string =>
+  Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms)
+
+/** A case in a few lines, to read a counterexample: the registry's histories, the node, the steps. */
+export function describeCase(c: EgressCase): string {
+  const lines = [
+    `node ${c.node}; modes ${JSON.stringify(c.modes)}; requests answered by ${c.answerRequests}`,
+  ]
+  for (const a of c.registry.agreements) {
+    const hub = a.hub === null ? '' : ` hub ${a.hub}`
+    const terms = JSON.stringify(a.terms)
+    const term = `initial ${a.term.initial.toString()} renewal ${a.term.renewal?.toString() ?? '-'} notice ${a.term.notice?.toString() ?? '-'}`
+    lines.push(`${a.id}: ${a.kind} ${a.parties.join(',')}${hub}; ${term}; ${terms}`)
+    for (const e of a.events) {
+      const what = 'by' in e ? ` by ${e.by}` : 'changes' in e ? ` ${JSON.stringify(e.changes)}` : ''
+      lines.push(`  ${e.date.toString()} ${e.type}${what}`)
+    }
+  }
+  for (const { atMs, kind, ...rest } of c.steps)
+    lines.push(`${iso(atMs)} ${kind} ${JSON.stringify(rest)}`)
+  return lines.join('\n')
+}

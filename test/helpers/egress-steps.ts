@@ -6,7 +6,7 @@ import { ingestReport } from '../../src/node/app/ingest.ts'
 import { planRelays, storeReceived } from '../../src/node/app/relay.ts'
 import { decidePending, releaseOnward } from '../../src/node/app/releases.ts'
 import type { ReleaseRow, ReportRow } from '../../src/node/store/store.ts'
-import { type EgressCase, LAUNCH_TIMES, launchOf, type TimedStep } from './egress-history.ts'
+import { type EgressCase, iso, LAUNCH_TIMES, launchOf, type TimedStep } from './egress-history.ts'
 import { type EgressOracle, type HeldReport, planned } from './egress-oracle.ts'
 import type { PolicyNode } from './policy-node.ts'
 
@@ -104,7 +104,7 @@ function expectPlanned(
   expected: readonly string[],
 ): void {
   const actual = rows.map((r) => planned(r.recipient, r.agreement, r.state)).sort()
-  assert.deepEqual(actual, expected, `${what} at ${run.node.clock.ms}: the releases planned`)
+  assert.deepEqual(actual, expected, `${what} at ${iso(run.node.clock.ms)}: the releases planned`)
   for (const { id, reportId, recipient, agreement, state } of rows) {
     run.oracle.releases.set(id, { id, reportId, recipient, agreement, state, delivered: false })
     count(run, `${what}: ${state}`)
@@ -172,7 +172,7 @@ export async function officer(
       ? 'released'
       : 'denied'
   const row = await decidePending(node.ctx, release.id, step.approve, 'officer')
-  assert.equal(row.state, expected, `approval of ${release.id} at ${step.atMs}`)
+  assert.equal(row.state, expected, `approval of ${release.id} at ${iso(step.atMs)}`)
   release.state = expected
   count(run, `officer: ${expected}`)
 }
@@ -199,5 +199,5 @@ export async function expectReleaseStates(run: Run, after: TimedStep): Promise<v
   const rows = await run.node.ctx.store.listReleases({})
   const actual = Object.fromEntries(rows.map((r) => [r.id, r.state]))
   const expected = Object.fromEntries([...run.oracle.releases.values()].map((r) => [r.id, r.state]))
-  assert.deepEqual(actual, expected, `release states after ${after.kind} at ${after.atMs}`)
+  assert.deepEqual(actual, expected, `release states after ${after.kind} at ${iso(after.atMs)}`)
 }
