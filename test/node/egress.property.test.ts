@@ -204,6 +204,8 @@ async function runWorker(
   await worker.stop()
   stop()
   assert.deepEqual(strays, [], 'the worker posts only what the outbox holds')
+  const early = [...posted].filter((id) => !due.some((m) => m.messageId === id))
+  assert.deepEqual(early, [], 'nor anything before it is due (a relay after its handling time)')
   return { posted, withdrawn }
 }
 
