@@ -3,7 +3,8 @@ import { RELEASE_MODES, type ReleaseMode } from '../../src/domain/agreement.ts'
 import { asLevel, asTopic, type Level, type PartyId, type Topic } from '../../src/domain/ids.ts'
 import { buildRegistryIndex, type CompiledAgreement } from '../../src/domain/registry-index.ts'
 import type { Registry } from '../../src/domain/registry.ts'
-import { historyRegistryArb, instantArb, TOPICS } from './domain-arbitraries.ts'
+import { instantArb, TOPICS } from './domain-arbitraries.ts'
+import { historyRegistryArb } from './history-arbitraries.ts'
 import { LAUNCH } from './node-harness.ts'
 
 /**
