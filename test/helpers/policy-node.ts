@@ -126,7 +126,13 @@ export async function makePolicyNode(
       const secret = randomUUID()
       if (viewer === party) {
         const row = { tokenHash: tokenHash(secret), role: 'operator' as const }
-        await store.insertToken({ ...row, label: 'own', createdAtMs: clock.ms })
+        await store.insertToken({
+          ...row,
+          label: 'own',
+          createdAtMs: clock.ms,
+          expiresAtMs: null,
+          revokedAtMs: null,
+        })
         return secret
       }
       const { token, row } = partyTokenRow(viewer, secret, 'property', clock.ms)

@@ -98,8 +98,11 @@ function cotTextOf(ctx: NodeContext, report: ReportRow): string | null {
   return text
 }
 
-/** How long, on the node's clock, the backlog reuses one disclosure context. */
-const CONTEXT_REUSE_MS = 1_000
+/**
+ * How long, on the node's clock, the backlog reuses one disclosure context: not past the
+ * instant it was taken (an agreement may end, a consent lapse, in the next millisecond).
+ */
+const CONTEXT_REUSE_MS = 0
 /** Disclosures of the backlog recorded in batches of at most this many reports. */
 const RECORD_BATCH = 200
 
