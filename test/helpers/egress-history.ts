@@ -112,13 +112,16 @@ const msBetween = (min: number, max: number): fc.Arbitrary<number> =>
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 4,
-    arbitrary: fc.record({
-      kind: fc.constant('ingest' as const),
-      level,
-      topic,
-      releasableTo,
-      launch,
-    }),
+    arbitrary: fc
+      .record({
+        kind: fc.constant('ingest' as const),
+        level,
+        topic,
+        releasableTo,
+        launch,
+      })
+      // A node refuses a public-level report with a releasability list (review L7).
+      .map((s) => (s.level === LEVELS[0] ? { ...s, releasableTo: null } : s)),
   },
   {
     weight: 3,
