@@ -54,6 +54,8 @@ export interface HarnessOptions {
   readonly modes?: Record<string, string>
   readonly answerRequests?: 'rule' | 'officer'
   readonly startIso?: string
+  /** Any other config fields, over the ones above. */
+  readonly config?: Record<string, unknown>
 }
 
 export type Role = 'operator' | 'release-officer' | 'auditor' | 'admin'
@@ -98,6 +100,7 @@ export async function makeNode(options: HarnessOptions = {}) {
     peers: peerConfig,
     release: { modes: options.modes ?? {}, answerRequests: options.answerRequests ?? 'rule' },
     checkpointEvery: 10,
+    ...options.config,
   })
   const clock = { ms: Date.parse(options.startIso ?? '2019-10-31T07:36:00Z') }
   const { app, ctx, worker } = await createNode(config, { now: () => clock.ms++ })

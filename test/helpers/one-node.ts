@@ -1,21 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { initNode, issuePartyToken, issueToken } from '../../src/cli/node.ts'
-import { nodeConfigSchema } from '../../src/node/config.ts'
 import { type Envelope, sealEnvelope } from '../../src/node/crypto/envelope.ts'
-import { generatePartyKeys, type PartyKeys, publicJwks } from '../../src/node/crypto/keys.ts'
-import { createNode } from '../../src/node/main.ts'
 import type { AuditEntry } from '../../src/node/store/store.ts'
-import { ROOT } from './cli.ts'
+import { makeNode as makeHarness } from './node-harness.ts'
 
 export const OWN_ROLES = ['operator', 'release-officer', 'auditor', 'admin'] as const
 
 /**
- * One node in-process (no port, no delivery worker) whose peers' private keys the test holds,
- * so that it can sign envelopes as those peers (the security review's harness, Appendix A).
+ * The review's harness (test/helpers/node-harness.ts) with the raw inbox at hand: envelopes
+ * built whole, as a hostile or broken peer might, and posted as they are.
  */
 export async function makeNode(
   opts: {
@@ -24,30 +17,12 @@ export async function makeNode(
     startIso?: string
   } = {},
 ) {
-  const party = opts.party ?? 'KOR'
-  const dir = join(mkdtempSync(join(tmpdir(), 'entente-hygiene-')), party.toLowerCase())
-  await initNode(party, dir)
-  const tokens: Record<string, string> = {}
-  for (const role of OWN_ROLES) tokens[role] = await issueToken(dir, role, role)
-  const peers: Record<string, PartyKeys> = {}
-  const peerConfig: Record<string, unknown> = {}
-  for (const p of ['KOR', 'JPN', 'USA'].filter((x) => x !== party)) {
-    const keys = generatePartyKeys(p)
-    peers[p] = keys
-    const [signing, encryption] = publicJwks(keys).keys
-    peerConfig[p] = { url: 'http://127.0.0.1:9', keys: { signing, encryption } }
-  }
-  const config = nodeConfigSchema.parse({
-    party,
-    dataDir: dir,
-    listen: { port: 0 },
-    registry: { scenario: join(ROOT, 'scenarios/korea-japan-2019.yaml') },
-    peers: peerConfig,
-    checkpointEvery: 10,
-    ...opts.config,
+  const h = await makeHarness({
+    ...(opts.party === undefined ? {} : { party: opts.party }),
+    ...(opts.startIso === undefined ? {} : { startIso: opts.startIso }),
+    ...(opts.config === undefined ? {} : { config: opts.config }),
   })
-  const clock = { ms: Date.parse(opts.startIso ?? '2019-10-31T07:36:00Z') }
-  const { app, ctx } = await createNode(config, { now: () => clock.ms++ })
+  const tokens: Record<string, string> = h.tokens
   const call = (
     method: 'GET' | 'POST' | 'DELETE',
     url: string,
@@ -55,7 +30,7 @@ export async function makeNode(
     payload?: unknown,
     headers: Record<string, string> = {},
   ) =>
-    app.inject({
+    h.app.inject({
       method,
       url,
       payload: payload as object,
@@ -65,7 +40,7 @@ export async function makeNode(
       },
     })
   const postJwe = (jwe: string) =>
-    app.inject({
+    h.app.inject({
       method: 'POST',
       url: '/federation/inbox',
       payload: jwe,
@@ -74,33 +49,16 @@ export async function makeNode(
   const envelopeFrom = (sender: string, fields: Partial<Envelope> = {}): Envelope => ({
     messageId: randomUUID(),
     sender,
-    recipient: party,
+    recipient: h.ctx.party,
     agreement: null,
-    instantMs: clock.ms,
+    instantMs: h.clock.ms,
     kind: 'consent',
     payload: {},
     ...fields,
   })
   const sendAs = async (signer: string, envelope: Envelope) =>
-    postJwe(await sealEnvelope(envelope, peers[signer]!.signing, ctx.keys.encryptionPublic))
-  return {
-    app,
-    ctx,
-    dir,
-    config,
-    tokens,
-    peers,
-    clock,
-    call,
-    postJwe,
-    envelopeFrom,
-    sendAs,
-    partyToken: (p: string) => issuePartyToken(dir, p, 'poc'),
-    close: async () => {
-      await app.close()
-      await ctx.store.close()
-    },
-  }
+    postJwe(await sealEnvelope(envelope, h.peers[signer]!.signing, h.ctx.keys.encryptionPublic))
+  return { ...h, tokens, call, postJwe, envelopeFrom, sendAs }
 }
 
 export type OneNode = Awaited<ReturnType<typeof makeNode>>
