@@ -18,6 +18,7 @@ import { asPartyId } from '../src/domain/ids.ts'
 import { reportToStixBundle } from '../src/interop/stix.ts'
 import type { StixObject } from '../src/interop/stix-objects.ts'
 import { collectionIdOf, partyTokenRow } from '../src/node/app/taxii-views.ts'
+import { reportDigest } from '../src/node/app/release-inputs.ts'
 import { openStore } from '../src/node/main.ts'
 import type { ReportRow } from '../src/node/store/store.ts'
 
@@ -62,8 +63,28 @@ async function populate(kor: LocalNode): Promise<string> {
   const store = await openStore(kor.dir)
   const startMs = Date.now() - 3_600_000
   const count = (OBJECTS - SHARED) / PER_REPORT
+  // The GSOMIA releases on request: JPN asked and was answered, so each report's release to
+  // JPN is `released` (as answering a request leaves it) and JPN's view holds them all.
   await store.transaction(async (tx) => {
-    for (let i = 0; i < count; i++) await tx.insertReport(report(startMs + i))
+    for (let i = 0; i < count; i++) {
+      const row = report(startMs + i)
+      await tx.insertReport(row)
+      await tx.insertRelease({
+        id: randomUUID(),
+        reportId: row.id,
+        recipient: 'JPN',
+        agreement: 'kor-jpn-gsomia',
+        mode: 'on-request',
+        state: 'released',
+        levelAtRecipient: 'GOKUHI',
+        path: ['KOR', 'JPN'],
+        reasons: [],
+        decidedAtMs: row.createdAtMs,
+        officer: null,
+        updatedAtMs: row.createdAtMs,
+        reportSha256: reportDigest(row),
+      })
+    }
   })
   const { token, row } = partyTokenRow(asPartyId('JPN'), randomUUID(), 'bench', Date.now())
   await store.insertToken(row)
@@ -126,7 +147,7 @@ async function postAll(kor: LocalNode): Promise<{ objects: number; perS: number 
 
 export async function benchTaxii(): Promise<Record<string, number>> {
   const root = mkdtempSync(join(tmpdir(), 'entente-bench-taxii-'))
-  // JPN is a party and a peer (its node is not started: GSOMIA releases are on-request, held).
+  // JPN is a party and a peer (its node is not started).
   const [kor] = await prepareNetwork({
     root,
     scenario: join(ROOT, 'scenarios/korea-japan-2019.yaml'),
