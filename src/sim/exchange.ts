@@ -41,6 +41,8 @@ interface Transfer {
   readonly heldAs: Level | null
   /** For a hub's relay: the mediated agreement the report came under. */
   readonly via: CompiledAgreement | null
+  /** When the engine allowed it (seconds after launch). */
+  readonly decidedS: number
 }
 
 type Action =
@@ -279,6 +281,7 @@ class ExchangeRun {
       answer: false,
       heldAs,
       via,
+      decidedS: t,
     }
     const base = { party: holder, to, originator: report.originator, agreement: hop.agreement }
     switch (hop.release ?? 'auto') {
@@ -300,6 +303,8 @@ class ExchangeRun {
    * the agreement it was decided under does not leave.
    */
   #stillAllowed(t: number, transfer: Transfer): boolean {
+    // The engine is pure: asked again at the instant it allowed the transfer, it says the same.
+    if (t === transfer.decidedS) return true
     const { from, to, report, hop, heldAs, via } = transfer
     const outcome = releaseOptions(this.index, {
       holder: from,
@@ -433,6 +438,7 @@ class ExchangeRun {
       answer: true,
       heldAs: null,
       via: null,
+      decidedS: t,
     }
     this.#queue.push(t + approvalS, { kind: 'send', transfer })
   }
