@@ -1,17 +1,14 @@
 import { once } from 'node:events'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
-import { initNode, issuePartyToken, issueToken } from '../../src/cli/node.ts'
 import type { NodeContext } from '../../src/node/app/context.ts'
-import { nodeConfigSchema } from '../../src/node/config.ts'
-import { generatePartyKeys, type PartyKeys, publicJwks } from '../../src/node/crypto/keys.ts'
-import { ROLES, type Role } from '../../src/node/http/auth.ts'
+import type { PartyKeys } from '../../src/node/crypto/keys.ts'
+import type { Role } from '../../src/node/http/auth.ts'
 import { startCotServers } from '../../src/node/cot/cot-servers.ts'
-import { createNode } from '../../src/node/main.ts'
-import { ROOT } from '../helpers/cli.ts'
+import { makeNode } from '../helpers/node-harness.ts'
 
 /**
  * One node in-process for fuzzing (security review, Appendix A): real SQLite in a temp
@@ -89,36 +86,23 @@ export interface FuzzNode {
 
 export async function makeFuzzNode(options: FuzzNodeOptions): Promise<FuzzNode> {
   const party = options.party
-  const root = mkdtempSync(join(scratchDir(), 'entente-fuzz-'))
-  const dir = join(root, party.toLowerCase())
-  await initNode(party, dir)
-  const tokens = {} as Record<Role, string>
-  for (const role of ROLES) tokens[role] = await issueToken(dir, role, role)
+  const h = await makeNode({
+    party,
+    root: scratchDir(),
+    ...(options.whatIfs === undefined ? {} : { whatIfs: options.whatIfs }),
+    ...(options.modes === undefined ? {} : { modes: options.modes }),
+    ...(options.answerRequests === undefined ? {} : { answerRequests: options.answerRequests }),
+    ...(options.startIso === undefined ? {} : { startIso: options.startIso }),
+    config: { checkpointEvery: options.checkpointEvery ?? 25 },
+  })
+  const { app, ctx, dir, clock, tokens } = h
   const peers = new Map<FuzzParty, PartyKeys>()
-  const peerConfig: Record<string, unknown> = {}
   const partyTokens: Record<string, string> = {}
   for (const peer of PARTIES.filter((p) => p !== party)) {
-    const keys = generatePartyKeys(peer)
-    peers.set(peer, keys)
-    const [signing, encryption] = publicJwks(keys).keys
-    // Never called: the delivery worker is not started.
-    peerConfig[peer] = { url: 'http://127.0.0.1:9', keys: { signing, encryption } }
-    partyTokens[peer] = await issuePartyToken(dir, peer, 'fuzz client')
+    const keys = h.peers[peer]
+    if (keys !== undefined) peers.set(peer, keys)
+    partyTokens[peer] = await h.partyToken(peer)
   }
-  const config = nodeConfigSchema.parse({
-    party,
-    dataDir: dir,
-    listen: { port: 0 },
-    registry: {
-      scenario: join(ROOT, 'scenarios/korea-japan-2019.yaml'),
-      whatIfs: options.whatIfs ?? [],
-    },
-    peers: peerConfig,
-    release: { modes: options.modes ?? {}, answerRequests: options.answerRequests ?? 'rule' },
-    checkpointEvery: options.checkpointEvery ?? 25,
-  })
-  const clock = { ms: Date.parse(options.startIso ?? '2019-10-31T07:36:00Z') }
-  const { app, ctx } = await createNode(config, { now: () => clock.ms++ })
   let serverError: unknown = undefined
   // Runs before the node's error handlers, in every scope (TAXII's too): keeps the stack of a 5xx.
   app.addHook('onError', async (_request, _reply, error) => {
@@ -153,7 +137,9 @@ export async function makeFuzzNode(options: FuzzNodeOptions): Promise<FuzzNode> 
 
 /** The node's CoT stream on a loopback port, and a client that reads and drops what it sends. */
 async function takClient(ctx: NodeContext): Promise<{ close(): Promise<void> }> {
-  const servers = await startCotServers(ctx, { stream: { host: '127.0.0.1', port: 0 } })
+  const servers = await startCotServers(ctx, {
+    stream: { host: '127.0.0.1', port: 0, insecure: true },
+  })
   const socket = connect(servers.stream?.port ?? 0, '127.0.0.1')
   socket.resume()
   socket.on('error', () => undefined) // the node may drop it (a report it cannot render)

@@ -56,6 +56,8 @@ export interface HarnessOptions {
   readonly startIso?: string
   /** Any other config fields, over the ones above. */
   readonly config?: Record<string, unknown>
+  /** Where the node's data directory is made (default: the system's temp directory). */
+  readonly root?: string
 }
 
 export type Role = 'operator' | 'release-officer' | 'auditor' | 'admin'
@@ -76,7 +78,8 @@ export interface Envelope {
  */
 export async function makeNode(options: HarnessOptions = {}) {
   const party = options.party ?? 'KOR'
-  const dir = join(mkdtempSync(join(tmpdir(), 'entente-harness-')), party.toLowerCase())
+  const root = options.root ?? tmpdir()
+  const dir = join(mkdtempSync(join(root, 'entente-harness-')), party.toLowerCase())
   await initNode(party, dir)
   const tokens = {} as Record<Role, string>
   for (const role of ['operator', 'release-officer', 'auditor', 'admin'] as const)
