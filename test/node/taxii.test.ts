@@ -361,10 +361,13 @@ describe('TAXII 2.1 server (one node, inject)', () => {
     assert.equal(refused.failure_count > 0, true)
     assert.match(refused.failures[0]?.message ?? '', /may add JPN's reports only/)
 
-    // A JPN report claiming the id of a report KOR already holds: refused, not "already held".
+    // M6, M8: a JPN report claiming the id of a report KOR holds is refused as a conflict,
+    // without saying whose the id is.
     const claim = reportToStixBundle({ ...jpnReport, id: reportIds['covered'] ?? '' }).objects
     const claimed = (await post(claim, 'JPN')).json<{ failures: { message: string }[] }>()
-    assert.match(claimed.failures[0]?.message ?? '', /held here with another originator/)
+    const message = claimed.failures[0]?.message ?? ''
+    assert.match(message, /ID_CONFLICT/)
+    assert.doesNotMatch(message, /originator|KOR/)
 
     clockMs = GSOMIA_END_MS + 1000
     const late = reportToStixBundle({

@@ -9,7 +9,7 @@ import type { NodeContext } from './context.ts'
 import { ingestReport } from './ingest.ts'
 import { reportInputSchema } from './report-input.ts'
 import { isHubOf, planRelays, storeReceived } from './relay.ts'
-import { reportFacts } from './release-inputs.ts'
+import { reportDigest, reportFacts } from './release-inputs.ts'
 
 /** One object's fate in a TAXII status resource. */
 export interface ObjectOutcome {
@@ -107,13 +107,27 @@ async function receiveFromParty(
   party: PartyId,
   report: StixReport,
 ): Promise<string | null> {
-  const held = await ctx.store.getReport(report.id)
-  // Already held: a repeat of the party's own report is fine; another's id is not its to claim.
-  if (held !== undefined)
-    return held.originator === party
-      ? null
-      : `report ${report.id} is held here with another originator`
   const nowMs = ctx.now()
+  const held = await ctx.store.getReport(report.id)
+  if (held !== undefined) {
+    // The same report again is fine; other content or another originator under a held id is
+    // refused as the inbox refuses it (ID_CONFLICT), without saying whose the id is (M6).
+    const again = { ...held, ...report, localLevel: held.localLevel }
+    if (held.originator === party && reportDigest(held) === reportDigest(again)) return null
+    const reasons = [
+      { code: 'ID_CONFLICT', message: `report id ${report.id} conflicts with one held here` },
+    ]
+    await auditedTransaction(ctx, (tx, audit) =>
+      audit.append(tx, {
+        atMs: nowMs,
+        type: 'quarantine',
+        party,
+        subject: report.id,
+        data: { kind: 'report', via: 'taxii', agreement: null, reportId: report.id, reasons },
+      }),
+    )
+    return `quarantined: ID_CONFLICT: report id ${report.id} conflicts with one held here`
+  }
   const outcome = releaseOptions(ctx.index, {
     holder: party,
     recipient: ctx.party,
