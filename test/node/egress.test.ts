@@ -297,6 +297,26 @@ describe('disclosures on the record, officer mode kept (H2, H3)', () => {
     )
   })
 
+  it("H2: a TAXII page of a report's other objects (its site) is a disclosure of the report too", async () => {
+    const h = await node({ modes: { 'kor-jpn-gsomia': 'auto' } })
+    const { report } = await ingest(h, 'MIL-II')
+    const token = await h.partyToken('JPN')
+    const response = await h.call(
+      'GET',
+      `/taxii2/api/collections/${collectionIdOf('KOR')}/objects/?match[type]=location`,
+      null,
+      undefined,
+      { accept: TAXII, authorization: `Bearer ${token}` },
+    )
+    assert.equal(response.statusCode, 200, response.body)
+    assert.ok((response.json<{ objects?: unknown[] }>().objects ?? []).length > 0)
+    const disclosures = await audit(h, 'disclosure')
+    assert.deepEqual(
+      disclosures.map((e) => [e.party, e.subject, e.data['path']]),
+      [['JPN', report.id, 'taxii']],
+    )
+  })
+
   it('H3: under answerRequests officer, neither an open request nor a TAXII read releases anything until an officer answers', async () => {
     const h = await node({ answerRequests: 'officer' })
     const asked = await arrive(h, 'JPN', {

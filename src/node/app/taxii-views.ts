@@ -1,6 +1,6 @@
 import { asPartyId, type PartyId } from '../../domain/ids.ts'
 import { reportToStixBundle } from '../../interop/stix.ts'
-import { LAUNCH_TYPE, type StixObject, stixId, versionOf } from '../../interop/stix-objects.ts'
+import { type StixObject, stixId, versionOf } from '../../interop/stix-objects.ts'
 import { tokenHash, usableToken } from '../http/auth.ts'
 import type { ReportRow, TokenRow } from '../store/store.ts'
 import type { NodeContext } from './context.ts'
@@ -12,22 +12,13 @@ export interface TaxiiEntry {
   readonly dateAddedMs: number
   /** The object's `modified` (or `created`, for objects that are never versioned). */
   readonly version: string
-  /** For a report's own launch object: the report it discloses (recorded when served). */
+  /** The report this object discloses (recorded when served); null only for test fixtures. */
   readonly disclosure: Disclosable | null
 }
 
 /** The node's one collection: its launch reports, each client seeing what its party may. */
 export function collectionIdOf(party: string): string {
   return stixId('collection', `launch-reports:${party}`).split('--')[1] ?? ''
-}
-
-/** The reports `viewer` may see now, by the one disclosure policy (disclosure.ts). */
-export async function visibleReports(
-  ctx: NodeContext,
-  viewer: PartyId,
-  atMs: number,
-): Promise<ReportRow[]> {
-  return (await disclosableReports(ctx, viewer, atMs)).map((d) => d.report)
 }
 
 /**
@@ -48,8 +39,9 @@ export async function collectionView(
     for (const object of bundleObjectsOf(ctx, d.report, partyName)) {
       if (seen.has(object.id)) continue
       const version = versionOf(object)
-      const disclosure = object.type === LAUNCH_TYPE ? d : null
-      seen.set(object.id, { object, dateAddedMs: d.report.createdAtMs, version, disclosure })
+      // Every object built from a report shows some of it (its site, its marking): serving any
+      // of them is a disclosure of the report (the first that carries a shared object).
+      seen.set(object.id, { object, dateAddedMs: d.report.createdAtMs, version, disclosure: d })
     }
   }
   return [...seen.values()].sort(compareEntries)
