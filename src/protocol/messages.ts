@@ -158,7 +158,7 @@ export function decodeMessage(
   if (!(MESSAGE_KINDS as readonly string[]).includes(h.kind))
     return {
       ok: false,
-      problem: { code: 'UNKNOWN_KIND', message: `kind: '${h.kind}' is not a message kind` },
+      problem: { code: 'UNKNOWN_KIND', message: 'kind: not a message kind of this protocol' },
     }
   const kind = h.kind as MessageKind
   const payload = PAYLOAD_SCHEMAS[kind].safeParse((value as { payload?: unknown }).payload)
@@ -167,9 +167,14 @@ export function decodeMessage(
 }
 
 function invalid(prefix: string, error: z.ZodError): { ok: false; problem: DecodeProblem } {
+  // The sender's keys and values are not echoed (they go into the audit): path and rule only.
   const message = error.issues
     .slice(0, 5)
-    .map((i) => `${prefix}${i.path.join('.') || '(root)'}: ${i.message}`)
+    .map((i) => {
+      const path = i.path.map((p) => (typeof p === 'number' ? p : String(p).slice(0, 40)))
+      const rule = i.code === 'unrecognized_keys' ? 'unknown field' : i.message.slice(0, 120)
+      return `${prefix}${path.join('.') || '(root)'}: ${rule}`
+    })
     .join('; ')
   return { ok: false, problem: { code: 'PAYLOAD_INVALID', message } }
 }

@@ -33,15 +33,15 @@ export async function receiveEnvelope(ctx: NodeContext, jwe: string): Promise<Ar
     (sender) => ctx.peers.get(sender as PartyId)?.signingKey,
     { recipient: ctx.party },
   )
-  const known = await ctx.store.getInbox(envelope.messageId)
-  if (known !== undefined) return { receipt: known.receipt, status: known.status, duplicate: true }
-
   // Ids key rows and audit entries: a lone surrogate would be stored unlike it was hashed.
   if (!messageIdSchema.safeParse(envelope.messageId).success)
     throw new EnvelopeError(
       'ENVELOPE_MALFORMED',
       'messageId: not an id of letters, digits and . _ : -',
     )
+  const known = await ctx.store.getInbox(envelope.messageId)
+  if (known !== undefined) return { receipt: known.receipt, status: known.status, duplicate: true }
+
   const nowMs = ctx.now()
   const envelopeSha256 = sha256Hex(jwe)
   const checked = await checkArrival(ctx, envelope, nowMs)
@@ -67,13 +67,14 @@ export async function receiveEnvelope(ctx: NodeContext, jwe: string): Promise<Ar
     receivedAtMs: nowMs,
     status,
     reasons: checked.reasons,
+    // What the protocol validated; a refused header is known by the hash of the bytes alone.
     header: {
-      v: envelope.v ?? null,
-      kind: envelope.kind,
+      v: typeof envelope.v === 'number' ? envelope.v : null,
+      kind: message?.kind ?? null,
       sender: envelope.sender,
       recipient: envelope.recipient,
-      agreement: envelope.agreement,
-      instantMs: envelope.instantMs,
+      agreement: message?.agreement ?? null,
+      instantMs: message?.instantMs ?? null,
     },
     // The bytes received, hashed before anything recurses into a payload that may be hostile.
     contentSha256: envelopeSha256,
@@ -91,7 +92,7 @@ export async function receiveEnvelope(ctx: NodeContext, jwe: string): Promise<Ar
       party: envelope.sender,
       subject: envelope.messageId,
       data: {
-        kind: message?.kind ?? String(envelope.kind).slice(0, 32),
+        kind: message?.kind ?? null,
         agreement: message?.agreement ?? null,
         sentAtMs: message?.instantMs ?? null,
         reportId: report?.id ?? checked.reportId,

@@ -156,12 +156,13 @@ class StreamClient {
     if (verdict === null) return
     const text = cotTextOf(this.#ctx, report)
     if (text === null || !this.#socket.writable) return
-    this.#socket.write(text)
     const shown = {
       report,
       agreement: verdict === 'own' ? null : (verdict.hops[0]?.agreement ?? null),
     }
+    // On the record before it leaves: a failed record sends nothing.
     await recordDisclosures(this.#ctx, this.#viewer, 'cot-stream', [shown], context.atMs)
+    this.#socket.write(text)
   }
 
   #releasedTo(entry: AuditEntry): string | null {

@@ -177,7 +177,7 @@ export interface AuditFilter {
 }
 
 /** Egress paths other than federation delivery that show a report to another party. */
-export const DISCLOSURE_PATHS = ['taxii', 'export', 'cot-stream', 'event-stream', 'demo'] as const
+export const DISCLOSURE_PATHS = ['taxii', 'export', 'cot-stream'] as const
 export type DisclosurePath = (typeof DISCLOSURE_PATHS)[number]
 
 /** The first time a report was shown to a party by one path. */

@@ -213,6 +213,8 @@ export class SqliteStore implements Store {
         db.pragma('journal_mode = WAL')
         db.pragma('synchronous = FULL')
         db.pragma('foreign_keys = ON')
+        // Deleted content (a purged quarantine payload, a revoked row) is zeroed, not left in free pages.
+        db.pragma('secure_delete = ON')
         return new SqliteStore(db, migrate(db))
       } catch (error) {
         db.close()
