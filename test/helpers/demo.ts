@@ -57,10 +57,14 @@ export async function stopDemo(demo: Pick<DemoProcess, 'child'> | undefined): Pr
 export async function waitForRun(demo: DemoProcess, id: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    const runs = (await (await fetch(`${demo.url}/demo/api/runs`)).json()) as {
-      id: string
-      status: string
-    }[]
+    // A demo that died says why: its exit code and what it printed.
+    const response = await fetch(`${demo.url}/demo/api/runs`).catch((error: unknown) => {
+      const exit = demo.child.exitCode ?? demo.child.signalCode ?? 'running'
+      throw new Error(`the demo at ${demo.url} does not answer (${exit}):\n${demo.output()}`, {
+        cause: error,
+      })
+    })
+    const runs = (await response.json()) as { id: string; status: string }[]
     if (runs.find((r) => r.id === id)?.status === 'done') return
     await sleep(1000)
   }
