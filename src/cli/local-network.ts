@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { readLinkTls } from '../node/crypto/ca.ts'
 import { initNode, issueToken } from './node.ts'
 
 /** Three (or more) real node processes on loopback: for the demo, the system tests and the benchmarks. */
@@ -63,6 +64,8 @@ export interface NetworkSpec {
   readonly options?: Readonly<Record<string, LocalNodeOptions>>
   /** Ports to use, else free ones are picked. */
   readonly ports?: readonly number[]
+  /** The live link's ports (else free ones); `false`: no live link, one POST per message. */
+  readonly linkPorts?: readonly number[] | false
   readonly delivery?: Record<string, number>
   readonly checkpointEvery?: number
   /** A shared exercise clock for every node (see NodeConfig.clock). */
@@ -79,19 +82,33 @@ export async function prepareNetwork(spec: NetworkSpec): Promise<LocalNode[]> {
   const dirs = spec.parties.map((p) => join(spec.root, p.toLowerCase()))
   for (const [i, party] of spec.parties.entries()) await initNode(party, dirs[i] as string)
   const urls = ports.map((port) => `http://127.0.0.1:${port}`)
+  const linkPorts =
+    spec.linkPorts === false
+      ? null
+      : (spec.linkPorts ?? (await Promise.all(spec.parties.map(() => freePort()))))
+  const fingerprints = await Promise.all(
+    dirs.map(async (dir) => (await readLinkTls(dir)).fingerprint256),
+  )
+  const linkOf = (j: number) =>
+    linkPorts === null
+      ? {}
+      : { link: { url: `wss://127.0.0.1:${linkPorts[j]}`, fingerprint256: fingerprints[j] } }
   const nodes: LocalNode[] = []
   for (const [i, party] of spec.parties.entries()) {
     const dir = dirs[i] as string
     const opts = spec.options?.[party] ?? {}
     const peers = Object.fromEntries(
       spec.parties.flatMap((p, j) =>
-        p === party ? [] : [[p, { url: urls[j], keys: publicKeysOf(dirs[j] as string) }]],
+        p === party
+          ? []
+          : [[p, { url: urls[j], keys: publicKeysOf(dirs[j] as string), ...linkOf(j) }]],
       ),
     )
     const config = {
       party,
       dataDir: dir,
       listen: { host: '127.0.0.1', port: ports[i] },
+      ...(linkPorts === null ? {} : { link: { host: '127.0.0.1', port: linkPorts[i] } }),
       registry: { scenario: spec.scenario, whatIfs: opts.whatIfs ?? [] },
       peers,
       release: { modes: opts.modes ?? {}, answerRequests: opts.answerRequests ?? 'rule' },

@@ -12,7 +12,7 @@ import {
   readPartyKeys,
   writePartyKeys,
 } from '../node/crypto/keys.ts'
-import { CA_CERT_FILE, ensureNodeCa } from '../node/crypto/ca.ts'
+import { CA_CERT_FILE, ensureNodeCa, readLinkTls } from '../node/crypto/ca.ts'
 import { CONFIG_FILE, openStore, startNode } from '../node/main.ts'
 import { requireDataDir } from './node-dir.ts'
 
@@ -30,14 +30,16 @@ export async function initNode(party: string, dir: string): Promise<string> {
     throw new EntenteError('INVALID_ARGUMENT', `--party: '${party}' is not a party id such as KOR`)
   const keys = generatePartyKeys(party)
   await writePartyKeys(dir, party, keys)
-  await ensureNodeCa(dir, party, Date.now()) // the CoT servers' TLS: CA and server certificate
+  await ensureNodeCa(dir, party, Date.now()) // TLS: the CA, the server and link certificates
   const store = await openStore(dir)
   const version = await store.schemaVersion()
   await store.close()
   const jwks = publicJwks(keys)
+  const { fingerprint256 } = await readLinkTls(dir)
   return [
     `Initialised ${party} in ${dir} (store schema v${version}); private keys are readable by the owner only.`,
     `Its CA for CoT over TLS is ${join(dir, 'keys', CA_CERT_FILE)}; client certificates: entente node cert.`,
+    `Its live-link certificate's fingerprint (peers pin it as peers.${party}.link.fingerprint256): ${fingerprint256}`,
     `Public keys for the peers' configs (peers.${party}.keys):`,
     JSON.stringify(jwks, null, 2),
   ].join('\n')

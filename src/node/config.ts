@@ -7,9 +7,26 @@ import { EntenteError } from '../lib/errors.ts'
 
 const jwk = z.record(z.string(), z.unknown())
 
+const fingerprint256 = z
+  .string()
+  .regex(
+    /^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/,
+    'a SHA-256 fingerprint: 64 hex digits, with or without colons (as node init prints it)',
+  )
+
 const peerSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/ }),
   keys: z.strictObject({ signing: jwk, encryption: jwk }),
+  /**
+   * The peer's live link: where it listens and the fingerprint of its link certificate,
+   * pinned. Absent: messages go one HTTP POST each to `url` (the fallback link).
+   */
+  link: z
+    .strictObject({
+      url: z.url({ protocol: /^wss$/, error: 'a wss:// URL (the link is always TLS)' }),
+      fingerprint256,
+    })
+    .optional(),
 })
 
 const releaseModes = z.enum(['auto', 'manual', 'on-request'])
@@ -94,6 +111,16 @@ export const nodeConfigSchema = z.strictObject({
     scenario: z.string().min(1),
     whatIfs: z.array(z.string()).default([]),
   }),
+  /**
+   * The live link's listener (docs/node.md, "The live link"): always TLS 1.3, peers
+   * authenticated by their pinned certificates. Absent: this node takes no live link.
+   */
+  link: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535),
+    })
+    .optional(),
   peers: z.record(z.string(), peerSchema).default({}),
   release: z
     .strictObject({
@@ -111,6 +138,10 @@ export const nodeConfigSchema = z.strictObject({
       maxBackoffMs: z.number().int().positive().default(30_000),
       concurrency: z.number().int().min(1).max(64).default(8),
       timeoutMs: z.number().int().positive().default(5_000),
+      /** Frames in flight per live link before new messages wait (backpressure). */
+      window: z.number().int().min(1).max(64).default(4),
+      /** Live-link heartbeat; a peer is down after three missed (the issue asks ≤ 5 s). */
+      heartbeatMs: z.number().int().min(50).max(5_000).default(2_000),
     })
     .prefault({}),
   clockSkewS: z.number().min(0).max(3_600).default(30),

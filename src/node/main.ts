@@ -9,7 +9,14 @@ import { formatIssue, loadScenarioFile } from '../scenario/load.ts'
 import { toRegistry } from '../scenario/to-domain.ts'
 import { auditedTransaction, checkpointAt } from './app/audit-log.ts'
 import type { NodeContext, Peer } from './app/context.ts'
-import { DeliveryWorker, type PostEnvelope } from './app/delivery.ts'
+import { DeliveryWorker } from './app/delivery.ts'
+import { authFailuresOf } from './app/auth-failures.ts'
+import { receiveFrame } from './app/receive.ts'
+import { ensureNodeCa, type LinkTls, readLinkTls } from './crypto/ca.ts'
+import { HttpPostLink, type PostEnvelope } from './link/http-link.ts'
+import { type LinkServer, startLinkServer } from './link/link-server.ts'
+import type { PeerLink } from './link/peer-link.ts'
+import { WsPeerLink } from './link/ws-link.ts'
 import { EventHub } from './app/event-hub.ts'
 import { canonicalJson } from './audit/hash.ts'
 import { type NodeConfig } from './config.ts'
@@ -55,6 +62,8 @@ export interface RunningNode {
   readonly app: FastifyInstance
   readonly url: string
   readonly cot: Omit<CotServers, 'close'>
+  /** Where the live link listens, if it does. */
+  readonly link: { readonly host: string; readonly port: number } | null
   stop(): Promise<void>
 }
 
@@ -64,7 +73,7 @@ export interface RunningNode {
  */
 export async function openNodeContext(
   config: NodeConfig,
-  overrides: Partial<Pick<NodeContext, 'now' | 'random' | 'deliverSoon'>> = {},
+  overrides: Partial<Pick<NodeContext, 'now' | 'random' | 'deliverSoon' | 'peerStatus'>> = {},
 ): Promise<{ ctx: NodeContext; registryDoc: unknown }> {
   const party = asPartyId(config.party)
   const loaded = loadScenarioFile(config.registry.scenario, config.registry.whatIfs)
@@ -85,6 +94,7 @@ export async function openNodeContext(
       url: peer.url.replace(/\/$/, ''),
       signingKey: imported.signing,
       encryptionKey: imported.encryption,
+      ...(peer.link === undefined ? {} : { link: peer.link }),
     })
   }
   const store = await openStore(config.dataDir)
@@ -104,6 +114,7 @@ export async function openNodeContext(
     publicJwks: publicJwks(keys),
     // Without a delivery worker (the CLI), the outbox waits for the node's next scan.
     deliverSoon: overrides.deliverSoon ?? (() => undefined),
+    peerStatus: overrides.peerStatus ?? (() => []),
   }
   return { ctx, registryDoc: loaded.doc }
 }
@@ -112,11 +123,17 @@ export async function openNodeContext(
 export async function createNode(
   config: NodeConfig,
   overrides: Partial<Pick<NodeContext, 'now' | 'random'>> = {},
-): Promise<{ ctx: NodeContext; worker: DeliveryWorker; app: FastifyInstance }> {
+): Promise<{
+  ctx: NodeContext
+  worker: DeliveryWorker
+  linkTls: LinkTls
+  app: FastifyInstance
+}> {
   let worker: DeliveryWorker | null = null
   const { ctx, registryDoc } = await openNodeContext(config, {
     ...overrides,
     deliverSoon: (messages) => worker?.add(messages),
+    peerStatus: () => worker?.peers() ?? [],
   })
   // A feed's marking the node could not ingest is a config error: refused before anything runs.
   const feed = config.cot?.ingest
@@ -128,9 +145,70 @@ export async function createNode(
       throw error
     }
   }
-  worker = new DeliveryWorker(ctx, postWithFetch)
+  // Data directories from before the live link get its certificate now (never overwritten).
+  await ensureNodeCa(config.dataDir, config.party, Date.now())
+  const linkTls = await readLinkTls(config.dataDir)
+  worker = new DeliveryWorker(ctx, peerLinks(ctx, linkTls, postWithFetch))
   await recordStart(ctx, ctx.store, registryDoc)
-  return { ctx, worker, app: buildHttpApp(ctx) }
+  return { ctx, worker, linkTls, app: buildHttpApp(ctx) }
+}
+
+/** One link per peer: the live link where the config names one, else one POST per message. */
+export function peerLinks(
+  ctx: NodeContext,
+  tls: LinkTls,
+  post: PostEnvelope,
+): Map<PartyId, PeerLink> {
+  const { delivery } = ctx.config
+  const self = { party: ctx.party, keys: ctx.keys, tls }
+  const links = new Map<PartyId, PeerLink>()
+  for (const [party, peer] of ctx.peers) {
+    const link =
+      peer.link === undefined
+        ? new HttpPostLink(self, peer, post, {
+            window: delivery.concurrency,
+            timeoutMs: delivery.timeoutMs,
+          })
+        : new WsPeerLink(self, peer, {
+            url: peer.link.url,
+            fingerprint256: peer.link.fingerprint256,
+            window: delivery.window,
+            timeoutMs: delivery.timeoutMs,
+            heartbeatMs: delivery.heartbeatMs,
+            maxBackoffMs: delivery.maxBackoffMs,
+            random: ctx.random,
+            now: ctx.now,
+          })
+    links.set(party, link)
+  }
+  return links
+}
+
+/** The live link's listener, when the config has one: frames in, receipts out. */
+export async function listenForLinks(ctx: NodeContext, tls: LinkTls): Promise<LinkServer | null> {
+  const listen = ctx.config.link
+  if (listen === undefined) return null
+  const pinned = new Map<PartyId, string>()
+  for (const [party, peer] of ctx.peers)
+    if (peer.link !== undefined) pinned.set(party, peer.link.fingerprint256)
+  return startLinkServer(
+    {
+      self: ctx.party,
+      host: listen.host,
+      port: listen.port,
+      tls,
+      peers: pinned,
+      // A frame of the largest batch of the largest messages, with room for its sealing.
+      maxFrameBytes: 64 * 1024 * 1024,
+      heartbeatMs: ctx.config.delivery.heartbeatMs,
+    },
+    {
+      lastSeq: (peer) => ctx.store.lastFrameSeq(peer),
+      receive: (peer, seq, body) => receiveFrame(ctx, peer, seq, body),
+      refused: (remote, reason) =>
+        void authFailuresOf(ctx).count({ remote, family: 'federation', route: 'link', reason }),
+    },
+  )
 }
 
 /**
@@ -140,13 +218,14 @@ export async function createNode(
 export async function startNode(config: NodeConfig): Promise<RunningNode> {
   // Whatever the node writes (database, WAL, checkpoints, config) is its owner's only.
   process.umask(0o077)
-  const { ctx, worker, app } = await createNode(config)
+  const { ctx, worker, app, linkTls } = await createNode(config)
   await app.listen({ host: config.listen.host, port: config.listen.port })
-  const cot = await startCotServers(ctx, config.cot).catch(async (error: unknown) => {
+  const servers = await startServers(ctx, linkTls).catch(async (error: unknown) => {
     await app.close()
     await ctx.store.close()
     throw error
   })
+  const { cot, links } = servers
   worker.start()
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.listen.port
@@ -155,14 +234,30 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     app,
     url: `http://${config.listen.host}:${port}`,
     cot: { stream: cot.stream, ingest: cot.ingest },
+    link: links === null ? null : { host: links.host, port: links.port },
     stop: async () => {
       await cot.close()
+      await links?.close()
       await app.close()
       await worker.stop()
       const last = await ctx.store.lastAudit()
       if (last !== undefined) await checkpointAt(ctx, last)
       await ctx.store.close()
     },
+  }
+}
+
+/** The link listener and the CoT servers; if one cannot start, none is left running. */
+async function startServers(
+  ctx: NodeContext,
+  linkTls: LinkTls,
+): Promise<{ cot: CotServers; links: LinkServer | null }> {
+  const links = await listenForLinks(ctx, linkTls)
+  try {
+    return { cot: await startCotServers(ctx, ctx.config.cot), links }
+  } catch (error) {
+    await links?.close()
+    throw error
   }
 }
 

@@ -112,6 +112,7 @@ export async function makePolicyNode(
     onAudit: events.publish,
     events,
     publicJwks: publicJwks(own),
+    peerStatus: () => [],
     deliverSoon: () => undefined,
     newId: () => randomUUID(),
     random: () => 0.5,

@@ -5,7 +5,8 @@ import type { PartyId } from '../../src/domain/ids.ts'
 import { DeliveryWorker } from '../../src/node/app/delivery.ts'
 import { disclosableReports } from '../../src/node/app/disclosure.ts'
 import { collectionIdOf, collectionView } from '../../src/node/app/taxii-views.ts'
-import { sha256Hex, signReceipt } from '../../src/node/crypto/receipt.ts'
+import { type Delivered, LinkError } from '../../src/node/link/peer-link.ts'
+import { scriptedLinks } from '../helpers/scripted-link.ts'
 import type { AuditEntry, OutboxRow } from '../../src/node/store/store.ts'
 import {
   describeCase,
@@ -172,7 +173,7 @@ async function runWorker(
   due: readonly OutboxRow[],
 ): Promise<{ posted: Set<string>; withdrawn: Map<string, AuditEntry> }> {
   const ctx = run.node.ctx
-  const byEnvelope = new Map(queued.map((m) => [m.envelope, m]))
+  const byId = new Map(queued.map((m) => [m.messageId, m]))
   const posted = new Set<string>()
   const strays: string[] = []
   const withdrawn = new Map<string, AuditEntry>()
@@ -189,16 +190,21 @@ async function runWorker(
     withdrawn.set(id, entry)
     settle(id)
   })
-  const worker = new DeliveryWorker(ctx, async (_url, envelope) => {
-    const message = byEnvelope.get(envelope)
-    if (message === undefined) {
-      strays.push(envelope.slice(0, 40))
-      return { status: 503, body: null }
-    }
-    posted.add(message.messageId)
-    settle(message.messageId)
-    return step.peerUp ? accepted(run, message, envelope) : { status: 503, body: null }
-  })
+  const worker = new DeliveryWorker(
+    ctx,
+    scriptedLinks(ctx, async (_peer, messages) => {
+      const sent = messages.map((m) => {
+        const message = byId.get(m.messageId)
+        // Sent as the outbox holds it, byte for byte, or it is a stray.
+        if (message === undefined || message.envelope !== m.envelope) strays.push(m.messageId)
+        else posted.add(message.messageId)
+        return message
+      })
+      for (const m of messages) settle(m.messageId)
+      if (!step.peerUp || sent.some((m) => m === undefined)) throw new LinkError('peer down')
+      return accepted(run, sent as OutboxRow[])
+    }),
+  )
   worker.start()
   await allSettled
   await worker.stop()
@@ -209,22 +215,18 @@ async function runWorker(
   return { posted, withdrawn }
 }
 
-/** The peer's answer to a message it accepted: its signed receipt. */
-async function accepted(run: Run, message: OutboxRow, envelope: string) {
-  const keys = run.node.keys.get(message.recipient)
-  assert.ok(keys, `the test holds ${message.recipient}'s keys`)
-  const receipt = await signReceipt(
-    {
-      messageId: message.messageId,
-      sender: run.node.ctx.party,
-      receiver: message.recipient,
-      receivedAtMs: run.node.clock.ms,
-      status: 'accepted',
-      envelopeSha256: sha256Hex(envelope),
-    },
-    keys.signing,
-  )
-  return { status: 200, body: { receipt } }
+/** The link's answer for messages the peer accepted (the link verified its receipt). */
+function accepted(run: Run, messages: readonly OutboxRow[]): Delivered {
+  return {
+    receipt: `scripted receipt at ${run.node.clock.ms}`,
+    receivedAtMs: run.node.clock.ms,
+    verdicts: new Map(
+      messages.map((m) => [
+        m.messageId,
+        { messageId: m.messageId, verdict: 'stored', status: 'accepted', codes: [] },
+      ]),
+    ),
+  }
 }
 
 /** Every party's view at the step's instant: shown iff the oracle says so, under an agreement it names. */

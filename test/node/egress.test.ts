@@ -6,6 +6,8 @@ import Sqlite from 'better-sqlite3'
 import { runExport } from '../../src/cli/export.ts'
 import { collectionIdOf } from '../../src/node/app/taxii-views.ts'
 import { DeliveryWorker } from '../../src/node/app/delivery.ts'
+import { LinkError } from '../../src/node/link/peer-link.ts'
+import { scriptedLinks } from '../helpers/scripted-link.ts'
 import type { AuditEntry } from '../../src/node/store/store.ts'
 import { type Harness, LAUNCH, makeNode, reportInput, wireReport } from '../helpers/node-harness.ts'
 
@@ -125,10 +127,13 @@ describe('decide at every egress (C1, H1)', () => {
     assert.equal((await reportMessagesTo(h, 'JPN')).length, 1, 'released and queued at ingest')
     h.clock.ms = DEC_1 // the peer was down for a month; the GSOMIA has ended meanwhile
     const posted: string[] = []
-    const worker = new DeliveryWorker(h.ctx, (url) => {
-      posted.push(url)
-      return Promise.resolve({ status: 503, body: null })
-    })
+    const worker = new DeliveryWorker(
+      h.ctx,
+      scriptedLinks(h.ctx, (peer) => {
+        posted.push(peer)
+        return Promise.reject(new LinkError('down'))
+      }),
+    )
     const withdrawn = new Promise<AuditEntry>((resolve) => {
       const stop = h.ctx.events.subscribe((entry) => {
         if (entry.type === 'decision' && entry.data['egress'] === 'delivery') {
@@ -146,7 +151,7 @@ describe('decide at every egress (C1, H1)', () => {
         (r) => r.code === 'AGREEMENT_NOT_IN_FORCE',
       ),
     )
-    assert.equal(posted.filter((u) => u.includes('127.0.0.1:9')).length, 0, 'never posted to JPN')
+    assert.equal(posted.filter((p) => p === 'JPN').length, 0, 'never sent to JPN')
     assert.deepEqual(await reportMessagesTo(h, 'JPN'), [])
     assert.equal((await h.ctx.store.listOutbox({ recipient: 'JPN', withdrawn: true })).length, 1)
   })

@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import Database from 'better-sqlite3'
 import { generatePartyKeys, importPeerKeys, readPartyKeys } from '../../src/node/crypto/keys.ts'
-import { sealEnvelope } from '../../src/node/crypto/envelope.ts'
+import { type Envelope, sealEnvelope } from '../../src/node/crypto/envelope.ts'
+import { publicKeysOf } from '../../src/cli/local-network.ts'
 import { ROOT } from '../helpers/cli.ts'
 import {
   api,
@@ -73,7 +74,10 @@ function outboxEnvelopes(
 async function postEnvelope(
   node: TestNode,
   jwe: string,
-): Promise<{ status: number; body: { receipt?: string; duplicate?: boolean; title?: string } }> {
+): Promise<{
+  status: number
+  body: { receipt?: string; duplicate?: boolean; status?: string; title?: string }
+}> {
   const response = await fetch(`${node.url}/federation/inbox`, {
     method: 'POST',
     headers: { 'content-type': 'application/jose' },
@@ -81,7 +85,7 @@ async function postEnvelope(
   })
   return {
     status: response.status,
-    body: (await response.json()) as { receipt?: string; duplicate?: boolean },
+    body: (await response.json()) as { receipt?: string; duplicate?: boolean; status?: string },
   }
 }
 
@@ -167,7 +171,7 @@ describe('three nodes, the reference registry (GSOMIA on request at KOR, automat
     assert.deepEqual(atJpn.find((r) => r.id === report.id)?.path, ['KOR', 'USA', 'JPN'])
   })
 
-  it('a replayed envelope gets the same receipt and is stored once', async () => {
+  it('a message sent again (sealed anew, by the fallback POST) is answered as a duplicate and stored once', async () => {
     const sent = await waitFor(
       'a receipted message to JPN',
       () => Promise.resolve(outboxEnvelopes(net.KOR, 'JPN')),
@@ -176,10 +180,21 @@ describe('three nodes, the reference registry (GSOMIA on request at KOR, automat
     const message = sent.find((m) => m.receipt !== null)
     assert.ok(message)
     const before = (await reportsOf(net.JPN)).length
-    const replay = await postEnvelope(net.JPN, message.envelope)
+    const kor = await readPartyKeys(net.KOR.dir)
+    const jpn = publicKeysOf(net.JPN.dir)
+    const jpnKeys = importPeerKeys({
+      signing: jpn.signing as Record<string, unknown>,
+      encryption: jpn.encryption as Record<string, unknown>,
+    })
+    const sealed = await sealEnvelope(
+      JSON.parse(message.envelope) as Envelope,
+      kor.signing,
+      jpnKeys.encryption,
+    )
+    const replay = await postEnvelope(net.JPN, sealed)
     assert.equal(replay.status, 200)
     assert.equal(replay.body.duplicate, true)
-    assert.equal(replay.body.receipt, message.receipt)
+    assert.equal(replay.body.status, 'accepted')
     assert.equal((await reportsOf(net.JPN)).length, before)
   })
 

@@ -147,6 +147,7 @@ function draftOf(entry: AuditEntry, c: Correlation): Draft | null {
     case 'auth-failure':
     case 'node':
     case 'disclosure':
+    case 'link':
       return null
   }
 }

@@ -4,6 +4,7 @@ import type { RegistryIndex } from '../../domain/registry-index.ts'
 import type { NodeConfig } from '../config.ts'
 import type { PartyKeys } from '../crypto/keys.ts'
 import type { AuditEntry, OutboxRow, Store } from '../store/store.ts'
+import type { PeerDelivery } from './delivery.ts'
 import type { EventHub } from './event-hub.ts'
 
 /** A peer as configured: where it listens and its pinned public keys. */
@@ -12,6 +13,8 @@ export interface Peer {
   readonly url: string
   readonly signingKey: KeyObject
   readonly encryptionKey: KeyObject
+  /** Its live link, when configured: the wss URL and its pinned certificate fingerprint. */
+  readonly link?: { readonly url: string; readonly fingerprint256: string }
 }
 
 /** Everything a use case needs; built once by the composition root (node/main.ts). */
@@ -29,6 +32,8 @@ export interface NodeContext {
   readonly events: EventHub
   /** This node's public keys (JWKs), for peers' configs. */
   readonly publicJwks: unknown
+  /** Each peer's link as the delivery worker sees it (GET /api/peers). */
+  readonly peerStatus: () => readonly PeerDelivery[]
   /** Hands messages just committed to the outbox to the delivery worker. */
   readonly deliverSoon: (messages: readonly OutboxRow[]) => void
   /** Fresh unique ids (UUIDs) for reports, releases and messages. */

@@ -1,43 +1,60 @@
-import { type Receipt, verifyReceipt } from '../crypto/receipt.ts'
-import type { OutboxRow } from '../store/store.ts'
+import type { PartyId } from '../../domain/ids.ts'
+import type { MessageVerdict } from '../../protocol/link.ts'
+import type { Delivered, LinkStatus, PeerLink } from '../link/peer-link.ts'
+import type { OutboxRow, ReleaseRow, ReportRow } from '../store/store.ts'
 import { auditedTransaction } from './audit-log.ts'
+import type { NodeContext } from './context.ts'
 import { redecideRelease } from './disclosure.ts'
 import { consentsHeld } from './release-inputs.ts'
 import { denyAtEgress } from './releases.ts'
-import type { NodeContext } from './context.ts'
-
-/** How a message is posted; the composition root supplies `fetch`, tests may supply their own. */
-export type PostEnvelope = (
-  url: string,
-  envelope: string,
-  timeoutMs: number,
-) => Promise<{ status: number; body: unknown }>
 
 /** How often the durable outbox is scanned for retries that have come due. */
 const SCAN_INTERVAL_MS = 1_000
 
+/** One peer's lane: messages taken from the outbox for it, and its deliveries in flight. */
+interface Lane {
+  readonly link: PeerLink
+  readonly queue: OutboxRow[]
+  inFlight: number
+  /** Messages were left in the outbox because the lane was full: scan again when it drains. */
+  overflowed: boolean
+}
+
+/** What `GET /api/peers` shows of one peer. */
+export interface PeerDelivery extends LinkStatus {
+  /** Messages taken from the outbox for this peer and not yet in a delivery. */
+  readonly queued: number
+}
+
 /**
- * Delivers the outbox: at least once, retried with exponential backoff and jitter, resumed
- * after a restart because the outbox is durable. New messages come straight from the
- * transaction that stored them; the store is scanned only for retries and at start. A message
- * is done only when the peer's signed receipt verifies against its pinned key.
+ * Delivers the outbox: at least once, through one PeerLink per peer, retried with exponential
+ * backoff and jitter, resumed after a restart because the outbox is durable. New messages come
+ * straight from the transaction that stored them; the store is scanned for retries, at start,
+ * when a link comes up, and when a full lane drains. Per peer, messages gather while the link's
+ * window of deliveries is in flight and leave together in the next one (a frame of many on the
+ * live link); an idle lane sends at once, never on a timer. Before each delivery every report
+ * is decided again at that instant; a message is done only when the peer's signed receipt
+ * for it verified (the link checks it) and is committed here.
  */
 export class DeliveryWorker {
   readonly #ctx: NodeContext
-  readonly #post: PostEnvelope
-  readonly #ready: OutboxRow[] = []
+  readonly #lanes = new Map<string, Lane>()
   /** Ids queued or being attempted, so that a scan does not take them twice. */
   readonly #taken = new Set<string>()
   readonly #attempts = new Set<Promise<void>>()
+  /** The last state announced in the audit per peer: only up and down are. */
+  readonly #announced = new Map<string, 'up' | 'down'>()
   #running = false
   #scanTimer: ReturnType<typeof setTimeout> | null = null
   #scanning = false
-  /** Receipts verified but not yet committed: recorded together, one durable commit per batch. */
-  #receipts: { message: OutboxRow; jws: string; receipt: Receipt; done: () => void }[] = []
+  #rescan = false
 
-  constructor(ctx: NodeContext, post: PostEnvelope) {
+  constructor(ctx: NodeContext, links: ReadonlyMap<PartyId, PeerLink>) {
     this.#ctx = ctx
-    this.#post = post
+    for (const [peer, link] of links) {
+      this.#lanes.set(peer, { link, queue: [], inFlight: 0, overflowed: false })
+      link.onStateChange((status) => this.#onLinkState(status))
+    }
   }
 
   start(): void {
@@ -45,143 +62,213 @@ export class DeliveryWorker {
     void this.#scan()
   }
 
-  /** Stops taking new work and waits for the attempts in flight. */
+  /** Stops taking new work, waits for the deliveries in flight, closes the links. */
   async stop(): Promise<void> {
     this.#running = false
     if (this.#scanTimer !== null) clearTimeout(this.#scanTimer)
     await Promise.allSettled([...this.#attempts])
+    await Promise.allSettled([...this.#lanes.values()].map((lane) => lane.link.close()))
+  }
+
+  /** Each peer's link and lane, for the API. */
+  peers(): PeerDelivery[] {
+    return [...this.#lanes.values()].map((lane) => ({
+      ...lane.link.status(),
+      queued: lane.queue.length,
+    }))
   }
 
   /** Messages just committed to the outbox. */
   add(messages: readonly OutboxRow[]): void {
     const nowMs = this.#ctx.now()
+    const touched = new Set<string>()
     for (const message of messages) {
       // Not yet due (a relay's handling time, a retry): the periodic scan will take it.
       if (this.#taken.has(message.messageId) || message.nextAttemptAtMs > nowMs) continue
+      const lane = this.#lanes.get(message.recipient)
+      if (lane === undefined) {
+        void this.#failed([message], `no peer ${message.recipient} is configured`)
+        continue
+      }
+      // Bounded memory for a slow peer: the rest stays in the durable outbox for a later scan.
+      if (lane.queue.length >= laneCapacity(lane.link)) {
+        lane.overflowed = true
+        continue
+      }
       this.#taken.add(message.messageId)
-      this.#ready.push(message)
+      lane.queue.push(message)
+      touched.add(message.recipient)
     }
-    this.#pump()
+    for (const peer of touched) this.#pump(peer)
   }
 
-  #pump(): void {
-    const { concurrency } = this.#ctx.config.delivery
-    while (this.#running && this.#attempts.size < concurrency) {
-      const message = this.#ready.shift()
-      if (message === undefined) return
-      const attempt = this.#attempt(message).finally(() => {
+  #pump(peer: string): void {
+    const lane = this.#lanes.get(peer)
+    if (lane === undefined) return
+    // A link known down holds its queue until it is up again (see #onLinkState).
+    while (
+      this.#running &&
+      lane.inFlight < lane.link.window &&
+      lane.queue.length > 0 &&
+      lane.link.status().state !== 'down'
+    ) {
+      const batch = lane.queue.splice(0, lane.link.maxBatch)
+      lane.inFlight++
+      const attempt = this.#deliver(lane, batch).finally(() => {
         this.#attempts.delete(attempt)
-        this.#taken.delete(message.messageId)
-        this.#pump()
+        lane.inFlight--
+        for (const message of batch) this.#taken.delete(message.messageId)
+        if (lane.overflowed && lane.queue.length < laneCapacity(lane.link) / 2) {
+          lane.overflowed = false
+          void this.#scan()
+        }
+        this.#pump(peer)
       })
       this.#attempts.add(attempt)
     }
   }
 
+  #onLinkState(status: LinkStatus): void {
+    const { state, peer } = status
+    if (state === 'up') {
+      this.#pump(peer)
+      void this.#scan()
+    }
+    if (state === 'connecting') return
+    const before = this.#announced.get(peer)
+    if (before === state || (before === undefined && state === 'down')) return
+    this.#announced.set(peer, state)
+    const atMs = this.#ctx.now()
+    void auditedTransaction(this.#ctx, (tx, audit) =>
+      audit.append(tx, {
+        atMs,
+        type: 'link',
+        party: peer,
+        subject: null,
+        data: { event: state, transport: status.transport },
+      }),
+    ).catch(() => undefined) // the store is closing: the state is still shown by GET /api/peers
+  }
+
   /** Picks up retries that have come due (and, at start, what a previous run left). */
   async #scan(): Promise<void> {
-    if (!this.#running || this.#scanning) return
+    if (!this.#running) return
+    if (this.#scanning) {
+      this.#rescan = true
+      return
+    }
     this.#scanning = true
+    if (this.#scanTimer !== null) clearTimeout(this.#scanTimer)
     try {
-      const due = await this.#ctx.store.dueMessages(this.#ctx.now(), 500)
+      const due = await this.#ctx.store.dueMessages(this.#ctx.now(), 2_000)
       this.add(due)
     } catch {
       // The store is closing or busy; the next scan tries again.
     } finally {
       this.#scanning = false
-      if (this.#running) this.#scanTimer = setTimeout(() => void this.#scan(), SCAN_INTERVAL_MS)
+      if (this.#rescan) {
+        this.#rescan = false
+        void this.#scan()
+      } else if (this.#running)
+        this.#scanTimer = setTimeout(() => void this.#scan(), SCAN_INTERVAL_MS)
     }
   }
 
-  async #attempt(message: OutboxRow): Promise<void> {
-    const ctx = this.#ctx
-    const peer = ctx.peers.get(message.recipient as never)
+  async #deliver(lane: Lane, batch: readonly OutboxRow[]): Promise<void> {
+    let allowed: readonly OutboxRow[]
     try {
-      if (message.kind === 'report' && !(await this.#stillAllowed(message))) return
-      if (peer === undefined) throw new Error(`no peer ${message.recipient} is configured`)
-      const response = await this.#post(
-        `${peer.url}/federation/inbox`,
-        message.envelope,
-        ctx.config.delivery.timeoutMs,
-      )
-      const receiptJws = (response.body as { receipt?: unknown } | null)?.receipt
-      if (response.status !== 200 || typeof receiptJws !== 'string') {
-        throw new Error(`peer answered HTTP ${response.status}`)
-      }
-      const receipt = await verifyReceipt(receiptJws, peer.signingKey, {
-        messageId: message.messageId,
-        sender: ctx.party,
-        receiver: message.recipient,
-        envelope: message.envelope,
-      })
-      await this.#record(message, receiptJws, receipt)
+      allowed = await this.#stillAllowed(batch)
     } catch (error) {
-      const next = ctx.now() + this.#backoffMs(message.attempts)
-      await ctx.store
-        .transaction((tx) => tx.markAttemptFailed(message.messageId, errorText(error), next))
-        .catch(() => undefined)
+      return this.#failed(batch, errorText(error))
     }
+    if (allowed.length === 0) return
+    let delivered: Delivered
+    try {
+      delivered = await lane.link.deliver(
+        allowed.map((m) => ({ messageId: m.messageId, envelope: m.envelope })),
+      )
+    } catch (error) {
+      return this.#failed(allowed, errorText(error))
+    }
+    await this.#record(allowed, delivered)
   }
 
   /**
-   * Before every attempt (the first, a retry after days, a relay after its handling time)
-   * the engine is asked again at this instant (H1); a release no longer allowed is denied with
-   * its reasons and its message withdrawn from the outbox, unsent.
+   * Before every delivery (the first, a retry after days, a relay after its handling time)
+   * the engine is asked again at this instant for every report in it (H1); a release no longer
+   * allowed is denied with its reasons and its message withdrawn from the outbox, unsent.
    */
-  async #stillAllowed(message: OutboxRow): Promise<boolean> {
+  async #stillAllowed(batch: readonly OutboxRow[]): Promise<OutboxRow[]> {
     const ctx = this.#ctx
-    const release = await ctx.store.getRelease(message.subjectId)
     const atMs = ctx.now()
-    if (release === undefined) {
-      await ctx.store.withdrawMessage(message.messageId, 'withdrawn: no release row', atMs)
-      return false
+    const consents = batch.some((m) => m.kind === 'report')
+      ? await consentsHeld(ctx.store, ctx.party, atMs)
+      : []
+    const allowed: OutboxRow[] = []
+    const denied: { message: OutboxRow; release: ReleaseRow | undefined; reasons: Reasons }[] = []
+    for (const message of batch) {
+      if (message.kind !== 'report') {
+        allowed.push(message)
+        continue
+      }
+      const release = await ctx.store.getRelease(message.subjectId)
+      const report: ReportRow | undefined =
+        release === undefined ? undefined : await ctx.store.getReport(release.reportId)
+      const verdict =
+        release === undefined ? null : redecideRelease(ctx, report, release, atMs, consents)
+      if (verdict?.ok === true) allowed.push(message)
+      else denied.push({ message, release, reasons: verdict?.ok === false ? verdict.reasons : [] })
     }
-    const report = await ctx.store.getReport(release.reportId)
-    const consents = await consentsHeld(ctx.store, ctx.party, atMs)
-    const verdict = redecideRelease(ctx, report, release, atMs, consents)
-    if (verdict.ok) return true
-    await auditedTransaction(ctx, (tx, audit) =>
-      denyAtEgress(tx, audit, release, verdict.reasons, atMs, 'delivery', message.messageId),
-    )
-    return false
-  }
-
-  /** Queues a verified receipt; the first in a batch commits the batch on the next turn. */
-  #record(message: OutboxRow, jws: string, receipt: Receipt): Promise<void> {
-    return new Promise((done) => {
-      this.#receipts.push({ message, jws, receipt, done })
-      if (this.#receipts.length === 1) setImmediate(() => void this.#flushReceipts())
-    })
-  }
-
-  async #flushReceipts(): Promise<void> {
-    const batch = this.#receipts
-    this.#receipts = []
-    const nowMs = this.#ctx.now()
-    try {
-      await auditedTransaction(this.#ctx, async (tx, audit) => {
-        for (const { message, jws, receipt } of batch) {
-          await tx.markDelivered(message.messageId, jws, nowMs)
-          const data = {
-            messageId: message.messageId,
-            kind: message.kind,
-            status: receipt.status,
-            receivedAtMs: receipt.receivedAtMs,
-            attempts: message.attempts + 1,
-          }
-          await audit.append(tx, {
-            atMs: nowMs,
-            type: 'delivery',
-            party: message.recipient,
-            subject: message.subjectId,
-            data,
-          })
+    if (denied.length > 0)
+      await auditedTransaction(ctx, async (tx, audit) => {
+        for (const { message, release, reasons } of denied) {
+          if (release === undefined)
+            await tx.withdrawMessage(message.messageId, 'withdrawn: no release row', atMs)
+          else await denyAtEgress(tx, audit, release, reasons, atMs, 'delivery', message.messageId)
         }
       })
-    } finally {
-      // Not recorded (store closing): the messages stay due and are sent again; receipts are idempotent.
-      for (const item of batch) item.done()
-    }
+    return allowed
+  }
+
+  /** One commit for a delivery's receipt: every message marked delivered, each audited. */
+  async #record(batch: readonly OutboxRow[], delivered: Delivered): Promise<void> {
+    const nowMs = this.#ctx.now()
+    await auditedTransaction(this.#ctx, async (tx, audit) => {
+      for (const message of batch) {
+        const verdict = delivered.verdicts.get(message.messageId) as MessageVerdict
+        await tx.markDelivered(message.messageId, delivered.receipt, nowMs)
+        const data = {
+          messageId: message.messageId,
+          kind: message.kind,
+          status: verdict.status,
+          verdict: verdict.verdict,
+          ...(verdict.codes.length > 0 ? { codes: verdict.codes } : {}),
+          receivedAtMs: delivered.receivedAtMs,
+          attempts: message.attempts + 1,
+        }
+        await audit.append(tx, {
+          atMs: nowMs,
+          type: 'delivery',
+          party: message.recipient,
+          subject: message.subjectId,
+          data,
+        })
+      }
+    }).catch(() => undefined) // not recorded (store closing): sent again later; receipts are idempotent
+  }
+
+  async #failed(batch: readonly OutboxRow[], error: string): Promise<void> {
+    const ctx = this.#ctx
+    await ctx.store
+      .transaction(async (tx) => {
+        for (const message of batch)
+          await tx.markAttemptFailed(
+            message.messageId,
+            error,
+            ctx.now() + this.#backoffMs(message.attempts),
+          )
+      })
+      .catch(() => undefined)
   }
 
   /** Exponential backoff with "equal jitter": half fixed, half random, capped. */
@@ -190,6 +277,13 @@ export class DeliveryWorker {
     const base = Math.min(maxBackoffMs, initialBackoffMs * 2 ** Math.min(attempts, 20))
     return Math.round(base / 2 + (this.#ctx.random() * base) / 2)
   }
+}
+
+type Reasons = Parameters<typeof denyAtEgress>[3]
+
+/** Messages a lane holds in memory at most: two windows of full deliveries, at least 1,000. */
+function laneCapacity(link: PeerLink): number {
+  return Math.max(1_000, 2 * link.window * link.maxBatch)
 }
 
 function errorText(error: unknown): string {

@@ -1,6 +1,6 @@
 import type { AgreementId, PartyId } from '../../domain/ids.ts'
 import { type MessageKind, type PayloadOf, PROTOCOL_VERSION } from '../../protocol/messages.ts'
-import { sealEnvelope } from '../crypto/envelope.ts'
+import type { Envelope } from '../crypto/envelope.ts'
 import type { OutboxRow, StoreTx } from '../store/store.ts'
 import type { AuditBatch } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
@@ -20,8 +20,8 @@ export type Outgoing = {
 }[MessageKind]
 
 /**
- * Signs and encrypts a message for a peer, ready to store in the outbox. Sealing happens
- * before the transaction that stores it, so that crypto never holds the store's lock.
+ * A message for a peer, ready to store in the outbox: the envelope's header and payload as
+ * JSON text. It is signed and encrypted when it leaves, by the link (one frame for many).
  */
 export async function sealForPeer(ctx: NodeContext, out: Outgoing): Promise<OutboxRow> {
   const peer = ctx.peers.get(out.recipient)
@@ -30,25 +30,21 @@ export async function sealForPeer(ctx: NodeContext, out: Outgoing): Promise<Outb
   // The envelope's instant is when the message leaves: the receiver checks it against its clock.
   const leavesAtMs = nowMs + (out.delayMs ?? 0)
   const messageId = ctx.newId()
-  const envelope = await sealEnvelope(
-    {
-      v: PROTOCOL_VERSION,
-      messageId,
-      sender: ctx.party,
-      recipient: out.recipient,
-      agreement: out.agreement,
-      instantMs: leavesAtMs,
-      kind: out.kind,
-      payload: out.payload,
-    },
-    ctx.keys.signing,
-    peer.encryptionKey,
-  )
+  const envelope: Envelope = {
+    v: PROTOCOL_VERSION,
+    messageId,
+    sender: ctx.party,
+    recipient: out.recipient,
+    agreement: out.agreement,
+    instantMs: leavesAtMs,
+    kind: out.kind,
+    payload: out.payload,
+  }
   return {
     messageId,
     recipient: out.recipient,
     kind: out.kind,
-    envelope,
+    envelope: JSON.stringify(envelope),
     subjectId: out.subjectId,
     createdAtMs: nowMs,
     attempts: 0,

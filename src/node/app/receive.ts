@@ -3,13 +3,17 @@ import { hasLevel } from '../../domain/party.ts'
 import { isDenied, releaseOptions } from '../../domain/release.ts'
 import type { QuarantineReason } from '../../protocol/codes.ts'
 import { decodeMessage, type Message, messageIdSchema } from '../../protocol/messages.ts'
+import type { FramePayload, LinkCode, MessageVerdict } from '../../protocol/link.ts'
+import { PROTOCOL_VERSION } from '../../protocol/messages.ts'
 import { type Envelope, EnvelopeError, openEnvelope } from '../crypto/envelope.ts'
+import { FrameError, frameSha256, openFrame, signFrameReceipt } from '../crypto/frame.ts'
 import { sha256Hex, signReceipt } from '../crypto/receipt.ts'
 import type { InboxRow, ReportRow, StoreTx } from '../store/store.ts'
-import { auditedTransaction } from './audit-log.ts'
+import { type AuditBatch, auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import { consentsHeld, reportDigest, reportFacts } from './release-inputs.ts'
 import { planRelays, storeReceived } from './relay.ts'
+import type { PlannedRelease } from './releases.ts'
 import { answerRequest, applyIncomingMessage, checkIncomingMessage } from './requests.ts'
 
 export interface Arrival {
@@ -19,12 +23,9 @@ export interface Arrival {
 }
 
 /**
- * The federation inbox: verify and decrypt, validate the message against the protocol's
- * schema for its kind, re-check a report against this node's own registry (at the sender's
- * instant and now), check that the sender owns what it changes, store durably, relay if this
- * node is the hub, and answer with a signed receipt. A duplicate gets the receipt it got the
- * first time. A refused message is receipted as quarantined, with its reasons and the hash of
- * its content — never the content itself.
+ * The federation inbox, one message per POST (the fallback link): verify and decrypt, then
+ * admit it as a frame of one would be. A duplicate is answered with a fresh receipt for the
+ * bytes received and the status it had the first time (each attempt is sealed anew).
  */
 export async function receiveEnvelope(ctx: NodeContext, jwe: string): Promise<Arrival> {
   const envelope = await openEnvelope(
@@ -39,27 +40,266 @@ export async function receiveEnvelope(ctx: NodeContext, jwe: string): Promise<Ar
       'ENVELOPE_MALFORMED',
       'messageId: not an id of letters, digits and . _ : -',
     )
-  const known = await ctx.store.getInbox(envelope.messageId)
-  if (known !== undefined) return { receipt: known.receipt, status: known.status, duplicate: true }
-
-  const nowMs = ctx.now()
   const envelopeSha256 = sha256Hex(jwe)
-  const checked = await checkArrival(ctx, envelope, nowMs)
+  for (let attempt = 0; ; attempt++) {
+    const nowMs = ctx.now()
+    const admission = await prepareAdmission(ctx, envelope, envelopeSha256, nowMs, new Map())
+    const status = admission.held?.status ?? admission.status
+    const receipt = await signReceipt(
+      {
+        messageId: envelope.messageId,
+        sender: envelope.sender,
+        receiver: ctx.party,
+        receivedAtMs: admission.held?.receivedAtMs ?? nowMs,
+        status,
+        envelopeSha256,
+      },
+      ctx.keys.signing,
+    )
+    if (admission.held !== undefined) return { receipt, status, duplicate: true }
+    const committed = await commitAdmissions(ctx, [admission], receipt, nowMs, null)
+    if (!committed && attempt < 3) continue
+    if (!committed) throw new Error('the message could not be committed; send it again')
+    return { receipt, status, duplicate: false }
+  }
+}
+
+export type FrameOutcome =
+  | { readonly ok: true; readonly receipt: string }
+  | { readonly ok: false; readonly code: LinkCode; readonly message: string }
+
+/**
+ * A frame from the live link, from `peer` (the connection's pinned certificate said so): its
+ * sequence must be above the last committed from that peer, it must open with our key and
+ * verify with the peer's; then each message is admitted on its own (its own id, checks,
+ * verdict and audit entries), all in ONE transaction with the new sequence, and one receipt
+ * names every message with its verdict and the hash of the frame's bytes.
+ */
+export async function receiveFrame(
+  ctx: NodeContext,
+  peer: PartyId,
+  seq: number,
+  body: string,
+): Promise<FrameOutcome> {
+  const remote = ctx.peers.get(peer)
+  if (remote === undefined)
+    return { ok: false, code: 'FRAME_UNVERIFIED', message: 'not a peer of this node' }
+  const lastSeq = await ctx.store.lastFrameSeq(peer)
+  if (seq <= lastSeq) return replayed(seq, lastSeq)
+  let frame: FramePayload
+  try {
+    frame = await openFrame(body, ctx.keys.encryption, remote.signingKey, {
+      sender: peer,
+      recipient: ctx.party,
+      seq,
+    })
+  } catch (error) {
+    if (error instanceof FrameError) return { ok: false, code: error.code, message: error.message }
+    throw error
+  }
+  const envelopes = frameEnvelopes(ctx, peer, frame)
+  if (!Array.isArray(envelopes)) return envelopes
+  const frameHash = frameSha256(body)
+  for (let attempt = 0; ; attempt++) {
+    const nowMs = ctx.now()
+    const seen = new Map<string, string>()
+    const admissions: Admission[] = []
+    for (const envelope of envelopes)
+      admissions.push(
+        await prepareAdmission(ctx, envelope, sha256Hex(JSON.stringify(envelope)), nowMs, seen),
+      )
+    const receipt = await signFrameReceipt(
+      {
+        v: PROTOCOL_VERSION,
+        seq,
+        sender: peer,
+        receiver: ctx.party,
+        receivedAtMs: nowMs,
+        frameSha256: frameHash,
+        verdicts: admissions.map(verdictOf),
+      },
+      ctx.keys.signing,
+    )
+    const committed = await commitAdmissions(ctx, admissions, receipt, nowMs, {
+      peer,
+      seq,
+      lastSeq,
+    })
+    if (committed === 'replayed') return replayed(seq, await ctx.store.lastFrameSeq(peer))
+    if (committed) return { ok: true, receipt }
+    if (attempt >= 3)
+      return { ok: false, code: 'FRAME_NOT_COMMITTED', message: 'send the frame again' }
+  }
+}
+
+function replayed(seq: number, lastSeq: number): FrameOutcome {
+  return {
+    ok: false,
+    code: 'FRAME_REPLAYED',
+    message: `frame ${seq} is not after the last one committed (${lastSeq}): nothing stored`,
+  }
+}
+
+/**
+ * Each message of a frame must be an envelope from the frame's sender to us, under an id of
+ * its own: a sender that breaks this is not following the protocol and its frame is refused
+ * whole. What a message says beyond its header is judged message by message.
+ */
+function frameEnvelopes(
+  ctx: NodeContext,
+  peer: PartyId,
+  frame: FramePayload,
+): Envelope[] | FrameOutcome {
+  const ids = new Set<string>()
+  const envelopes: Envelope[] = []
+  for (const [i, value] of frame.messages.entries()) {
+    const m = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>
+    const problem = !messageIdSchema.safeParse(m['messageId']).success
+      ? 'messageId: not an id of letters, digits and . _ : -'
+      : ids.has(m['messageId'] as string)
+        ? 'messageId: twice in one frame'
+        : m['sender'] !== peer
+          ? `sender: not the frame's sender ${peer}`
+          : m['recipient'] !== ctx.party
+            ? `recipient: not ${ctx.party}`
+            : null
+    if (problem !== null)
+      return { ok: false, code: 'FRAME_MALFORMED', message: `messages.${i}.${problem}` }
+    ids.add(m['messageId'] as string)
+    envelopes.push(m as unknown as Envelope)
+  }
+  return envelopes
+}
+
+/** One message, and what was decided about it before the transaction. */
+interface Admission {
+  readonly envelope: Envelope
+  readonly contentSha256: string
+  /** The inbox row held from before: a duplicate. */
+  readonly held: InboxRow | undefined
+  readonly checked: CheckedArrival
+  readonly status: InboxRow['status']
+  readonly relays: readonly PlannedRelease[]
+}
+
+/**
+ * Everything decided outside the store's lock: is it held already, the protocol's schema,
+ * references, ownership, the re-check of a release, the relays a hub owes. `seen` holds the
+ * reports admitted earlier in the same frame (id → digest), which the store does not hold yet.
+ */
+async function prepareAdmission(
+  ctx: NodeContext,
+  envelope: Envelope,
+  contentSha256: string,
+  nowMs: number,
+  seen: Map<string, string>,
+): Promise<Admission> {
+  const held = await ctx.store.getInbox(envelope.messageId)
+  const empty = { reasons: [], message: null, report: null, reportId: null }
+  if (held !== undefined)
+    return { envelope, contentSha256, held, checked: empty, status: held.status, relays: [] }
+  let checked = await checkArrival(ctx, envelope, nowMs)
+  const report = checked.report
+  if (report !== null) {
+    const digest = reportDigest(report)
+    const earlier = seen.get(report.id)
+    if (earlier !== undefined && earlier !== digest)
+      checked = {
+        ...checked,
+        report: null,
+        reasons: [
+          {
+            code: 'ID_CONFLICT',
+            message: `report id ${report.id} is held here with other content or another originator`,
+          },
+        ],
+      }
+    else seen.set(report.id, digest)
+  }
   const status = checked.reasons.length === 0 ? 'accepted' : 'quarantined'
-  const receipt = await signReceipt(
-    {
-      messageId: envelope.messageId,
-      sender: envelope.sender,
-      receiver: ctx.party,
-      receivedAtMs: nowMs,
-      status,
-      envelopeSha256,
-    },
-    ctx.keys.signing,
-  )
+  const accepted = status === 'accepted' && checked.report !== null
+  const relays =
+    accepted && checked.report !== null
+      ? await planRelays(ctx, envelope.agreement, checked.report, nowMs)
+      : []
+  return { envelope, contentSha256, held, checked, status, relays }
+}
+
+function verdictOf(a: Admission): MessageVerdict {
+  return {
+    messageId: a.envelope.messageId,
+    verdict:
+      a.held !== undefined ? 'duplicate' : a.status === 'accepted' ? 'stored' : 'quarantined',
+    status: a.status,
+    codes: a.held !== undefined ? [] : [...new Set(a.checked.reasons.map((r) => r.code))],
+  }
+}
+
+/** Sentinel: what was decided outside the lock no longer holds inside it; decide again. */
+class DecideAgain extends Error {}
+
+/**
+ * Commits the admitted messages in one transaction (and, for a frame, its sequence); false
+ * when something changed since they were prepared (another arrival took an id): nothing is
+ * written and the caller prepares again. 'replayed': the frame's sequence was taken meanwhile.
+ */
+async function commitAdmissions(
+  ctx: NodeContext,
+  admissions: readonly Admission[],
+  receipt: string,
+  nowMs: number,
+  frame: { peer: PartyId; seq: number; lastSeq: number } | null,
+): Promise<boolean | 'replayed'> {
+  const requests: string[] = []
+  try {
+    await auditedTransaction(ctx, async (tx, audit) => {
+      if (frame !== null) {
+        const last = await tx.lastFrameSeq(frame.peer)
+        if (last >= frame.seq) throw new DecideAgain('replayed')
+        if (last !== frame.lastSeq || frame.seq !== last + 1)
+          await audit.append(tx, {
+            atMs: nowMs,
+            type: 'link',
+            party: frame.peer,
+            subject: null,
+            data: { event: 'gap', expectedSeq: last + 1, seq: frame.seq },
+          })
+      }
+      for (const admission of admissions) {
+        const held = await tx.getInbox(admission.envelope.messageId)
+        if ((held !== undefined) !== (admission.held !== undefined)) throw new DecideAgain()
+        if (held !== undefined) continue
+        await commitAdmission(ctx, tx, audit, admission, receipt, nowMs, frame?.seq ?? null)
+        const message = admission.checked.message
+        if (admission.status === 'accepted' && message?.kind === 'request')
+          requests.push(message.payload.requestId)
+      }
+      if (frame !== null) await tx.setFrameSeq(frame.peer, frame.seq, nowMs)
+    })
+  } catch (error) {
+    if (!(error instanceof DecideAgain)) throw error
+    return error.message === 'replayed' ? 'replayed' : false
+  }
+  if (ctx.config.release.answerRequests === 'rule')
+    // Answered by standing rule, after the request is stored: a crash in between leaves it open.
+    for (const requestId of requests) await answerRequest(ctx, requestId, true, null)
+  return true
+}
+
+async function commitAdmission(
+  ctx: NodeContext,
+  tx: StoreTx,
+  audit: AuditBatch,
+  admission: Admission,
+  receipt: string,
+  nowMs: number,
+  frameSeq: number | null,
+): Promise<void> {
+  const { envelope, checked, status } = admission
   const message = status === 'accepted' ? checked.message : null
   const report = message?.kind === 'report' ? checked.report : null
-  const relays = report === null ? [] : await planRelays(ctx, envelope.agreement, report, nowMs)
+  // Another arrival may have taken the report's id since it was checked: check again, under the lock.
+  if (report !== null && (await idConflict(tx, report)) !== null) throw new DecideAgain()
   const row: InboxRow = {
     messageId: envelope.messageId,
     sender: envelope.sender,
@@ -77,43 +317,31 @@ export async function receiveEnvelope(ctx: NodeContext, jwe: string): Promise<Ar
       instantMs: message?.instantMs ?? null,
     },
     // The bytes received, hashed before anything recurses into a payload that may be hostile.
-    contentSha256: envelopeSha256,
+    contentSha256: admission.contentSha256,
     receipt,
   }
-
-  const outcome = await auditedTransaction(ctx, async (tx, audit) => {
-    if ((await tx.getInbox(envelope.messageId)) !== undefined) return 'again'
-    // Another arrival may have taken the id since it was checked: check again, under the lock.
-    if (report !== null && (await idConflict(tx, report)) !== null) return 'again'
-    await tx.insertInbox(row)
-    await audit.append(tx, {
-      atMs: nowMs,
-      type: status === 'accepted' ? 'arrival' : 'quarantine',
-      party: envelope.sender,
-      subject: envelope.messageId,
-      data: {
-        kind: message?.kind ?? null,
-        agreement: message?.agreement ?? null,
-        sentAtMs: message?.instantMs ?? null,
-        reportId: report?.id ?? checked.reportId,
-        path: report?.path ?? null,
-        contentSha256: row.contentSha256,
-        reasons: checked.reasons,
-      },
-    })
-    if (message === null) return 'done'
-    if (report !== null) {
-      const received = { report, sender: envelope.sender, agreement: message.agreement, nowMs }
-      await storeReceived(tx, audit, received, relays)
-    } else if (message.kind !== 'report') await applyIncomingMessage(ctx, tx, audit, message, nowMs)
-    return 'done'
+  await tx.insertInbox(row)
+  await audit.append(tx, {
+    atMs: nowMs,
+    type: status === 'accepted' ? 'arrival' : 'quarantine',
+    party: envelope.sender,
+    subject: envelope.messageId,
+    data: {
+      kind: message?.kind ?? null,
+      agreement: message?.agreement ?? null,
+      sentAtMs: message?.instantMs ?? null,
+      reportId: report?.id ?? checked.reportId,
+      path: report?.path ?? null,
+      contentSha256: row.contentSha256,
+      reasons: checked.reasons,
+      ...(frameSeq === null ? {} : { frameSeq }),
+    },
   })
-  if (outcome === 'again') return receiveEnvelope(ctx, jwe)
-  if (message?.kind === 'request' && ctx.config.release.answerRequests === 'rule') {
-    // Answered by standing rule, after the request is stored: a crash in between leaves it open.
-    await answerRequest(ctx, message.payload.requestId, true, null)
-  }
-  return { receipt, status, duplicate: false }
+  if (message === null) return
+  if (report !== null) {
+    const received = { report, sender: envelope.sender, agreement: message.agreement, nowMs }
+    await storeReceived(tx, audit, received, admission.relays)
+  } else if (message.kind !== 'report') await applyIncomingMessage(ctx, tx, audit, message, nowMs)
 }
 
 interface CheckedArrival {

@@ -22,6 +22,9 @@ export const CA_KEY_FILE = 'ca.key.pem'
 export const CA_CERT_FILE = 'ca.cert.pem'
 export const SERVER_KEY_FILE = 'server.key.pem'
 export const SERVER_CERT_FILE = 'server.cert.pem'
+/** The live link's own certificate: self-signed, pinned by peers by its SHA-256 fingerprint. */
+export const LINK_KEY_FILE = 'link.key.pem'
+export const LINK_CERT_FILE = 'link.cert.pem'
 
 /** Who a client certificate speaks for. */
 export type CertIdentity =
@@ -113,6 +116,7 @@ export async function ensureNodeCa(dir: string, party: string, nowMs: number): P
   for (const [key, cert, what] of [
     [CA_KEY_FILE, CA_CERT_FILE, 'CA'],
     [SERVER_KEY_FILE, SERVER_CERT_FILE, 'server certificate'],
+    [LINK_KEY_FILE, LINK_CERT_FILE, 'link certificate'],
   ] as const)
     if (has(key) !== has(cert))
       throw new EntenteError(
@@ -161,7 +165,62 @@ export async function ensureNodeCa(dir: string, party: string, nowMs: number): P
       )),
     )
   }
+  if (!has(LINK_CERT_FILE)) {
+    // Both ends of a link present it (server and client auth); peers pin it, no CA is trusted.
+    const keys = await generateKeys()
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: serialNumber(),
+      name: `O=Entente ${party}, CN=${party} link`,
+      notBefore: new Date(nowMs - BACKDATE_MS),
+      notAfter: new Date(nowMs + SERVER_DAYS * DAY_MS),
+      signingAlgorithm: SIGNING,
+      keys,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.SubjectAlternativeNameExtension([
+          ...SERVER_NAMES.map((n) => ({ ...n })),
+          { type: 'url', value: identityUrn({ kind: 'party', party }) },
+        ]),
+        new x509.ExtendedKeyUsageExtension([
+          x509.ExtendedKeyUsage.serverAuth,
+          x509.ExtendedKeyUsage.clientAuth,
+        ]),
+      ],
+    })
+    written.push(
+      ...(await writePair(keysDir, LINK_KEY_FILE, LINK_CERT_FILE, keys.privateKey, cert)),
+    )
+  }
   return written
+}
+
+/** The link's key and certificate, and the certificate's SHA-256 fingerprint for peers to pin. */
+export interface LinkTls {
+  readonly key: string
+  readonly cert: string
+  readonly fingerprint256: string
+}
+
+export async function readLinkTls(dir: string): Promise<LinkTls> {
+  const keysDir = join(dir, 'keys')
+  try {
+    const [key, cert] = await Promise.all(
+      [LINK_KEY_FILE, LINK_CERT_FILE].map((f) => readFile(join(keysDir, f), 'utf8')),
+    )
+    const fingerprint256 = normalizeFingerprint(new NodeX509Certificate(cert ?? '').fingerprint256)
+    return { key: key ?? '', cert: cert ?? '', fingerprint256 }
+  } catch {
+    throw new EntenteError(
+      'KEYS_UNREADABLE',
+      `cannot read the node's link certificate in ${keysDir} (${LINK_KEY_FILE}, ${LINK_CERT_FILE})`,
+    )
+  }
+}
+
+/** Fingerprints compare as 64 lower-case hex digits, with or without colons as printed. */
+export function normalizeFingerprint(text: string): string {
+  return text.replaceAll(':', '').toLowerCase()
 }
 
 /** A client key and certificate, signed by the node's CA, with the CA certificate beside them. */

@@ -224,6 +224,25 @@ export const apiRoutes: readonly Route[] = [
   },
   {
     method: 'GET',
+    path: '/api/peers',
+    roles: ANY_ROLE,
+    summary:
+      "each peer's link: transport, state (up, down, connecting), last heard, backlog, frames in flight",
+    handler: async (ctx) => {
+      const backlog = await ctx.store.backlogByRecipient()
+      return ctx.peerStatus().map((p) => ({
+        peer: p.peer,
+        transport: p.transport,
+        state: p.state,
+        lastHeardAt: p.lastHeardAtMs === null ? null : new Date(p.lastHeardAtMs).toISOString(),
+        backlog: backlog.get(p.peer) ?? 0,
+        queued: p.queued,
+        framesInFlight: p.framesInFlight,
+      }))
+    },
+  },
+  {
+    method: 'GET',
     path: '/api/quarantine',
     roles: ANY_ROLE,
     summary: 'messages from peers held because the two registries disagree, with the reasons',

@@ -64,7 +64,10 @@ export interface OutboxRow {
   readonly messageId: string
   readonly recipient: string
   readonly kind: MessageKind
-  /** The compact JWE, exactly as it will be posted (retries send the same bytes). */
+  /**
+   * The envelope as JSON text (header and payload, unsealed): the link seals it when it
+   * leaves, one frame for many messages (the database holds the reports in clear anyway).
+   */
   readonly envelope: string
   /** The release, request or consent this message carries, for bookkeeping. */
   readonly subjectId: string
@@ -138,6 +141,8 @@ export const AUDIT_TYPES = [
   'auth-failure',
   'node',
   'disclosure',
+  /** The live link: a peer up or down, a gap in a peer's frame sequence. */
+  'link',
 ] as const
 export type AuditType = (typeof AUDIT_TYPES)[number]
 
@@ -225,6 +230,10 @@ export interface StoreTx {
   withdrawMessage(messageId: string, reason: string, atMs: number): Promise<void>
   getInbox(messageId: string): Promise<InboxRow | undefined>
   insertInbox(row: InboxRow): Promise<void>
+  /** The last frame sequence committed from a peer on the live link (0: none yet). */
+  lastFrameSeq(peer: string): Promise<number>
+  /** Records a frame's sequence, in the transaction that commits its messages. */
+  setFrameSeq(peer: string, seq: number, atMs: number): Promise<void>
   insertRequest(request: RequestRow): Promise<void>
   updateRequest(
     id: string,
@@ -257,6 +266,8 @@ export interface Store extends StoreTx {
     sinceMs?: number
     limit?: number
   }): Promise<ReportRow[]>
+  /** Undelivered messages (not withdrawn) per recipient. */
+  backlogByRecipient(): Promise<Map<string, number>>
   /** Undelivered messages due at `nowMs`, oldest first. */
   dueMessages(nowMs: number, limit: number): Promise<OutboxRow[]>
   listOutbox(filter: {

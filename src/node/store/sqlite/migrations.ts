@@ -166,11 +166,24 @@ ALTER TABLE tokens ADD COLUMN expires_at_ms INTEGER;
 ALTER TABLE tokens ADD COLUMN revoked_at_ms INTEGER;
 `
 
+/**
+ * Issue 11: the live link. The last frame sequence committed from each peer, written in the
+ * frame's own transaction: a replayed frame is refused, a restarted sender resumes after it.
+ */
+const LINK_FRAMES = `
+CREATE TABLE link_frames (
+  peer TEXT PRIMARY KEY,
+  last_seq INTEGER NOT NULL,
+  at_ms INTEGER NOT NULL
+) STRICT;
+`
+
 /** Every migration this build knows, oldest first; versions are 1, 2, 3, ... */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: INITIAL },
   { version: 2, name: 'disclosures', up: DISCLOSURES },
   { version: 3, name: 'tokens-expiry', up: TOKENS_EXPIRY },
+  { version: 4, name: 'link-frames', up: LINK_FRAMES },
 ]
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -207,6 +207,14 @@ export class Queries {
     return this.#list(t.OUTBOX, w, `${order} ${limitOf(limit)}`)
   }
 
+  backlogByRecipient(): Map<string, number> {
+    const rows = this.#sql(
+      `SELECT recipient, count(*) AS n FROM outbox
+       WHERE delivered_at_ms IS NULL AND withdrawn_at_ms IS NULL GROUP BY recipient`,
+    ).all() as { recipient: string; n: number }[]
+    return new Map(rows.map((r) => [r.recipient, r.n]))
+  }
+
   listOutbox(f: Filter<'listOutbox'>): OutboxRow[] {
     const w = where([
       ['recipient = @recipient', 'recipient', f.recipient],
@@ -224,6 +232,19 @@ export class Queries {
 
   insertInbox(r: InboxRow): void {
     this.#insert(t.INBOX, r, `inbox message ${r.messageId}`)
+  }
+
+  lastFrameSeq(peer: string): number {
+    const row = this.#sql('SELECT last_seq FROM link_frames WHERE peer = ?').get(peer) as
+      { last_seq: number } | undefined
+    return row?.last_seq ?? 0
+  }
+
+  setFrameSeq(peer: string, seq: number, atMs: number): void {
+    this.#sql(
+      `INSERT INTO link_frames (peer, last_seq, at_ms) VALUES (?, ?, ?)
+       ON CONFLICT (peer) DO UPDATE SET last_seq = excluded.last_seq, at_ms = excluded.at_ms`,
+    ).run(peer, seq, atMs)
   }
 
   listInbox(f: Filter<'listInbox'>): InboxRow[] {

@@ -143,6 +143,14 @@ class SqliteTx implements StoreTx {
     return this.#run((q) => q.insertInbox(r))
   }
 
+  lastFrameSeq(peer: string) {
+    return this.#run((q) => q.lastFrameSeq(peer))
+  }
+
+  setFrameSeq(peer: string, seq: number, atMs: number) {
+    return this.#run((q) => q.setFrameSeq(peer, seq, atMs))
+  }
+
   insertRequest(r: RequestRow) {
     return this.#run((q) => q.insertRequest(r))
   }
@@ -287,6 +295,10 @@ export class SqliteStore implements Store {
     this.#gate.read(() => this.#q.dueMessages(nowMs, limit))
   listOutbox = (f: Filter<'listOutbox'>) => this.#gate.read(() => this.#q.listOutbox(f))
   getInbox = (messageId: string) => this.#gate.read(() => this.#q.getInbox(messageId))
+  backlogByRecipient = () => this.#gate.read(() => this.#q.backlogByRecipient())
+  lastFrameSeq = (peer: string) => this.#gate.read(() => this.#q.lastFrameSeq(peer))
+  setFrameSeq = (peer: string, seq: number, atMs: number) =>
+    this.#write((tx) => tx.setFrameSeq(peer, seq, atMs))
   listInbox = (f: Filter<'listInbox'>) => this.#gate.read(() => this.#q.listInbox(f))
   getRequest = (id: string) => this.#gate.read(() => this.#q.getRequest(id))
   listRequests = (f: Filter<'listRequests'>) => this.#gate.read(() => this.#q.listRequests(f))

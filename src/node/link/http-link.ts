@@ -1,0 +1,119 @@
+import type { PartyId } from '../../domain/ids.ts'
+import type { MessageVerdict } from '../../protocol/link.ts'
+import type { Peer } from '../app/context.ts'
+import { type Envelope, sealEnvelope } from '../crypto/envelope.ts'
+import type { PartyKeys } from '../crypto/keys.ts'
+import { verifyReceipt } from '../crypto/receipt.ts'
+import {
+  type Delivered,
+  LinkError,
+  type LinkStatus,
+  type OutgoingMessage,
+  type PeerLink,
+} from './peer-link.ts'
+
+/** How a sealed envelope is posted; the composition root supplies fetch (or https). */
+export type PostEnvelope = (
+  url: string,
+  envelope: string,
+  timeoutMs: number,
+) => Promise<{ status: number; body: unknown }>
+
+/**
+ * The fallback link: one HTTP POST per message to the peer's `/federation/inbox`, each sealed
+ * on its own (JWS inside JWE) and answered with its own signed receipt. For peers without a
+ * live link in the config; slower, but the same seam and the same guarantees.
+ */
+export class HttpPostLink implements PeerLink {
+  readonly transport = 'https-post'
+  readonly maxBatch = 1
+  readonly window: number
+  readonly peer: PartyId
+  readonly #self: { party: string; keys: PartyKeys }
+  readonly #remote: Peer
+  readonly #post: PostEnvelope
+  readonly #timeoutMs: number
+  #inFlight = 0
+  #lastHeardAtMs: number | null = null
+
+  constructor(
+    self: { party: string; keys: PartyKeys },
+    remote: Peer,
+    post: PostEnvelope,
+    options: { window: number; timeoutMs: number },
+  ) {
+    this.peer = remote.party
+    this.#self = self
+    this.#remote = remote
+    this.#post = post
+    this.window = options.window
+    this.#timeoutMs = options.timeoutMs
+  }
+
+  async deliver(messages: readonly OutgoingMessage[]): Promise<Delivered> {
+    const [message, ...more] = messages
+    if (message === undefined || more.length > 0)
+      throw new LinkError('the HTTP link carries one message per delivery')
+    this.#inFlight++
+    try {
+      const envelope = JSON.parse(message.envelope) as Envelope
+      const sealed = await sealEnvelope(
+        envelope,
+        this.#self.keys.signing,
+        this.#remote.encryptionKey,
+      )
+      const response = await this.#post(
+        `${this.#remote.url}/federation/inbox`,
+        sealed,
+        this.#timeoutMs,
+      ).catch((error: unknown) => {
+        throw new LinkError(`cannot reach ${this.peer}: ${(error as Error).message}`)
+      })
+      const jws = (response.body as { receipt?: unknown } | null)?.receipt
+      const duplicate = (response.body as { duplicate?: unknown } | null)?.duplicate === true
+      if (response.status !== 200 || typeof jws !== 'string')
+        throw new LinkError(`peer answered HTTP ${response.status}`)
+      const receipt = await verifyReceipt(jws, this.#remote.signingKey, {
+        messageId: message.messageId,
+        sender: this.#self.party,
+        receiver: this.peer,
+        envelope: sealed,
+      }).catch((error: unknown) => {
+        throw new LinkError(`receipt refused: ${(error as Error).message}`)
+      })
+      this.#lastHeardAtMs = Date.now()
+      const verdict: MessageVerdict = {
+        messageId: message.messageId,
+        verdict: duplicate ? 'duplicate' : receipt.status === 'accepted' ? 'stored' : 'quarantined',
+        status: receipt.status,
+        codes: [],
+      }
+      return {
+        receipt: jws,
+        receivedAtMs: receipt.receivedAtMs,
+        verdicts: new Map([[message.messageId, verdict]]),
+      }
+    } finally {
+      this.#inFlight--
+    }
+  }
+
+  status(): LinkStatus {
+    return {
+      peer: this.peer,
+      transport: this.transport,
+      // Connectionless: a peer is known up only by its last answer.
+      state: this.#lastHeardAtMs === null ? 'connecting' : 'up',
+      lastHeardAtMs: this.#lastHeardAtMs,
+      framesInFlight: this.#inFlight,
+    }
+  }
+
+  onStateChange(): void {
+    // No connection to watch: the worker learns of failures from deliver().
+  }
+
+  async close(): Promise<void> {
+    // Nothing held open.
+  }
+}

@@ -1,0 +1,106 @@
+import { z } from 'zod'
+import { partyIdSchema } from './launch.ts'
+import { epochMsSchema, messageIdSchema, PROTOCOL_VERSION } from './messages.ts'
+
+/**
+ * The live link between two nodes (docs/node.md, "The live link"): one persistent TLS
+ * WebSocket per peer, dialled by the sender. Over it travel frames — many messages, signed
+ * once and encrypted once — and their receipts. Both ends validate every control message with
+ * these schemas; anything else closes the connection with a code.
+ */
+
+/** Frames a sender may have in flight before it waits for a receipt (backpressure). */
+export const DEFAULT_WINDOW = 4
+/** Messages per frame at most. */
+export const MAX_FRAME_MESSAGES = 512
+
+/** Why a frame or a connection was refused; the receiver answers the code, the sender logs it. */
+export const LINK_CODES = [
+  /** The frame's sequence is not above the last one committed from this sender: nothing stored. */
+  'FRAME_REPLAYED',
+  /** The frame cannot be opened: not ours, not decryptable, not signed by the sender's key. */
+  'FRAME_UNVERIFIED',
+  /** The frame's signed content is not a frame of this protocol (version, fields, sizes). */
+  'FRAME_MALFORMED',
+  /** The control message is not one of this protocol's. */
+  'CONTROL_MALFORMED',
+  /** The receiver could not commit the frame (store busy or closing): send it again. */
+  'FRAME_NOT_COMMITTED',
+] as const
+export type LinkCode = (typeof LINK_CODES)[number]
+
+/**
+ * The signed, encrypted content of a frame: who to whom, its sequence on this link, and the
+ * messages it carries, each an envelope of src/protocol/messages.ts with its own id.
+ */
+export const framePayloadSchema = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  seq: z.number().int().positive(),
+  sender: partyIdSchema,
+  recipient: partyIdSchema,
+  sentAtMs: epochMsSchema,
+  /** Envelopes, validated one by one by decodeMessage: a bad one is quarantined, not the frame. */
+  messages: z.array(z.unknown()).min(1).max(MAX_FRAME_MESSAGES),
+})
+export type FramePayload = z.infer<typeof framePayloadSchema>
+
+/** What the receiver did with one message of a frame. */
+export const messageVerdictSchema = z.strictObject({
+  messageId: messageIdSchema,
+  /** stored (accepted now), duplicate (held from before, with its first status), quarantined. */
+  verdict: z.enum(['stored', 'duplicate', 'quarantined']),
+  status: z.enum(['accepted', 'quarantined']),
+  codes: z.array(z.string().max(40)).max(16),
+})
+export type MessageVerdict = z.infer<typeof messageVerdictSchema>
+
+/** The receiver's signed receipt for a whole frame, committing to the exact bytes received. */
+export const frameReceiptSchema = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  seq: z.number().int().positive(),
+  sender: partyIdSchema,
+  receiver: partyIdSchema,
+  receivedAtMs: epochMsSchema,
+  frameSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  verdicts: z.array(messageVerdictSchema).max(MAX_FRAME_MESSAGES),
+})
+export type FrameReceipt = z.infer<typeof frameReceiptSchema>
+
+/** Control messages, as JSON text frames of the WebSocket. */
+export const linkControlSchema = z.discriminatedUnion('t', [
+  /** Listener → dialler, once authenticated: where to resume. */
+  z.strictObject({
+    t: z.literal('hello'),
+    v: z.number().int(),
+    party: partyIdSchema,
+    lastSeq: z.number().int().min(0),
+  }),
+  /** Dialler → listener: one frame, a compact JWE. */
+  z.strictObject({
+    t: z.literal('frame'),
+    seq: z.number().int().positive(),
+    body: z.string().max(64 * 1024 * 1024),
+  }),
+  /** Listener → dialler: the frame is committed; a compact JWS of a FrameReceipt. */
+  z.strictObject({ t: z.literal('receipt'), seq: z.number().int().positive(), jws: z.string() }),
+  /** Listener → dialler: the frame was refused whole; nothing of it was stored. */
+  z.strictObject({
+    t: z.literal('refused'),
+    seq: z.number().int().min(0),
+    code: z.enum(LINK_CODES),
+    message: z.string().max(300),
+  }),
+])
+export type LinkControl = z.infer<typeof linkControlSchema>
+
+/** Parses one control message; null for anything that is not one. */
+export function decodeControl(text: string): LinkControl | null {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return null
+  }
+  const parsed = linkControlSchema.safeParse(value)
+  return parsed.success ? parsed.data : null
+}
