@@ -129,6 +129,9 @@ export async function createNode(
   linkTls: LinkTls
   app: FastifyInstance
 }> {
+  // Data directories from before the live link get its certificate now (never overwritten).
+  await ensureNodeCa(config.dataDir, config.party, Date.now())
+  const linkTls = await readLinkTls(config.dataDir)
   let worker: DeliveryWorker | null = null
   const { ctx, registryDoc } = await openNodeContext(config, {
     ...overrides,
@@ -145,9 +148,6 @@ export async function createNode(
       throw error
     }
   }
-  // Data directories from before the live link get its certificate now (never overwritten).
-  await ensureNodeCa(config.dataDir, config.party, Date.now())
-  const linkTls = await readLinkTls(config.dataDir)
   worker = new DeliveryWorker(ctx, peerLinks(ctx, linkTls, postWithFetch))
   await recordStart(ctx, ctx.store, registryDoc)
   return { ctx, worker, linkTls, app: buildHttpApp(ctx) }

@@ -49,6 +49,8 @@ export class ScriptedLink implements PeerLink {
     }
   }
 
+  open(): void {}
+
   onStateChange(): void {}
 
   async close(): Promise<void> {}

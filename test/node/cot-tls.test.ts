@@ -318,12 +318,12 @@ describe('Cursor-on-Target config: TLS unless insecure on loopback', () => {
     assert.deepEqual(shared.error?.issues[0]?.path, ['cot', 'ingest', 'port'])
   })
 
-  it('a data directory without the TLS certificate stops a TLS server at start, naming node cert', async () => {
-    const { rmSync } = await import('node:fs')
+  it('a data directory from before the TLS certificates gets them at start; half a pair stops it, naming the files', async () => {
+    const { existsSync, rmSync } = await import('node:fs')
     const dir = join(mkdtempSync(join(tmpdir(), 'entente-cot-old-')), 'kor')
     await initNode('KOR', dir)
-    for (const f of ['ca.key.pem', 'ca.cert.pem', 'server.key.pem', 'server.cert.pem'])
-      rmSync(join(dir, 'keys', f))
+    const files = ['ca.key.pem', 'ca.cert.pem', 'server.key.pem', 'server.cert.pem']
+    for (const f of [...files, 'link.key.pem', 'link.cert.pem']) rmSync(join(dir, 'keys', f))
     const config = nodeConfigSchema.parse({
       party: 'KOR',
       dataDir: dir,
@@ -331,9 +331,13 @@ describe('Cursor-on-Target config: TLS unless insecure on loopback', () => {
       registry: { scenario: SCENARIO },
       cot: { stream: { port: 0 } },
     })
+    const node = await startNode(config)
+    await node.stop()
+    for (const f of files) assert.ok(existsSync(join(dir, 'keys', f)), `${f} made at start`)
+    rmSync(join(dir, 'keys', 'server.cert.pem'))
     await assert.rejects(startNode(config), (error: Error & { code?: string }) => {
       assert.equal(error.code, 'KEYS_UNREADABLE')
-      assert.match(error.message, /node cert --dir .* creates it first/)
+      assert.match(error.message, /only half of the node's server certificate/)
       return true
     })
   })

@@ -59,6 +59,7 @@ export class DeliveryWorker {
 
   start(): void {
     this.#running = true
+    for (const lane of this.#lanes.values()) lane.link.open()
     void this.#scan()
   }
 
@@ -112,7 +113,7 @@ export class DeliveryWorker {
       lane.queue.length > 0 &&
       lane.link.status().state !== 'down'
     ) {
-      const batch = lane.queue.splice(0, lane.link.maxBatch)
+      const batch = takeBatch(lane.queue, lane.link.maxBatch)
       lane.inFlight++
       const attempt = this.#deliver(lane, batch).finally(() => {
         this.#attempts.delete(attempt)
@@ -280,6 +281,23 @@ export class DeliveryWorker {
 }
 
 type Reasons = Parameters<typeof denyAtEgress>[3]
+
+/**
+ * The next delivery's messages, in outbox order, cut before a second message about the same
+ * subject (a consent granted then revoked): the receiver checks each message against what it
+ * has committed, so a message that depends on another must come in a later frame.
+ */
+function takeBatch(queue: OutboxRow[], max: number): OutboxRow[] {
+  const subjects = new Set<string>()
+  let n = 0
+  while (n < queue.length && n < max) {
+    const subject = (queue[n] as OutboxRow).subjectId
+    if (subjects.has(subject)) break
+    subjects.add(subject)
+    n++
+  }
+  return queue.splice(0, n)
+}
 
 /** Messages a lane holds in memory at most: two windows of full deliveries, at least 1,000. */
 function laneCapacity(link: PeerLink): number {

@@ -185,7 +185,7 @@ interface Admission {
 /**
  * Everything decided outside the store's lock: is it held already, the protocol's schema,
  * references, ownership, the re-check of a release, the relays a hub owes. `seen` holds the
- * reports admitted earlier in the same frame (id → digest), which the store does not hold yet.
+ * ids taken by messages admitted earlier in the same frame, which the store does not hold yet.
  */
 async function prepareAdmission(
   ctx: NodeContext,
@@ -199,22 +199,17 @@ async function prepareAdmission(
   if (held !== undefined)
     return { envelope, contentSha256, held, checked: empty, status: held.status, relays: [] }
   let checked = await checkArrival(ctx, envelope, nowMs)
-  const report = checked.report
-  if (report !== null) {
-    const digest = reportDigest(report)
-    const earlier = seen.get(report.id)
-    if (earlier !== undefined && earlier !== digest)
+  // The store does not hold what came earlier in the frame: ids taken there are checked here.
+  const taken = frameKeyOf(checked)
+  if (taken !== null) {
+    const earlier = seen.get(taken.key)
+    if (earlier !== undefined && (taken.digest === null || earlier !== taken.digest))
       checked = {
         ...checked,
         report: null,
-        reasons: [
-          {
-            code: 'ID_CONFLICT',
-            message: `report id ${report.id} is held here with other content or another originator`,
-          },
-        ],
+        reasons: [{ code: 'ID_CONFLICT', message: `${taken.what} is taken earlier in this frame` }],
       }
-    else seen.set(report.id, digest)
+    else seen.set(taken.key, taken.digest ?? '')
   }
   const status = checked.reasons.length === 0 ? 'accepted' : 'quarantined'
   const accepted = status === 'accepted' && checked.report !== null
@@ -223,6 +218,40 @@ async function prepareAdmission(
       ? await planRelays(ctx, envelope.agreement, checked.report, nowMs)
       : []
   return { envelope, contentSha256, held, checked, status, relays }
+}
+
+/**
+ * The id an accepted message takes, as `seen` keys it: a report's (the same report twice is
+ * fine, so its digest is kept), a request's, a consent's, an answer's request.
+ */
+function frameKeyOf(
+  checked: CheckedArrival,
+): { key: string; digest: string | null; what: string } | null {
+  const message = checked.message
+  if (message === null || checked.reasons.length > 0) return null
+  switch (message.kind) {
+    case 'report':
+      return checked.report === null
+        ? null
+        : {
+            key: `report:${checked.report.id}`,
+            digest: reportDigest(checked.report),
+            what: `report id ${checked.report.id} (with other content)`,
+          }
+    case 'request':
+    case 'answer':
+      return {
+        key: `${message.kind}:${message.payload.requestId}`,
+        digest: null,
+        what: `${message.kind} ${message.payload.requestId}`,
+      }
+    case 'consent':
+      return {
+        key: `consent:${message.payload.consentId}`,
+        digest: null,
+        what: `consent ${message.payload.consentId}`,
+      }
+  }
 }
 
 function verdictOf(a: Admission): MessageVerdict {

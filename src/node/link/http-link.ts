@@ -109,6 +109,8 @@ export class HttpPostLink implements PeerLink {
     }
   }
 
+  open(): void {}
+
   onStateChange(): void {
     // No connection to watch: the worker learns of failures from deliver().
   }

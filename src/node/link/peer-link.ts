@@ -15,6 +15,8 @@ export interface PeerLink {
   readonly maxBatch: number
   /** Deliveries the worker may have in flight at once on this link. */
   readonly window: number
+  /** Starts connecting (a persistent link), so that its state is known before there is work. */
+  open(): void
   /** Resolves once the peer's receipt for every message is verified; rejects if not. */
   deliver(messages: readonly OutgoingMessage[]): Promise<Delivered>
   status(): LinkStatus

@@ -80,12 +80,16 @@ export class WsPeerLink implements PeerLink {
     this.#self = self
     this.#remote = remote
     this.#options = options
-    this.#connect()
+  }
+
+  open(): void {
+    if (this.#socket === null && this.#reconnectTimer === null && !this.#closed) this.#connect()
   }
 
   async deliver(messages: readonly OutgoingMessage[]): Promise<Delivered> {
     if (messages.length === 0 || messages.length > this.maxBatch)
       throw new LinkError(`a frame carries 1 to ${this.maxBatch} messages`)
+    this.open()
     if (this.#state !== 'up') await this.#whenUp()
     const socket = this.#socket
     if (socket === null || this.#state !== 'up') throw new LinkError(`${this.peer} is down`)
