@@ -113,7 +113,7 @@ async function postWithFetch(url: string, envelope: string, timeoutMs: number) {
     body: envelope,
     signal: AbortSignal.timeout(timeoutMs),
   })
-  return { status: response.status, body: (await response.json()) as unknown }
+  return { status: response.status, body: (await response.json()) }
 }
 
 /**

@@ -17,7 +17,7 @@ import { waitFor } from '../../helpers/nodes.ts'
 import { linkPair, requestMessage } from '../../helpers/link-pair.ts'
 
 /** A raw client of a link listener: what it is sent, and a way to send control messages. */
-async function rawClient(port: number, tls: LinkTls) {
+function rawClient(port: number, tls: LinkTls) {
   const socket = new WebSocket(`wss://127.0.0.1:${port}`, {
     cert: tls.cert,
     key: tls.key,
@@ -66,7 +66,7 @@ describe('the live link', () => {
 
   it('resumes from the hello; a replayed frame is refused and stores nothing new', async () => {
     const port = pair.jpn.links?.port ?? 0
-    const client = await rawClient(port, pair.kor.tls)
+    const client = rawClient(port, pair.kor.tls)
     const hello = await client.next(1)
     assert.equal(hello['t'], 'hello')
     assert.equal(hello['party'], 'JPN')
@@ -91,7 +91,7 @@ describe('the live link', () => {
     assert.equal(await pair.jpn.ctx.store.getInbox('m-replay-3'), undefined)
     client.socket.close()
     // A new connection resumes after the last committed sequence.
-    const second = await rawClient(port, pair.kor.tls)
+    const second = rawClient(port, pair.kor.tls)
     assert.equal((await second.next(1))['lastSeq'], seq)
     second.socket.close()
   })
@@ -121,7 +121,7 @@ describe('the live link', () => {
   it('a listener refuses a client whose certificate is not pinned, before any hello', async () => {
     const stranger = join(mkdtempSync(join(tmpdir(), 'entente-stranger-')), 'x')
     await ensureNodeCa(stranger, 'KOR', Date.now())
-    const client = await rawClient(pair.jpn.links?.port ?? 0, await readLinkTls(stranger))
+    const client = rawClient(pair.jpn.links?.port ?? 0, await readLinkTls(stranger))
     await client.closed
     assert.deepEqual(client.received, [], 'no hello, nothing at all')
     assert.match(client.errors.join(' '), /hang up|ECONNRESET/, 'cut at the handshake')
