@@ -158,6 +158,10 @@ export function sealRelease(
         payload: report.payload as LaunchFacts,
         createdAtMs: report.createdAtMs,
       },
+      // The originator's signature, exactly as it signed it; a hub adds only its envelope's.
+      ...(report.originatorSignature === null
+        ? {}
+        : { originatorSignature: report.originatorSignature }),
       path: [...release.path],
       heldLevel: report.localLevel,
       levelAtRecipient: release.levelAtRecipient,

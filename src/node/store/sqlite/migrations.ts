@@ -166,11 +166,20 @@ ALTER TABLE tokens ADD COLUMN expires_at_ms INTEGER;
 ALTER TABLE tokens ADD COLUMN revoked_at_ms INTEGER;
 `
 
+/**
+ * Issue 11 (H4): a report keeps its originator's signature (a compact JWS over its canonical
+ * JSON), so that a relay forwards it unchanged. Reports held before have none (null).
+ */
+const ORIGINATOR_SIGNATURE = `
+ALTER TABLE reports ADD COLUMN originator_signature TEXT;
+`
+
 /** Every migration this build knows, oldest first; versions are 1, 2, 3, ... */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: INITIAL },
   { version: 2, name: 'disclosures', up: DISCLOSURES },
   { version: 3, name: 'tokens-expiry', up: TOKENS_EXPIRY },
+  { version: 4, name: 'originator-signature', up: ORIGINATOR_SIGNATURE },
 ]
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
