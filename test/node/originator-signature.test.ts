@@ -10,10 +10,12 @@ import {
   type PartyKeys,
   publicJwks,
 } from '../../src/node/crypto/keys.ts'
-import { signReport } from '../../src/node/crypto/originator-signature.ts'
+import { signReport, verifyReportSignature } from '../../src/node/crypto/originator-signature.ts'
+import { releaseOnward } from '../../src/node/app/releases.ts'
+import { koreanLaunchReport } from '../helpers/reports.ts'
 import type { OutboxRow, ReportRow } from '../../src/node/store/store.ts'
 import { PROTOCOL_VERSION, wireReportSchema } from '../../src/protocol/messages.ts'
-import { type Harness, makeNode, reportInput } from '../helpers/node-harness.ts'
+import { type Harness, LAUNCH, makeNode, reportInput } from '../helpers/node-harness.ts'
 
 const canonicalize = canonicalizeModule as unknown as (input: unknown) => string
 
@@ -253,6 +255,29 @@ describe('H4: the originator’s signature travels end to end (KOR → USA hub �
       assert.ok(!JSON.stringify(reasons).includes('125.89'), "the sender's content is not echoed")
     }
     assert.equal(await jpn.ctx.store.getReport(invented.id as string), undefined)
+  })
+
+  it('an own report held from before migration 4 (no signature stored) is signed when it is released', async () => {
+    const old: ReportRow = {
+      ...koreanLaunchReport({ id: randomUUID(), releasableTo: null, payload: LAUNCH }),
+      originatorSignature: null,
+    }
+    await kor.ctx.store.insertReport(old)
+    const releases = await releaseOnward(kor.ctx, old.id, 'USA')
+    const release = releases.find((r) => r.state === 'released')
+    assert.ok(release, JSON.stringify(releases))
+    const queued = (await kor.ctx.store.listOutbox({ recipient: 'USA' })).find(
+      (m) => m.subjectId === release.id,
+    )
+    assert.ok(queued, 'queued for USA')
+    const { wire } = await openQueued(queued, kor.peers['USA']!.encryption)
+    const carried = wireReportSchema.parse(wire.payload.report)
+    const signed = await verifyReportSignature(
+      wire.payload.originatorSignature,
+      kor.ctx.keys.signingPublic,
+      carried,
+    )
+    assert.equal(signed.id, old.id)
   })
 
   it('a JPN node holding no key of KOR quarantines KOR’s relayed report, naming the missing key', async () => {

@@ -19,6 +19,16 @@ export const ORIGINATOR_SIGNATURE_TYPE = 'entente-report+jws'
 export const signedReportSchema = wireReportSchema.omit({ createdAtMs: true })
 export type SignedReport = Omit<WireReport, 'createdAtMs'>
 
+/** Anything holding the signed fields: a wire report, or a report row as a node stores it. */
+export interface Signable {
+  readonly id: string
+  readonly originator: string
+  readonly level: string
+  readonly topic: string
+  readonly releasableTo: readonly string[] | null
+  readonly payload: unknown
+}
+
 export const ORIGINATOR_SIGNATURE_FAILURES = [
   /** The message carries no signature (e.g. a report a partner added over TAXII at the hub). */
   'NO_SIGNATURE',
@@ -57,7 +67,7 @@ export function isOriginatorSignatureError(value: unknown): value is OriginatorS
 }
 
 /** The signed fields only, in the RFC 8785 canonical form: the JWS payload, byte for byte. */
-export function canonicalReport(report: SignedReport | WireReport): string {
+export function canonicalReport(report: Signable): string {
   const { id, originator, level, topic, releasableTo, payload } = report
   const text = canonicalize({ id, originator, level, topic, releasableTo, payload })
   // Only a value with no JSON form (undefined at the root) has none: a report always has one.
@@ -67,7 +77,7 @@ export function canonicalReport(report: SignedReport | WireReport): string {
 
 /** Signs a report of this node (`report.originator` is this party) with its signing key. */
 export function signReport(
-  report: SignedReport | WireReport,
+  report: Signable,
   signingKey: KeyObject,
 ): Promise<string> {
   return new CompactSign(new TextEncoder().encode(canonicalReport(report)))
@@ -88,7 +98,7 @@ export function signReport(
 export async function verifyReportSignature(
   jws: string | undefined,
   originatorKey: KeyObject | undefined,
-  report: SignedReport | WireReport,
+  report: Signable,
 ): Promise<SignedReport> {
   const originator = report.originator
   if (jws === undefined || jws === '')
