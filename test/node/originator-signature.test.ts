@@ -13,6 +13,8 @@ import {
 import { signReport, verifyReportSignature } from '../../src/node/crypto/originator-signature.ts'
 import { releaseOnward } from '../../src/node/app/releases.ts'
 import { koreanLaunchReport } from '../helpers/reports.ts'
+import { reportToStixBundle } from '../../src/interop/stix.ts'
+import { collectionIdOf } from '../../src/node/app/taxii-views.ts'
 import type { OutboxRow, ReportRow } from '../../src/node/store/store.ts'
 import { PROTOCOL_VERSION, wireReportSchema } from '../../src/protocol/messages.ts'
 import { type Harness, LAUNCH, makeNode, reportInput } from '../helpers/node-harness.ts'
@@ -29,6 +31,7 @@ const canonicalize = canonicalizeModule as unknown as (input: unknown) => string
 
 const WHAT_IFS = ['no-gsomia']
 const JWS_TYPE = 'entente-envelope+jws'
+const TAXII = 'application/taxii+json;version=2.1'
 
 type Wire = {
   kind: string
@@ -278,6 +281,46 @@ describe('H4: the originator’s signature travels end to end (KOR → USA hub �
       carried,
     )
     assert.equal(signed.id, old.id)
+  })
+
+  it('a report a partner added at the hub over TAXII has no originator signature: relayed on, it is quarantined', async () => {
+    const fromJapan = koreanLaunchReport({
+      id: randomUUID(),
+      originator: 'JPN',
+      level: 'GOKUHI',
+      localLevel: 'GOKUHI',
+      releasableTo: null,
+      path: ['JPN'],
+    })
+    const token = await usa.partyToken('JPN')
+    const added = await usa.call(
+      'POST',
+      `/taxii2/api/collections/${collectionIdOf('USA')}/objects/`,
+      null,
+      JSON.stringify({ objects: reportToStixBundle(fromJapan).objects }),
+      { accept: TAXII, 'content-type': TAXII, authorization: `Bearer ${token}` },
+    )
+    assert.equal(added.statusCode, 202, added.body)
+    assert.equal((await usa.ctx.store.getReport(fromJapan.id))?.originatorSignature, null)
+    const toKor = (await usa.ctx.store.listOutbox({ recipient: 'KOR' })).at(-1)
+    assert.ok(toKor, 'the hub still relays it to KOR')
+    const { plaintext } = await compactDecrypt(toKor.envelope, kor.ctx.keys.encryption)
+    const jws = new TextDecoder().decode(plaintext)
+    const wire = JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString()) as Wire
+    assert.equal(wire.payload.report['id'], fromJapan.id)
+    assert.equal('originatorSignature' in wire.payload, false, 'it carries none')
+    // At KOR (its pinned USA key is the harness's): the same message, as USA sends it.
+    kor.clock.ms += 600_000
+    const sent = await kor.sendAs('USA', {
+      agreement: wire.agreement,
+      kind: 'report',
+      payload: { ...wire.payload, originatorSignature: undefined },
+    })
+    assert.equal(sent.json<{ status: string }>().status, 'quarantined')
+    assert.deepEqual(
+      (await lastQuarantine(kor)).map((r) => r.message),
+      ['payload.originatorSignature: the report carries no originator signature (JPN)'],
+    )
   })
 
   it('a JPN node holding no key of KOR quarantines KOR’s relayed report, naming the missing key', async () => {
