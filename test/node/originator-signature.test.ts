@@ -2,7 +2,13 @@ import assert from 'node:assert/strict'
 import { createPublicKey, type KeyObject, randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import canonicalizeModule from 'canonicalize'
-import { compactDecrypt, CompactEncrypt, compactVerify, decodeProtectedHeader } from 'jose'
+import {
+  compactDecrypt,
+  CompactEncrypt,
+  CompactSign,
+  compactVerify,
+  decodeProtectedHeader,
+} from 'jose'
 import { sealEnvelope } from '../../src/node/crypto/envelope.ts'
 import {
   generatePartyKeys,
@@ -10,7 +16,11 @@ import {
   type PartyKeys,
   publicJwks,
 } from '../../src/node/crypto/keys.ts'
-import { signReport, verifyReportSignature } from '../../src/node/crypto/originator-signature.ts'
+import {
+  isOriginatorSignatureError,
+  signReport,
+  verifyReportSignature,
+} from '../../src/node/crypto/originator-signature.ts'
 import { releaseOnward } from '../../src/node/app/releases.ts'
 import { koreanLaunchReport } from '../helpers/reports.ts'
 import { reportToStixBundle } from '../../src/interop/stix.ts'
@@ -377,4 +387,66 @@ describe('config `originators`: the signing keys of parties that are not peers',
         message,
       })
     })
+})
+
+describe('verifyReportSignature: alg, typ, key and canonical bytes', () => {
+  const keys = generatePartyKeys('KOR')
+  const report = wireReportSchema.parse({
+    id: randomUUID(),
+    originator: 'KOR',
+    level: 'MIL-II',
+    topic: 'dprk-missile',
+    releasableTo: ['JPN'],
+    payload: LAUNCH,
+  })
+  const signAs = (payload: string, typ: string) =>
+    new CompactSign(new TextEncoder().encode(payload))
+      .setProtectedHeader({ alg: 'EdDSA', typ, kid: 'KOR-sig' })
+      .sign(keys.signing)
+  const failureOf = async (jws: string | undefined, key: KeyObject | undefined) => {
+    try {
+      await verifyReportSignature(jws, key, report)
+      return 'verified'
+    } catch (error) {
+      assert.ok(isOriginatorSignatureError(error), String(error))
+      return error.failure
+    }
+  }
+
+  it('verifies its own signature and returns the report as signed', async () => {
+    const jws = await signReport(report, keys.signing)
+    const { createdAtMs: _unsigned, ...signed } = report
+    assert.deepEqual(await verifyReportSignature(jws, keys.signingPublic, report), signed)
+  })
+
+  it('refuses another typ, another key, non-canonical bytes and a missing key or signature', async () => {
+    const canonical = canonicalize(report)
+    const cases: [string, Promise<string>][] = [
+      [
+        'typ of a receipt',
+        failureOf(await signAs(canonical, 'entente-receipt+jws'), keys.signingPublic),
+      ],
+      [
+        'another party’s key',
+        failureOf(await signReport(report, keys.signing), generatePartyKeys().signingPublic),
+      ],
+      [
+        'the same JSON, not canonical',
+        failureOf(
+          await signAs(JSON.stringify(report, null, 1), 'entente-report+jws'),
+          keys.signingPublic,
+        ),
+      ],
+      ['no key held', failureOf(await signReport(report, keys.signing), undefined)],
+      ['no signature', failureOf(undefined, keys.signingPublic)],
+    ]
+    const failures = await Promise.all(cases.map(async ([what, failure]) => [what, await failure]))
+    assert.deepEqual(failures, [
+      ['typ of a receipt', 'BAD_SIGNATURE'],
+      ['another party’s key', 'BAD_SIGNATURE'],
+      ['the same JSON, not canonical', 'CONTENT_DIFFERS'],
+      ['no key held', 'UNKNOWN_ORIGINATOR_KEY'],
+      ['no signature', 'NO_SIGNATURE'],
+    ])
+  })
 })

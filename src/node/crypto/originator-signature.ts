@@ -3,6 +3,9 @@ import canonicalizeModule from 'canonicalize'
 import { CompactSign, compactVerify } from 'jose'
 import { type WireReport, wireReportSchema } from '../../protocol/messages.ts'
 
+// The package is CommonJS: its default import is the function, which NodeNext's types miss.
+const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined
+
 /**
  * The originator's signature over its report, made once where the report is born and carried
  * unchanged by every hop (review H4): a compact JWS, EdDSA, over the RFC 8785 canonical JSON
@@ -10,9 +13,6 @@ import { type WireReport, wireReportSchema } from '../../protocol/messages.ts'
  * says "the originator wrote this", so the final recipient need not trust the hub's word.
  * The sender's `createdAtMs` is not signed: each hop sets it, and no receiver relies on it.
  */
-// The package is CommonJS: its default import is the function, which NodeNext's types miss.
-const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined
-
 export const ORIGINATOR_SIGNATURE_TYPE = 'entente-report+jws'
 
 /** What the originator signs: the fields of the wire report that never change on the way. */
@@ -76,10 +76,7 @@ export function canonicalReport(report: Signable): string {
 }
 
 /** Signs a report of this node (`report.originator` is this party) with its signing key. */
-export function signReport(
-  report: Signable,
-  signingKey: KeyObject,
-): Promise<string> {
+export function signReport(report: Signable, signingKey: KeyObject): Promise<string> {
   return new CompactSign(new TextEncoder().encode(canonicalReport(report)))
     .setProtectedHeader({
       alg: 'EdDSA',
