@@ -55,6 +55,7 @@ function report(createdAtMs: number): ReportRow {
     agreement: null,
     path: ['KOR'],
     createdAtMs,
+    originatorSignature: null,
   }
 }
 

@@ -122,6 +122,13 @@ export const nodeConfigSchema = z.strictObject({
     })
     .optional(),
   peers: z.record(z.string(), peerSchema).default({}),
+  /**
+   * Ed25519 public JWKs of parties that are not peers, whose reports arrive relayed by a hub:
+   * the final recipient checks each report's originator signature with its originator's key.
+   */
+  originators: z
+    .record(z.string().regex(/^[A-Z][A-Z0-9]{1,9}$/, 'a party id such as KOR'), jwk)
+    .default({}),
   release: z
     .strictObject({
       /** Release mode per agreement, replacing the registry's (e.g. a national policy). */

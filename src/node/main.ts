@@ -8,7 +8,7 @@ import { EntenteError } from '../lib/errors.ts'
 import { formatIssue, loadScenarioFile } from '../scenario/load.ts'
 import { toRegistry } from '../scenario/to-domain.ts'
 import { auditedTransaction, checkpointAt } from './app/audit-log.ts'
-import type { NodeContext, Peer } from './app/context.ts'
+import { type NodeContext, originatorKeyLookup, type Peer } from './app/context.ts'
 import { DeliveryWorker } from './app/delivery.ts'
 import { authFailuresOf } from './app/auth-failures.ts'
 import { receiveFrame } from './app/receive.ts'
@@ -22,11 +22,11 @@ import { canonicalJson } from './audit/hash.ts'
 import { type NodeConfig } from './config.ts'
 import { checkCotIngestConfig } from './app/cot-ingest.ts'
 import { type CotServers, startCotServers } from './cot/cot-servers.ts'
-import { importPeerKeys, publicJwks, readPartyKeys } from './crypto/keys.ts'
+import { importPeerKeys, importPublicKey, publicJwks, readPartyKeys } from './crypto/keys.ts'
 import { buildHttpApp, JOSE_MEDIA_TYPE } from './http/app.ts'
 import { SqliteStore } from './store/sqlite/sqlite-store.ts'
 import type { Store } from './store/store.ts'
-import { createHash } from 'node:crypto'
+import { createHash, type KeyObject } from 'node:crypto'
 
 export const DB_FILE = 'entente.db'
 /** The config the node last started with, written by `node --config` for `export`/`import`. */
@@ -97,6 +97,21 @@ export async function openNodeContext(
       ...(peer.link === undefined ? {} : { link: peer.link }),
     })
   }
+  // Parties that are not peers: their reports reach us through a hub, signed by them (H4).
+  const originators = new Map<string, KeyObject>()
+  for (const [id, jwk] of Object.entries(config.originators)) {
+    if (id === party || peers.has(asPartyId(id)))
+      throw new EntenteError(
+        'CONFIG_INVALID',
+        `originators.${id}: ${id === party ? 'this node' : 'a peer'}; its key is known already`,
+      )
+    if (!registry.parties.has(asPartyId(id)))
+      throw new EntenteError(
+        'CONFIG_INVALID',
+        `originators.${id}: not a party of ${config.registry.scenario}`,
+      )
+    originators.set(id, importPublicKey(jwk, 'ed25519', `originators.${id}`))
+  }
   const store = await openStore(config.dataDir)
   const events = new EventHub()
   const ctx: NodeContext = {
@@ -106,6 +121,7 @@ export async function openNodeContext(
     index: buildRegistryIndex(registry),
     keys,
     peers,
+    originatorKey: originatorKeyLookup(party, keys, peers, originators),
     now: overrides.now ?? clockOf(config),
     random: overrides.random ?? Math.random,
     newId: () => randomUUID(),

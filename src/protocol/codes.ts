@@ -25,6 +25,8 @@ export const QUARANTINE_CODES = [
   'NOT_OWNER',
   /** A request's window is inverted or longer than this node allows. */
   'WINDOW_INVALID',
+  /** A report's originator signature is missing, unverifiable, or over other content (H4). */
+  'ORIGINATOR_SIGNATURE_INVALID',
 ] as const
 
 export type QuarantineCode = (typeof QUARANTINE_CODES)[number]

@@ -35,6 +35,12 @@ export type WireReport = z.infer<typeof wireReportSchema>
 
 export const reportMessageSchema = z.strictObject({
   report: wireReportSchema,
+  /**
+   * The originator's compact JWS over the canonical report (src/node/crypto/
+   * originator-signature.ts), carried unchanged by every hop. Absent only for a report that
+   * reached a hub without one (a partner's TAXII POST): its final recipient quarantines it.
+   */
+  originatorSignature: z.string().max(65_536).optional(),
   /** Every party it passed through, originator first, this recipient last. */
   path: z.array(partyIdSchema).min(2).max(16),
   /** The level at which a relaying sender holds it; the receiver derives its own. */

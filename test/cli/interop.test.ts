@@ -57,6 +57,7 @@ function foreignBundle(over: Partial<ReportRow> = {}): { id: string; bundle: Sti
     agreement: null,
     path: ['KOR'],
     createdAtMs: Date.now(),
+    originatorSignature: null,
     ...over,
   }
   return { id, bundle: reportToStixBundle(report) }

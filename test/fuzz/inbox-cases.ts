@@ -6,6 +6,7 @@ import { CompactEncrypt, CompactSign } from 'jose'
 import { type Envelope, sealEnvelope } from '../../src/node/crypto/envelope.ts'
 import { generatePartyKeys } from '../../src/node/crypto/keys.ts'
 import type { MessageKind } from '../../src/node/store/store.ts'
+import { withOriginatorSignature } from '../helpers/node-harness.ts'
 import { LAUNCH_TEMPLATE } from './api-cases.ts'
 import { type Variant, variantArb } from './inbox-variants.ts'
 import { type FuzzNode, type FuzzParty, PARTIES, pick, remember } from './harness.ts'
@@ -68,6 +69,7 @@ const PAYLOAD_TEMPLATES: Record<MessageKind, unknown> = {
       payload: LAUNCH_TEMPLATE,
       createdAtMs: 1,
     },
+    originatorSignature: 'x.y.z',
     path: ['JPN', 'KOR'],
     heldLevel: 'GOKUHI',
     levelAtRecipient: 'MIL-II',
@@ -181,7 +183,13 @@ export async function inboxRequest(node: FuzzNode, c: InboxCase): Promise<Inject
   const messageId =
     (c.replay === null ? undefined : pick(node, 'messageIds', c.replay)) ?? randomUUID()
   remember(node, 'messageIds', messageId)
-  const payload = applyMutations(resolveRefs(node, c.variant.payload), c.payloadMutations)
+  // A report is signed by its originator as its node would (H4), after the mutations: the
+  // fuzzer reaches the checks behind the signature; a mutation of the signature stays as it is.
+  const payload = await withOriginatorSignature(
+    c.variant.kind,
+    applyMutations(resolveRefs(node, c.variant.payload), c.payloadMutations),
+    (p) => node.peers.get(p as FuzzParty)?.signing,
+  )
   const base = {
     v: PROTOCOL_VERSION,
     messageId,

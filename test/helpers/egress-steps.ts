@@ -138,6 +138,7 @@ export async function receive(
     agreement: via?.id ?? null,
     path: sender === originator ? [originator, c.node] : [originator, sender, c.node],
     createdAtMs: step.atMs,
+    originatorSignature: null,
   }
   const agreement = report.agreement
   const relays = await planRelays(ctx, agreement, report, step.atMs)

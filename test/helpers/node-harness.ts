@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { type KeyObject, randomUUID } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,8 +7,9 @@ import { initNode, issuePartyToken, issueToken } from '../../src/cli/node.ts'
 import { nodeConfigSchema } from '../../src/node/config.ts'
 import { sealEnvelope } from '../../src/node/crypto/envelope.ts'
 import { generatePartyKeys, type PartyKeys, publicJwks } from '../../src/node/crypto/keys.ts'
+import { signReport } from '../../src/node/crypto/originator-signature.ts'
 import { createNode } from '../../src/node/main.ts'
-import { PROTOCOL_VERSION } from '../../src/protocol/messages.ts'
+import { PROTOCOL_VERSION, wireReportSchema } from '../../src/protocol/messages.ts'
 import { ROOT } from './cli.ts'
 
 /** The launch of 31 October 2019 as an analyst submits it. */
@@ -47,6 +48,25 @@ export const wireReport = (
   payload: LAUNCH,
   ...over,
 })
+
+/**
+ * A report message as the originator's node would send it: signed by the originator (H4),
+ * when the test holds the originator's key and gave no `originatorSignature` of its own. A
+ * test that forges or omits one says so with the key (`originatorSignature: undefined` sends
+ * none). A report the schema refuses is left unsigned: it never gets as far as the signature.
+ */
+export async function withOriginatorSignature(
+  kind: string,
+  payload: unknown,
+  keyOf: (party: string) => KeyObject | undefined,
+): Promise<unknown> {
+  if (kind !== 'report' || typeof payload !== 'object' || payload === null) return payload
+  if ('originatorSignature' in payload) return payload
+  const report = wireReportSchema.safeParse((payload as { report?: unknown }).report)
+  const key = report.success ? keyOf(report.data.originator) : undefined
+  if (!report.success || key === undefined) return payload
+  return { ...payload, originatorSignature: await signReport(report.data, key) }
+}
 
 export interface HarnessOptions {
   readonly party?: string
@@ -125,6 +145,10 @@ export async function makeNode(options: HarnessOptions = {}) {
       },
     })
 
+  /** The private signing key of a party, as the test holds it (its own node's, or a peer's). */
+  const signingKeyOf = (p: string): KeyObject | undefined =>
+    p === party ? ctx.keys.signing : peers[p]?.signing
+
   /** Seals and posts an envelope as peer `from`, exactly as its node would (or not). */
   const sendAs = async (from: string, e: Envelope): Promise<LightMyRequestResponse> => {
     const keys = peers[from]
@@ -138,7 +162,7 @@ export async function makeNode(options: HarnessOptions = {}) {
         agreement: e.agreement ?? null,
         instantMs: e.instantMs ?? clock.ms,
         kind: e.kind,
-        payload: e.payload,
+        payload: await withOriginatorSignature(e.kind, e.payload, signingKeyOf),
       },
       keys.signing,
       ctx.keys.encryptionPublic,
@@ -162,6 +186,7 @@ export async function makeNode(options: HarnessOptions = {}) {
     clock,
     call,
     sendAs,
+    signingKeyOf,
     partyToken: (p: string) => issuePartyToken(dir, p, 'poc'),
     close: async () => {
       await app.close()

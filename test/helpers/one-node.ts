@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
 import { type Envelope, sealEnvelope } from '../../src/node/crypto/envelope.ts'
 import type { AuditEntry } from '../../src/node/store/store.ts'
-import { makeNode as makeHarness } from './node-harness.ts'
+import { makeNode as makeHarness, withOriginatorSignature } from './node-harness.ts'
 
 export const OWN_ROLES = ['operator', 'release-officer', 'auditor', 'admin'] as const
 
@@ -56,8 +56,13 @@ export async function makeNode(
     payload: {},
     ...fields,
   })
-  const sendAs = async (signer: string, envelope: Envelope) =>
-    postJwe(await sealEnvelope(envelope, h.peers[signer]!.signing, h.ctx.keys.encryptionPublic))
+  const sendAs = async (signer: string, envelope: Envelope) => {
+    const payload = await withOriginatorSignature(envelope.kind, envelope.payload, h.signingKeyOf)
+    const signed = { ...envelope, payload }
+    return postJwe(
+      await sealEnvelope(signed, h.peers[signer]!.signing, h.ctx.keys.encryptionPublic),
+    )
+  }
   return { ...h, tokens, call, postJwe, envelopeFrom, sendAs }
 }
 

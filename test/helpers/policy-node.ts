@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import type { PartyId } from '../../src/domain/ids.ts'
 import { buildRegistryIndex } from '../../src/domain/registry-index.ts'
 import type { Registry } from '../../src/domain/registry.ts'
-import type { NodeContext, Peer } from '../../src/node/app/context.ts'
+import { type NodeContext, originatorKeyLookup, type Peer } from '../../src/node/app/context.ts'
 import { EventHub } from '../../src/node/app/event-hub.ts'
 import { partyTokenRow } from '../../src/node/app/taxii-views.ts'
 import { nodeConfigSchema } from '../../src/node/config.ts'
@@ -108,6 +108,7 @@ export async function makePolicyNode(
     index: buildRegistryIndex(registry),
     keys: own,
     peers,
+    originatorKey: originatorKeyLookup(party, own, peers, new Map()),
     now: () => clock.ms,
     onAudit: events.publish,
     events,

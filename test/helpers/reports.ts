@@ -24,6 +24,7 @@ export function koreanLaunchReport(over: Partial<ReportRow> = {}): ReportRow {
     agreement: null,
     path: ['KOR'],
     createdAtMs: Date.parse('2019-10-31T07:36:00Z'),
+    originatorSignature: null,
     ...over,
   }
 }

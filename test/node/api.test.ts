@@ -8,6 +8,7 @@ import { randomUUID, type KeyObject } from 'node:crypto'
 import { initNode, issueToken } from '../../src/cli/node.ts'
 import { sealEnvelope } from '../../src/node/crypto/envelope.ts'
 import { generatePartyKeys, publicJwks } from '../../src/node/crypto/keys.ts'
+import { signReport } from '../../src/node/crypto/originator-signature.ts'
 import { nodeConfigSchema } from '../../src/node/config.ts'
 import { createNode } from '../../src/node/main.ts'
 import { authFailuresOf } from '../../src/node/app/auth-failures.ts'
@@ -16,7 +17,7 @@ import type { Store } from '../../src/node/store/store.ts'
 import { ROOT } from '../helpers/cli.ts'
 import { launchReport } from '../helpers/nodes.ts'
 import { koreanLaunchReport } from '../helpers/reports.ts'
-import { PROTOCOL_VERSION } from '../../src/protocol/messages.ts'
+import { PROTOCOL_VERSION, wireReportSchema } from '../../src/protocol/messages.ts'
 
 /** One node in-process with no peers and no port: HTTP through inject. */
 describe('node API (one process, real SQLite, inject)', () => {
@@ -180,7 +181,14 @@ describe('node API (one process, real SQLite, inject)', () => {
         agreement: 'kor-jpn-gsomia',
         instantMs,
         kind: 'report',
-        payload: { report, path: ['JPN', 'KOR'], heldLevel: 'GOKUHI', levelAtRecipient: 'MIL-II' },
+        payload: {
+          report,
+          // Signed by JPN as its node signs its own reports (H4).
+          originatorSignature: await signReport(wireReportSchema.parse(report), jpn.signing),
+          path: ['JPN', 'KOR'],
+          heldLevel: 'GOKUHI',
+          levelAtRecipient: 'MIL-II',
+        },
       },
       jpn.signing,
       korEncryption,

@@ -38,6 +38,7 @@ export const report = (over: Partial<ReportRow> = {}): ReportRow => ({
   agreement: null,
   path: ['KOR'],
   createdAtMs: 1_000,
+  originatorSignature: null,
   ...over,
 })
 

@@ -435,6 +435,7 @@ describe('TAXII 2.1 server (one node, inject)', () => {
       agreement: 'kor-usa',
       path: ['USA', 'KOR'],
       createdAtMs: clockMs,
+      originatorSignature: null,
     }
     await store.insertReport(fromUsa)
     assert.ok((await launchTexts('operator')).includes('usa'), 'KOR holds it')

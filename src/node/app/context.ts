@@ -17,6 +17,22 @@ export interface Peer {
   readonly link?: { readonly url: string; readonly fingerprint256: string }
 }
 
+/**
+ * Every node holds the signing keys of every party of its registry, peers or not: its own,
+ * its peers' (pinned with their URLs) and the others' (config `originators`). One lookup.
+ */
+export function originatorKeyLookup(
+  self: PartyId,
+  keys: Pick<PartyKeys, 'signingPublic'>,
+  peers: ReadonlyMap<PartyId, Pick<Peer, 'signingKey'>>,
+  others: ReadonlyMap<string, KeyObject>,
+): (party: string) => KeyObject | undefined {
+  return (party) =>
+    party === self
+      ? keys.signingPublic
+      : (peers.get(party as PartyId)?.signingKey ?? others.get(party))
+}
+
 /** Everything a use case needs; built once by the composition root (node/main.ts). */
 export interface NodeContext {
   readonly party: PartyId
@@ -25,6 +41,11 @@ export interface NodeContext {
   readonly index: RegistryIndex
   readonly keys: PartyKeys
   readonly peers: ReadonlyMap<PartyId, Peer>
+  /**
+   * The signing key of a report's originator, for its end-to-end signature (H4): this node's
+   * own, a peer's pinned one, or one configured under `originators`; undefined when none.
+   */
+  readonly originatorKey: (party: string) => KeyObject | undefined
   /** The only clock the application reads; tests pass their own. */
   readonly now: () => number
   /** Live feed for the dashboard: every audit entry as it is committed. */

@@ -1,6 +1,7 @@
 import { asPartyId } from '../../domain/ids.ts'
 import { hasLevel } from '../../domain/party.ts'
 import { EntenteError } from '../../lib/errors.ts'
+import { signReport } from '../crypto/originator-signature.ts'
 import type { ReleaseRow, ReportRow } from '../store/store.ts'
 import { auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
@@ -31,14 +32,20 @@ export async function ingestReport(ctx: NodeContext, input: ReportInput): Promis
     }
   }
   const nowMs = ctx.now()
-  const report: ReportRow = {
+  const signed = {
     id: input.id ?? ctx.newId(),
     originator: ctx.party,
     level: input.marking.level,
-    localLevel: input.marking.level,
     topic: input.topic,
     releasableTo: input.releasableTo ?? null,
     payload: input.launch,
+  }
+  const report: ReportRow = {
+    ...signed,
+    localLevel: input.marking.level,
+    // Signed once, here, before the transaction (crypto never holds the store's lock); every
+    // hop forwards it unchanged, so the last recipient can check the report is ours (H4).
+    originatorSignature: await signReport(signed, ctx.keys.signing),
     receivedFrom: null,
     agreement: null,
     path: [ctx.party],

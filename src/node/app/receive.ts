@@ -7,6 +7,10 @@ import type { FramePayload, LinkCode, MessageVerdict } from '../../protocol/link
 import { PROTOCOL_VERSION } from '../../protocol/messages.ts'
 import { type Envelope, EnvelopeError, openEnvelope } from '../crypto/envelope.ts'
 import { FrameError, frameSha256, openFrame, signFrameReceipt } from '../crypto/frame.ts'
+import {
+  isOriginatorSignatureError,
+  verifyReportSignature,
+} from '../crypto/originator-signature.ts'
 import { sha256Hex, signReceipt } from '../crypto/receipt.ts'
 import type { InboxRow, ReportRow, StoreTx } from '../store/store.ts'
 import { type AuditBatch, auditedTransaction } from './audit-log.ts'
@@ -398,16 +402,54 @@ async function checkArrival(
   const reportId = message.payload.report.id
   const refs = reportReferences(ctx, message)
   if (refs.length > 0) return { reasons: refs, message, report: null, reportId }
-  const recheck = await recheckRelease(ctx, message, nowMs)
+  const origin = await checkOriginatorSignature(ctx, message)
+  if (origin.signed === null) return { reasons: [origin.reason], message, report: null, reportId }
+  const signed = origin.signed
+  const recheck = await recheckRelease(ctx, signed, nowMs)
   if (recheck.reasons.length > 0)
-    return { reasons: recheck.reasons, message, report: null, reportId }
-  const report = receivedReport(message, recheck.localLevel, nowMs)
+    return { reasons: recheck.reasons, message: signed, report: null, reportId }
+  const report = receivedReport(signed, recheck.localLevel, nowMs)
   const conflict = await idConflict(ctx.store, report)
   return {
     reasons: conflict === null ? [] : [conflict],
-    message,
+    message: signed,
     report: conflict === null ? report : null,
     reportId,
+  }
+}
+
+/**
+ * H4: a report is its originator's whoever relayed it. Its signature is verified with the
+ * ORIGINATOR's key (never the sender's: a hub's envelope signature only says it relayed it)
+ * over exactly the report carried; what follows uses the report as signed, not the copy.
+ */
+async function checkOriginatorSignature(
+  ctx: NodeContext,
+  message: Message<'report'>,
+): Promise<
+  | { readonly signed: Message<'report'>; readonly reason: null }
+  | { readonly signed: null; readonly reason: QuarantineReason }
+> {
+  const { report, originatorSignature } = message.payload
+  try {
+    const key = ctx.originatorKey(report.originator)
+    const signed = await verifyReportSignature(originatorSignature, key, report)
+    // The sender's createdAtMs is not signed (each hop sets it) and nothing relies on it.
+    const { createdAtMs } = report
+    const carried = createdAtMs === undefined ? signed : { ...signed, createdAtMs }
+    return {
+      signed: { ...message, payload: { ...message.payload, report: carried } },
+      reason: null,
+    }
+  } catch (error) {
+    if (!isOriginatorSignatureError(error)) throw error
+    return {
+      signed: null,
+      reason: {
+        code: 'ORIGINATOR_SIGNATURE_INVALID',
+        message: `payload.originatorSignature: ${error.message}`,
+      },
+    }
   }
 }
 
@@ -481,6 +523,7 @@ function receivedReport(message: Message<'report'>, localLevel: Level, nowMs: nu
     agreement: message.agreement,
     path,
     createdAtMs: nowMs,
+    originatorSignature: message.payload.originatorSignature ?? null,
   }
 }
 

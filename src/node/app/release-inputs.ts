@@ -9,7 +9,9 @@ import type { NodeContext } from './context.ts'
 
 /** What the release engine needs from this node: a report's facts, its mode, the consents held. */
 
-export function reportFacts(report: ReportRow): ReportFacts {
+export function reportFacts(
+  report: Pick<ReportRow, 'id' | 'originator' | 'level' | 'topic' | 'releasableTo'>,
+): ReportFacts {
   return {
     id: report.id,
     originator: asPartyId(report.originator),
@@ -29,7 +31,9 @@ export function releaseModeOf(ctx: NodeContext, option: Allowed): ReleaseMode {
 }
 
 /** SHA-256 of what identifies a report's content: sealing checks it against the row decided. */
-export function reportDigest(report: ReportRow): string {
+export function reportDigest(
+  report: Pick<ReportRow, 'id' | 'originator' | 'level' | 'topic' | 'releasableTo' | 'payload'>,
+): string {
   const { id, originator, level, topic, releasableTo, payload } = report
   return sha256Hex(canonicalJson({ id, originator, level, topic, releasableTo, payload }))
 }

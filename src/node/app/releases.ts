@@ -8,6 +8,7 @@ import type { OutboxRow, ReleaseRow, ReportRow, RequestRow, StoreTx } from '../s
 import { type AuditBatch, auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import { enqueue, sealForPeer } from './outbox.ts'
+import { signReport } from '../crypto/originator-signature.ts'
 import type { LaunchFacts } from '../../protocol/launch.ts'
 import { type EgressVerdict, redecideRelease } from './disclosure.ts'
 import {
@@ -136,12 +137,17 @@ export function coversReport(request: RequestRow, report: ReportRow): boolean {
   )
 }
 
-export function sealRelease(
+export async function sealRelease(
   ctx: NodeContext,
   report: ReportRow,
   release: ReleaseRow,
   delayMs = 0,
 ): Promise<OutboxRow> {
+  // An own report held from before migration 4 has none stored: signed now (Ed25519 is
+  // deterministic, so every release of it carries the same JWS). Another's stays as it came.
+  const originatorSignature =
+    report.originatorSignature ??
+    (report.originator === ctx.party ? await signReport(report, ctx.keys.signing) : null)
   return sealForPeer(ctx, {
     delayMs,
     recipient: asPartyId(release.recipient),
@@ -158,6 +164,8 @@ export function sealRelease(
         payload: report.payload as LaunchFacts,
         createdAtMs: report.createdAtMs,
       },
+      // The originator's signature, exactly as it signed it; a hub adds only its envelope's.
+      ...(originatorSignature === null ? {} : { originatorSignature }),
       path: [...release.path],
       heldLevel: report.localLevel,
       levelAtRecipient: release.levelAtRecipient,

@@ -150,6 +150,8 @@ async function receiveFromParty(
     agreement: chosen?.hops[0]?.agreement ?? null,
     path: [party, ctx.party],
     createdAtMs: nowMs,
+    // A partner's TAXII POST carries no originator signature: relayed on, it is quarantined (H4).
+    originatorSignature: null,
   }
   const relays = chosen === null ? [] : await planRelays(ctx, row.agreement, row, nowMs)
   await auditedTransaction(ctx, async (tx, audit) => {

@@ -119,27 +119,29 @@ export async function readPartyKeys(dir: string): Promise<PartyKeys> {
   }
 }
 
+/** One pinned public key from a config, of the expected type; `what` names it in errors. */
+export function importPublicKey(jwk: Jwk, type: 'ed25519' | 'x25519', what: string): KeyObject {
+  if ('d' in jwk)
+    throw new EntenteError(
+      'CONFIG_INVALID',
+      `${what}: a private key was given where a public key belongs`,
+    )
+  try {
+    const key = createPublicKey({ key: jwk, format: 'jwk' })
+    if (key.asymmetricKeyType !== type) throw new Error(type)
+    return key
+  } catch {
+    throw new EntenteError(
+      'CONFIG_INVALID',
+      `${what}: not an ${type === 'ed25519' ? 'Ed25519' : 'X25519'} public JWK`,
+    )
+  }
+}
+
 /** Pinned peer keys from a config: public JWKs only, of the expected types. */
 export function importPeerKeys(jwks: { signing: Jwk; encryption: Jwk }): PeerKeys {
-  const load = (jwk: Jwk, type: 'ed25519' | 'x25519', what: string): KeyObject => {
-    if ('d' in jwk)
-      throw new EntenteError(
-        'CONFIG_INVALID',
-        `peer ${what} key: a private key was given where a public key belongs`,
-      )
-    try {
-      const key = createPublicKey({ key: jwk, format: 'jwk' })
-      if (key.asymmetricKeyType !== type) throw new Error(type)
-      return key
-    } catch {
-      throw new EntenteError(
-        'CONFIG_INVALID',
-        `peer ${what} key: not an ${type === 'ed25519' ? 'Ed25519' : 'X25519'} public JWK`,
-      )
-    }
-  }
   return {
-    signing: load(jwks.signing, 'ed25519', 'signing'),
-    encryption: load(jwks.encryption, 'x25519', 'encryption'),
+    signing: importPublicKey(jwks.signing, 'ed25519', 'peer signing key'),
+    encryption: importPublicKey(jwks.encryption, 'x25519', 'peer encryption key'),
   }
 }

@@ -5,7 +5,8 @@ import { ingestReport } from '../app/ingest.ts'
 import { decidePending, releaseOnward } from '../app/releases.ts'
 import { reportInputSchema } from '../app/report-input.ts'
 import { answerRequest, createRequest } from '../app/requests.ts'
-import { RELEASE_STATES, type TokenRow } from '../store/store.ts'
+import { RELEASE_STATES, type ReportRow, type TokenRow } from '../store/store.ts'
+import { EntenteError } from '../../lib/errors.ts'
 import { ANY_ROLE } from './auth.ts'
 import { invalid } from './problem.ts'
 import type { Route } from './routes.ts'
@@ -24,6 +25,19 @@ const idParam = z.strictObject({ id: z.string().min(1).max(100) })
 /** Who acted, for the audit: the token's label (never the token). */
 const officerOf = (ctx: NodeContext, caller: TokenRow | null): string =>
   `${ctx.party}:${caller?.label || caller?.role || 'rule'}`
+
+/** A held report as the API shows it: the row, with its marking in this node's scheme. */
+function reportView(ctx: NodeContext, r: ReportRow) {
+  return {
+    ...r,
+    marking: {
+      originator: r.originator,
+      level: r.level,
+      levelHere: r.localLevel,
+      scheme: ctx.party,
+    },
+  }
+}
 
 /** A release officer's approval or denial of a pending (manual) release. */
 function officerVerdict(approve: boolean): Route {
@@ -68,15 +82,21 @@ export const apiRoutes: readonly Route[] = [
         'query',
       )
       const reports = await ctx.store.listReports(q)
-      return reports.map((r) => ({
-        ...r,
-        marking: {
-          originator: r.originator,
-          level: r.level,
-          levelHere: r.localLevel,
-          scheme: ctx.party,
-        },
-      }))
+      return reports.map((r) => reportView(ctx, r))
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/reports/:id',
+    roles: ANY_ROLE,
+    summary:
+      "one report this node holds, with provenance and originatorSignature: the originator's compact JWS over its RFC 8785 canonical JSON (null if it came without one), which anyone can verify with the originator's public key",
+    handler: async (ctx, request) => {
+      const { id } = parse(idParam, request.params, 'params')
+      const report = await ctx.store.getReport(id)
+      if (report === undefined)
+        throw new EntenteError('NOT_FOUND', `report '${id}' is not held here`)
+      return reportView(ctx, report)
     },
   },
   {

@@ -39,6 +39,11 @@ export interface ReportRow {
   readonly agreement: string | null
   readonly path: readonly string[]
   readonly createdAtMs: number
+  /**
+   * The originator's compact JWS over the canonical report, as it signed it (own reports) or
+   * as it arrived (verified); null for a report a partner added over TAXII, which carries none.
+   */
+  readonly originatorSignature: string | null
 }
 
 export interface ReleaseRow {

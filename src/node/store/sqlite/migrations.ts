@@ -167,6 +167,14 @@ ALTER TABLE tokens ADD COLUMN revoked_at_ms INTEGER;
 `
 
 /**
+ * Issue 11 (H4): a report keeps its originator's signature (a compact JWS over its canonical
+ * JSON), so that a relay forwards it unchanged. Reports held before have none (null).
+ */
+const ORIGINATOR_SIGNATURE = `
+ALTER TABLE reports ADD COLUMN originator_signature TEXT;
+`
+
+/**
  * Issue 11: the live link. The last frame sequence committed from each peer, written in the
  * frame's own transaction: a replayed frame is refused, a restarted sender resumes after it.
  */
@@ -183,7 +191,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: INITIAL },
   { version: 2, name: 'disclosures', up: DISCLOSURES },
   { version: 3, name: 'tokens-expiry', up: TOKENS_EXPIRY },
-  { version: 4, name: 'link-frames', up: LINK_FRAMES },
+  { version: 4, name: 'originator-signature', up: ORIGINATOR_SIGNATURE },
+  { version: 5, name: 'link-frames', up: LINK_FRAMES },
 ]
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

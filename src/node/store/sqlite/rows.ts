@@ -117,6 +117,7 @@ export const REPORTS = table<ReportRow>('reports', {
   agreement: same(),
   path: json(),
   createdAtMs: same(),
+  originatorSignature: same(),
 })
 
 export const RELEASES = table<ReleaseRow>('releases', {

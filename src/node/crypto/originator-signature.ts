@@ -1,0 +1,125 @@
+import type { KeyObject } from 'node:crypto'
+import canonicalizeModule from 'canonicalize'
+import { CompactSign, compactVerify } from 'jose'
+import { type WireReport, wireReportSchema } from '../../protocol/messages.ts'
+
+// The package is CommonJS: its default import is the function, which NodeNext's types miss.
+const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined
+
+/**
+ * The originator's signature over its report, made once where the report is born and carried
+ * unchanged by every hop (review H4): a compact JWS, EdDSA, over the RFC 8785 canonical JSON
+ * of the report as it travels. A hub's envelope signature only says "I relay this"; this one
+ * says "the originator wrote this", so the final recipient need not trust the hub's word.
+ * The sender's `createdAtMs` is not signed: each hop sets it, and no receiver relies on it.
+ */
+export const ORIGINATOR_SIGNATURE_TYPE = 'entente-report+jws'
+
+/** What the originator signs: the fields of the wire report that never change on the way. */
+export const signedReportSchema = wireReportSchema.omit({ createdAtMs: true })
+export type SignedReport = Omit<WireReport, 'createdAtMs'>
+
+/** Anything holding the signed fields: a wire report, or a report row as a node stores it. */
+export interface Signable {
+  readonly id: string
+  readonly originator: string
+  readonly level: string
+  readonly topic: string
+  readonly releasableTo: readonly string[] | null
+  readonly payload: unknown
+}
+
+export const ORIGINATOR_SIGNATURE_FAILURES = [
+  /** The message carries no signature (e.g. a report a partner added over TAXII at the hub). */
+  'NO_SIGNATURE',
+  /** This node holds no signing key for the report's originator. */
+  'UNKNOWN_ORIGINATOR_KEY',
+  /** Not a compact JWS of the originator's key, of this type and algorithm. */
+  'BAD_SIGNATURE',
+  /** Signed by the originator, but not over the report the message carries. */
+  'CONTENT_DIFFERS',
+] as const
+export type OriginatorSignatureFailure = (typeof ORIGINATOR_SIGNATURE_FAILURES)[number]
+
+const FAILURE_MESSAGES: Record<OriginatorSignatureFailure, string> = {
+  NO_SIGNATURE: 'the report carries no originator signature',
+  UNKNOWN_ORIGINATOR_KEY: 'no signing key of the originator is held here',
+  BAD_SIGNATURE: "the originator signature does not verify with the originator's key",
+  CONTENT_DIFFERS: 'the report differs from what its originator signed',
+}
+
+/** Why a report's originator signature was refused; the message never echoes the content. */
+export class OriginatorSignatureError extends Error {
+  readonly failure: OriginatorSignatureFailure
+  constructor(
+    failure: OriginatorSignatureFailure,
+    originator: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${FAILURE_MESSAGES[failure]} (${originator})`, options)
+    this.name = 'OriginatorSignatureError'
+    this.failure = failure
+  }
+}
+
+export function isOriginatorSignatureError(value: unknown): value is OriginatorSignatureError {
+  return value instanceof OriginatorSignatureError
+}
+
+/** The signed fields only, in the RFC 8785 canonical form: the JWS payload, byte for byte. */
+export function canonicalReport(report: Signable): string {
+  const { id, originator, level, topic, releasableTo, payload } = report
+  const text = canonicalize({ id, originator, level, topic, releasableTo, payload })
+  // Only a value with no JSON form (undefined at the root) has none: a report always has one.
+  if (text === undefined) throw new Error('a report has no canonical JSON form')
+  return text
+}
+
+/** Signs a report of this node (`report.originator` is this party) with its signing key. */
+export function signReport(report: Signable, signingKey: KeyObject): Promise<string> {
+  return new CompactSign(new TextEncoder().encode(canonicalReport(report)))
+    .setProtectedHeader({
+      alg: 'EdDSA',
+      typ: ORIGINATOR_SIGNATURE_TYPE,
+      kid: `${report.originator}-sig`,
+    })
+    .sign(signingKey)
+}
+
+/**
+ * Verifies `jws` with the originator's key (the caller looks it up by `report.originator`,
+ * never by the sender) and that `report` is exactly what was signed. Returns the report as
+ * signed, parsed from the signed bytes: the caller uses it, not the unsigned copy.
+ * Throws an OriginatorSignatureError naming what failed.
+ */
+export async function verifyReportSignature(
+  jws: string | undefined,
+  originatorKey: KeyObject | undefined,
+  report: Signable,
+): Promise<SignedReport> {
+  const originator = report.originator
+  if (jws === undefined || jws === '')
+    throw new OriginatorSignatureError('NO_SIGNATURE', originator)
+  if (originatorKey === undefined)
+    throw new OriginatorSignatureError('UNKNOWN_ORIGINATOR_KEY', originator)
+  let signed: Uint8Array
+  try {
+    const verified = await compactVerify(jws, originatorKey, { algorithms: ['EdDSA'] })
+    if (verified.protectedHeader.typ !== ORIGINATOR_SIGNATURE_TYPE) throw new Error('typ')
+    signed = verified.payload
+  } catch (error) {
+    throw new OriginatorSignatureError('BAD_SIGNATURE', originator, { cause: error })
+  }
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(signed)
+  let parsed: SignedReport
+  try {
+    parsed = signedReportSchema.parse(JSON.parse(text))
+  } catch (error) {
+    throw new OriginatorSignatureError('CONTENT_DIFFERS', originator, { cause: error })
+  }
+  // The signed bytes must be canonical themselves and name the report carried, field for field.
+  const carried = canonicalReport(report)
+  if (canonicalReport(parsed) !== text || text !== carried)
+    throw new OriginatorSignatureError('CONTENT_DIFFERS', originator)
+  return parsed
+}
