@@ -3,7 +3,6 @@ import { createPublicKey, type KeyObject, randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import canonicalizeModule from 'canonicalize'
 import {
-  compactDecrypt,
   CompactEncrypt,
   CompactSign,
   compactVerify,
@@ -63,15 +62,15 @@ function peerEntry(keys: PartyKeys): unknown {
 
 const signingJwk = (keys: PartyKeys): Jwk => publicJwks(keys).keys[0] as Jwk
 
-/** The envelope a node queued, opened with the encryption key the test holds for its peer. */
-async function openQueued(
-  row: OutboxRow,
-  standIn: KeyObject,
-): Promise<{ jws: string; wire: Wire }> {
-  const { plaintext } = await compactDecrypt(row.envelope, standIn)
-  const jws = new TextDecoder().decode(plaintext)
-  const wire = JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString()) as Wire
-  return { jws, wire }
+/**
+ * The envelope a node queued (the outbox holds it unsealed), signed with that node's key as
+ * its link does when it leaves: the node's own bytes, its own signature.
+ */
+async function openQueued(row: OutboxRow, from: Harness): Promise<{ jws: string; wire: Wire }> {
+  const jws = await new CompactSign(new TextEncoder().encode(row.envelope))
+    .setProtectedHeader({ alg: 'EdDSA', typ: JWS_TYPE, kid: `${from.ctx.party}-sig` })
+    .sign(from.ctx.keys.signing)
+  return { jws, wire: JSON.parse(row.envelope) as Wire }
 }
 
 /** Posts the sender's signed JWS, unchanged, encrypted to the real recipient node. */
@@ -163,13 +162,13 @@ describe('H4: the originator’s signature travels end to end (KOR → USA hub �
   it('the hub accepts it, and relays it to JPN with KOR’s signature unchanged', async () => {
     const toUsa = await kor.ctx.store.listOutbox({ recipient: 'USA' })
     assert.equal(toUsa.length, 1, 'one release leaves KOR: the TISA (kor-usa waits for an officer)')
-    const sent = await openQueued(toUsa[0]!, kor.peers['USA']!.encryption)
+    const sent = await openQueued(toUsa[0]!, kor)
     assert.equal(sent.wire.payload.originatorSignature, report.originatorSignature)
     assert.deepEqual(await forward(sent.jws, usa), { status: 'accepted', codes: [] })
 
     const toJpn = await usa.ctx.store.listOutbox({ recipient: 'JPN' })
     assert.equal(toJpn.length, 1, 'the hub relays it under the TISA')
-    relayed = await openQueued(toJpn[0]!, jpnStandIn.encryption)
+    relayed = await openQueued(toJpn[0]!, usa)
     assert.equal(relayed.wire.agreement, 'tisa')
     assert.deepEqual(relayed.wire.payload.path, ['KOR', 'USA', 'JPN'])
     assert.equal(relayed.wire.payload.originatorSignature, report.originatorSignature)
@@ -283,7 +282,7 @@ describe('H4: the originator’s signature travels end to end (KOR → USA hub �
       (m) => m.subjectId === release.id,
     )
     assert.ok(queued, 'queued for USA')
-    const { wire } = await openQueued(queued, kor.peers['USA']!.encryption)
+    const { wire } = await openQueued(queued, kor)
     const carried = wireReportSchema.parse(wire.payload.report)
     const signed = await verifyReportSignature(
       wire.payload.originatorSignature,
@@ -314,9 +313,7 @@ describe('H4: the originator’s signature travels end to end (KOR → USA hub �
     assert.equal((await usa.ctx.store.getReport(fromJapan.id))?.originatorSignature, null)
     const toKor = (await usa.ctx.store.listOutbox({ recipient: 'KOR' })).at(-1)
     assert.ok(toKor, 'the hub still relays it to KOR')
-    const { plaintext } = await compactDecrypt(toKor.envelope, kor.ctx.keys.encryption)
-    const jws = new TextDecoder().decode(plaintext)
-    const wire = JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString()) as Wire
+    const { wire } = await openQueued(toKor, usa)
     assert.equal(wire.payload.report['id'], fromJapan.id)
     assert.equal('originatorSignature' in wire.payload, false, 'it carries none')
     // At KOR (its pinned USA key is the harness's): the same message, as USA sends it.
