@@ -107,7 +107,7 @@ export async function prepareNetwork(spec: NetworkSpec): Promise<LocalNode[]> {
     const config = {
       party,
       dataDir: dir,
-      listen: { host: '127.0.0.1', port: ports[i] },
+      listen: { host: '127.0.0.1', port: ports[i], insecure: true },
       ...(linkPorts === null ? {} : { link: { host: '127.0.0.1', port: linkPorts[i] } }),
       registry: { scenario: spec.scenario, whatIfs: opts.whatIfs ?? [] },
       peers,

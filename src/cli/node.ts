@@ -58,8 +58,12 @@ export async function runNode(party: string, configFile: string): Promise<void> 
   const recorded = join(config.dataDir, CONFIG_FILE)
   writeFileSync(recorded, JSON.stringify(config, null, 2))
   chmodSync(recorded, 0o600) // `mode` on write applies only to a new file
+  // HTTPS clients (curl --cacert) verify the node against its CA: say where it is.
+  const trust = node.url.startsWith('https:')
+    ? `, clients trust ${join(config.dataDir, 'keys', CA_CERT_FILE)}`
+    : ', plain HTTP on loopback'
   process.stdout.write(
-    `entente: ${party} node listening on ${node.url} (data in ${config.dataDir})\n`,
+    `entente: ${party} node listening on ${node.url} (data in ${config.dataDir}${trust})\n`,
   )
   for (const [name, address] of Object.entries(node.cot))
     if (address !== null)

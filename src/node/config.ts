@@ -14,24 +14,35 @@ const fingerprint256 = z
     'a SHA-256 fingerprint: 64 hex digits, with or without colons (as node init prints it)',
   )
 
-const peerSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/ }),
-  keys: z.strictObject({ signing: jwk, encryption: jwk }),
-  /**
-   * The peer's live link: where it listens and the fingerprint of its link certificate,
-   * pinned. Absent: messages go one HTTP POST each to `url` (the fallback link).
-   */
-  link: z
-    .strictObject({
-      url: z.url({ protocol: /^wss$/, error: 'a wss:// URL (the link is always TLS)' }),
-      fingerprint256,
-    })
-    .optional(),
-})
+const peerSchema = z
+  .strictObject({
+    url: z.url({ protocol: /^https?$/ }),
+    keys: z.strictObject({ signing: jwk, encryption: jwk }),
+    /** A PEM file of the CA that signed the peer's server certificate (an https url only). */
+    ca: z.string().min(1).optional(),
+    /**
+     * The peer's live link: where it listens and the fingerprint of its link certificate,
+     * pinned. Absent: messages go one HTTP POST each to `url` (the fallback link).
+     */
+    link: z
+      .strictObject({
+        url: z.url({ protocol: /^wss$/, error: 'a wss:// URL (the link is always TLS)' }),
+        fingerprint256,
+      })
+      .optional(),
+  })
+  .superRefine((peer, context) => {
+    if (peer.ca !== undefined && !peer.url.startsWith('https:'))
+      context.addIssue({
+        code: 'custom',
+        path: ['ca'],
+        message: `a CA is for an https url only, not '${peer.url}'`,
+      })
+  })
 
 const releaseModes = z.enum(['auto', 'manual', 'on-request'])
 
-/** Loopback names and addresses: the only hosts where CoT may go without TLS. */
+/** Loopback names and addresses: the only hosts where the API or CoT may go without TLS. */
 const LOOPBACK = new BlockList()
 LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4')
 LOOPBACK.addAddress('::1', 'ipv6')
@@ -62,6 +73,16 @@ function refuseInsecureOffLoopback(
       path: ['insecure'],
       message: `plain TCP is allowed only on a loopback host (127.0.0.1, ::1, localhost), not '${server.host}'; remove insecure to serve TLS with client certificates`,
     })
+}
+
+/** Why a listen address may not serve plain HTTP (off loopback), or null. */
+export function plainHttpRefusal(listen: {
+  readonly host: string
+  readonly insecure?: true
+}): string | null {
+  return listen.insecure === true && !isLoopbackHost(listen.host)
+    ? `plain HTTP is allowed only on a loopback host (127.0.0.1, ::1, localhost), not '${listen.host}'; remove insecure to serve HTTPS`
+    : null
 }
 
 /** Cursor-on-Target (docs/interop.md); each server is off unless configured. */
@@ -103,10 +124,22 @@ const cotSchema = z
 export const nodeConfigSchema = z.strictObject({
   party: z.string().regex(/^[A-Z][A-Z0-9]{1,9}$/, 'a party id such as KOR'),
   dataDir: z.string().min(1),
-  listen: z.strictObject({
-    host: z.string().default('127.0.0.1'),
-    port: z.number().int().min(0).max(65535),
-  }),
+  /**
+   * The API and TAXII: HTTPS with the node's server certificate (keys/server.cert.pem, signed
+   * by keys/ca.cert.pem); `insecure: true` is the only way to plain HTTP, and only on loopback.
+   */
+  listen: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535),
+      /** Plain HTTP, bearer tokens in clear: only on loopback (tests, the local demo network). */
+      insecure: z.literal(true).optional(),
+    })
+    .superRefine((listen, context) => {
+      const refusal = plainHttpRefusal(listen)
+      if (refusal !== null)
+        context.addIssue({ code: 'custom', path: ['insecure'], message: refusal })
+    }),
   registry: z.strictObject({
     scenario: z.string().min(1),
     whatIfs: z.array(z.string()).default([]),
@@ -200,9 +233,16 @@ export function loadNodeConfig(file: string): NodeConfig {
   }
   const base = dirname(resolve(file))
   const config = parsed.data
+  const peers = Object.fromEntries(
+    Object.entries(config.peers).map(([id, peer]) => [
+      id,
+      peer.ca === undefined ? peer : { ...peer, ca: resolve(base, peer.ca) },
+    ]),
+  )
   return {
     ...config,
     dataDir: resolve(base, config.dataDir),
     registry: { ...config.registry, scenario: resolve(base, config.registry.scenario) },
+    peers,
   }
 }

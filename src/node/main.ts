@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { asPartyId, type PartyId } from '../domain/ids.ts'
@@ -23,7 +24,9 @@ import { type NodeConfig } from './config.ts'
 import { checkCotIngestConfig } from './app/cot-ingest.ts'
 import { type CotServers, startCotServers } from './cot/cot-servers.ts'
 import { importPeerKeys, importPublicKey, publicJwks, readPartyKeys } from './crypto/keys.ts'
-import { buildHttpApp, JOSE_MEDIA_TYPE } from './http/app.ts'
+import { buildHttpApp } from './http/app.ts'
+import { postEnvelopeWith } from './http/post-envelope.ts'
+import { peerCas, serverTlsOptions } from './http/tls.ts'
 import { SqliteStore } from './store/sqlite/sqlite-store.ts'
 import type { Store } from './store/store.ts'
 import { createHash, type KeyObject } from 'node:crypto'
@@ -164,9 +167,19 @@ export async function createNode(
       throw error
     }
   }
-  worker = new DeliveryWorker(ctx, peerLinks(ctx, linkTls, postWithFetch))
+  let tls: Awaited<ReturnType<typeof serverTlsOptions>>
+  let post: PostEnvelope
+  try {
+    // The real clock, not ctx.now: an exercise clock would date a new certificate in the past.
+    tls = await serverTlsOptions(config, Date.now())
+    post = postEnvelopeWith(peerCas(config.peers))
+  } catch (error) {
+    await ctx.store.close()
+    throw error
+  }
+  worker = new DeliveryWorker(ctx, peerLinks(ctx, linkTls, post))
   await recordStart(ctx, ctx.store, registryDoc)
-  return { ctx, worker, linkTls, app: buildHttpApp(ctx) }
+  return { ctx, worker, linkTls, app: buildHttpApp(ctx, tls) }
 }
 
 /** One link per peer: the live link where the config names one, else one POST per message. */
@@ -245,10 +258,12 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   worker.start()
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.listen.port
+  const scheme = config.listen.insecure === true ? 'http' : 'https'
+  const host = isIP(config.listen.host) === 6 ? `[${config.listen.host}]` : config.listen.host
   return {
     ctx,
     app,
-    url: `http://${config.listen.host}:${port}`,
+    url: `${scheme}://${host}:${port}`,
     cot: { stream: cot.stream, ingest: cot.ingest },
     link: links === null ? null : { host: links.host, port: links.port },
     stop: async () => {
@@ -328,15 +343,4 @@ function clockOf(config: NodeConfig): () => number {
   if (clock === undefined) return () => Date.now()
   const originMs = Date.parse(clock.originAt)
   return () => Math.round(originMs + (Date.now() - clock.startedAtMs) * clock.speed)
-}
-
-const postWithFetch: PostEnvelope = async (url, envelope, timeoutMs) => {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': JOSE_MEDIA_TYPE },
-    body: envelope,
-    signal: AbortSignal.timeout(timeoutMs),
-  })
-  const body: unknown = await response.json().catch(() => null)
-  return { status: response.status, body }
 }

@@ -51,7 +51,9 @@ export async function linkPair(): Promise<{
     delivery: { timeoutMs: 3_000, heartbeatMs: 200, maxBackoffMs: 400 },
   })
   const open = async (i: number): Promise<PairNode> => {
-    const made = await createNode(loadNodeConfig((prepared[i] as { configFile: string }).configFile))
+    const made = await createNode(
+      loadNodeConfig((prepared[i] as { configFile: string }).configFile),
+    )
     return { ctx: made.ctx, tls: made.linkTls, app: made.app, url: '', links: null }
   }
   const kor = await open(0)
@@ -113,7 +115,7 @@ async function postWithFetch(url: string, envelope: string, timeoutMs: number) {
     body: envelope,
     signal: AbortSignal.timeout(timeoutMs),
   })
-  return { status: response.status, body: (await response.json()) }
+  return { status: response.status, body: await response.json() }
 }
 
 /**

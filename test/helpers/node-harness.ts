@@ -115,7 +115,8 @@ export async function makeNode(options: HarnessOptions = {}) {
   const config = nodeConfigSchema.parse({
     party,
     dataDir: dir,
-    listen: { port: 0 },
+    // Plain HTTP on loopback: tests that listen read the event stream with fetch (no CA option).
+    listen: { port: 0, insecure: true },
     registry: {
       scenario: join(ROOT, 'scenarios/korea-japan-2019.yaml'),
       whatIfs: options.whatIfs ?? [],

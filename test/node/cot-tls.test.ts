@@ -327,7 +327,8 @@ describe('Cursor-on-Target config: TLS unless insecure on loopback', () => {
     const config = nodeConfigSchema.parse({
       party: 'KOR',
       dataDir: dir,
-      listen: { port: 0 },
+      // Plain HTTP: an HTTPS API would create the certificate at start (test/node/https.test.ts).
+      listen: { port: 0, insecure: true },
       registry: { scenario: SCENARIO },
       cot: { stream: { port: 0 } },
     })

@@ -2,12 +2,7 @@ import assert from 'node:assert/strict'
 import { createPublicKey, type KeyObject, randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import canonicalizeModule from 'canonicalize'
-import {
-  CompactEncrypt,
-  CompactSign,
-  compactVerify,
-  decodeProtectedHeader,
-} from 'jose'
+import { CompactEncrypt, CompactSign, compactVerify, decodeProtectedHeader } from 'jose'
 import { sealEnvelope } from '../../src/node/crypto/envelope.ts'
 import {
   generatePartyKeys,

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { ServerOptions } from 'node:https'
 import { EntenteError, isEntenteError } from '../../lib/errors.ts'
 import { appendAudit } from '../app/audit-log.ts'
 import { authFailuresOf } from '../app/auth-failures.ts'
@@ -16,9 +17,16 @@ export const JOSE_MEDIA_TYPE = 'application/jose'
 /** How often the counts of failed authentications are checked for a minute that is over. */
 const AUTH_FAILURE_FLUSH_MS = 10_000
 
-/** The node's HTTP edge: the only module that knows the web framework. No port is opened here. */
-export function buildHttpApp(ctx: NodeContext): FastifyInstance {
+/**
+ * The node's HTTP edge: the only module that knows the web framework. No port is opened here;
+ * with `https` (see tls.ts) the server it will listen with is HTTPS, else plain HTTP.
+ */
+export function buildHttpApp(
+  ctx: NodeContext,
+  https: ServerOptions | null = null,
+): FastifyInstance {
   const app = Fastify({
+    https,
     logger: false,
     bodyLimit: ctx.config.bodyLimitBytes,
     // A path parameter too long (414) or a malformed URL (400): the same error bodies as ours.

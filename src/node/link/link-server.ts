@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:https'
 import type { TLSSocket } from 'node:tls'
-import type { WebSocket } from 'ws';
+import type { WebSocket } from 'ws'
 import { WebSocketServer } from 'ws'
 import type { PartyId } from '../../domain/ids.ts'
 import { decodeControl, type LinkCode } from '../../protocol/link.ts'
