@@ -192,7 +192,7 @@ async function runWorker(
   })
   const worker = new DeliveryWorker(
     ctx,
-    scriptedLinks(ctx, async (_peer, messages) => {
+    scriptedLinks(ctx, (_peer, messages) => {
       const sent = messages.map((m) => {
         const message = byId.get(m.messageId)
         // Sent as the outbox holds it, byte for byte, or it is a stray.
@@ -201,8 +201,9 @@ async function runWorker(
         return message
       })
       for (const m of messages) settle(m.messageId)
-      if (!step.peerUp || sent.some((m) => m === undefined)) throw new LinkError('peer down')
-      return accepted(run, sent as OutboxRow[])
+      if (!step.peerUp || sent.some((m) => m === undefined))
+        return Promise.reject(new LinkError('peer down'))
+      return Promise.resolve(accepted(run, sent as OutboxRow[]))
     }),
   )
   worker.start()

@@ -4,7 +4,7 @@ import type { ConsentMessage } from '../../protocol/messages.ts'
 import type { ConsentRow, OutboxRow } from '../store/store.ts'
 import { auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
-import { enqueue, sealForPeer } from './outbox.ts'
+import { enqueue, composeForPeer } from './outbox.ts'
 
 export interface ConsentInput {
   readonly holder: string
@@ -65,7 +65,7 @@ export async function grantConsent(ctx: NodeContext, input: ConsentInput): Promi
     fromMs: consent.fromMs,
     untilMs: consent.untilMs,
   }
-  const messages = await sealToBoth(ctx, consent, payload)
+  const messages = sealToBoth(ctx, consent, payload)
   await auditedTransaction(ctx, async (tx, audit) => {
     await tx.insertConsent(consent)
     await audit.append(tx, {
@@ -88,7 +88,7 @@ export async function revokeConsent(ctx: NodeContext, id: string): Promise<void>
     throw new EntenteError('CONFLICT', `consent '${id}' is already revoked`)
   const nowMs = ctx.now()
   const payload = { action: 'revoke' as const, consentId: id, atMs: nowMs }
-  const messages = await sealToBoth(ctx, consent, payload)
+  const messages = sealToBoth(ctx, consent, payload)
   await auditedTransaction(ctx, async (tx, audit) => {
     await tx.revokeConsent(id, nowMs)
     await audit.append(tx, {
@@ -103,16 +103,12 @@ export async function revokeConsent(ctx: NodeContext, id: string): Promise<void>
 }
 
 /** One message to the holder, and one to the recipient when it is a peer of ours. */
-async function sealToBoth(
-  ctx: NodeContext,
-  consent: ConsentRow,
-  payload: ConsentMessage,
-): Promise<OutboxRow[]> {
+function sealToBoth(ctx: NodeContext, consent: ConsentRow, payload: ConsentMessage): OutboxRow[] {
   const to = [consent.holder, consent.recipient].filter((p) => ctx.peers.has(asPartyId(p)))
   const messages: OutboxRow[] = []
   for (const party of to)
     messages.push(
-      await sealForPeer(ctx, {
+      composeForPeer(ctx, {
         recipient: party as PartyId,
         kind: 'consent',
         agreement: null,

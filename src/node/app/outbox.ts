@@ -23,7 +23,7 @@ export type Outgoing = {
  * A message for a peer, ready to store in the outbox: the envelope's header and payload as
  * JSON text. It is signed and encrypted when it leaves, by the link (one frame for many).
  */
-export async function sealForPeer(ctx: NodeContext, out: Outgoing): Promise<OutboxRow> {
+export function composeForPeer(ctx: NodeContext, out: Outgoing): OutboxRow {
   const peer = ctx.peers.get(out.recipient)
   if (peer === undefined) throw new Error(`no peer ${out.recipient} is configured`)
   const nowMs = ctx.now()

@@ -7,7 +7,7 @@ import { EntenteError } from '../../lib/errors.ts'
 import type { OutboxRow, ReleaseRow, ReportRow, RequestRow, StoreTx } from '../store/store.ts'
 import { type AuditBatch, auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
-import { enqueue, sealForPeer } from './outbox.ts'
+import { enqueue, composeForPeer } from './outbox.ts'
 import { signReport } from '../crypto/originator-signature.ts'
 import type { LaunchFacts } from '../../protocol/launch.ts'
 import { type EgressVerdict, redecideRelease } from './disclosure.ts'
@@ -97,7 +97,7 @@ async function planAllowed(
   }
   // A relay leaves after the hub's handling time (the mediated agreement's relay_delay_s).
   const delayMs = (via?.agreement.relayDelayS ?? 0) * 1000
-  const message = state === 'released' ? await sealRelease(ctx, report, row, delayMs) : null
+  const message = state === 'released' ? await composeRelease(ctx, report, row, delayMs) : null
   return { row, message }
 }
 
@@ -137,7 +137,7 @@ export function coversReport(request: RequestRow, report: ReportRow): boolean {
   )
 }
 
-export async function sealRelease(
+export async function composeRelease(
   ctx: NodeContext,
   report: ReportRow,
   release: ReleaseRow,
@@ -148,7 +148,7 @@ export async function sealRelease(
   const originatorSignature =
     report.originatorSignature ??
     (report.originator === ctx.party ? await signReport(report, ctx.keys.signing) : null)
-  return sealForPeer(ctx, {
+  return composeForPeer(ctx, {
     delayMs,
     recipient: asPartyId(release.recipient),
     kind: 'report',
@@ -224,7 +224,7 @@ export async function decidePending(
   const report = await ctx.store.getReport(release.reportId)
   if (report === undefined) throw new Error(`release ${releaseId} names a missing report`)
   // Sealed before the transaction (crypto never holds the lock), enqueued only if still allowed.
-  const sealed = approve ? await sealRelease(ctx, report, release) : null
+  const sealed = approve ? await composeRelease(ctx, report, release) : null
   return auditedTransaction(ctx, async (tx, audit) => {
     const nowMs = ctx.now()
     // Checked again inside the transaction: two officers may answer at once.

@@ -5,8 +5,8 @@ import type { Message } from '../../protocol/messages.ts'
 import type { OutboxRow, ReleaseRow, ReportRow, RequestRow, StoreTx } from '../store/store.ts'
 import { type AuditBatch, auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
-import { enqueue, sealForPeer } from './outbox.ts'
-import { coversReport, denyAtEgress, redecideInTx, sealRelease } from './releases.ts'
+import { enqueue, composeForPeer } from './outbox.ts'
+import { coversReport, denyAtEgress, redecideInTx, composeRelease } from './releases.ts'
 
 export interface RequestInput {
   readonly to: string
@@ -48,7 +48,7 @@ export async function createRequest(ctx: NodeContext, input: RequestInput): Prom
     answeredAtMs: null,
     answer: null,
   }
-  const message = await sealForPeer(ctx, {
+  const message = composeForPeer(ctx, {
     recipient: asked,
     kind: 'request',
     agreement: null,
@@ -271,7 +271,7 @@ export async function answerRequest(
   // Sealed before the transaction (crypto never holds the lock); enqueued only if still allowed.
   const sealed: { release: ReleaseRow; message: OutboxRow }[] = []
   for (const { report, release: r } of held)
-    sealed.push({ release: r, message: await sealRelease(ctx, report, r) })
+    sealed.push({ release: r, message: await composeRelease(ctx, report, r) })
   return auditedTransaction(ctx, async (tx, audit) => {
     const nowMs = ctx.now()
     const current = await tx.getRequest(requestId)
@@ -290,7 +290,7 @@ export async function answerRequest(
       released.push(r.reportId)
     }
     const answer = { requestId, refused: !release, released, officer }
-    const answerMessage = await sealForPeer(ctx, {
+    const answerMessage = composeForPeer(ctx, {
       recipient: requester,
       kind: 'answer',
       agreement: null,
