@@ -108,12 +108,18 @@ describe('STIX 2.1 export', () => {
   })
 })
 
+/** What STIX carries of a report: all but the originator's signature (not mapped). */
+function stixFields(report: object): object {
+  const { originatorSignature: _signature, ...fields } = report as Record<string, unknown>
+  return fields
+}
+
 describe('STIX 2.1 import', () => {
   it('round-trips a report losslessly (report → bundle → report)', () => {
     for (const report of [received, own, { ...own, releasableTo: [] }]) {
       const back = stixBundleToReport(JSON.parse(JSON.stringify(reportToStixBundle(report))))
       assert.ok(back.ok, JSON.stringify(back))
-      assert.deepEqual(back.value, report)
+      assert.deepEqual(back.value, stixFields(report))
     }
   })
 
@@ -146,7 +152,7 @@ describe('STIX 2.1 import', () => {
         }
         const back = stixBundleToReport(JSON.parse(JSON.stringify(reportToStixBundle(report))))
         assert.ok(back.ok)
-        assert.deepEqual(back.value, report)
+        assert.deepEqual(back.value, stixFields(report))
       }),
     )
   })
@@ -177,7 +183,7 @@ describe('STIX 2.1 import', () => {
     assert.equal(bundles.length, 2)
     assert.deepEqual(
       bundles.map((b) => stixBundleToReport(b)).map((r) => (r.ok ? r.value : r.issues)),
-      [received, own],
+      [received, own].map((r) => stixFields(r)),
     )
   })
 })
