@@ -148,7 +148,8 @@ export async function createNode(
   linkTls: LinkTls
   app: FastifyInstance
 }> {
-  // Data directories from before the live link get its certificate now (never overwritten).
+  // Data directories from an older init get the certificates they lack (never overwritten),
+  // dated by the real clock: an exercise clock would date them in the past.
   await ensureNodeCa(config.dataDir, config.party, Date.now())
   const linkTls = await readLinkTls(config.dataDir)
   let worker: DeliveryWorker | null = null
@@ -170,8 +171,7 @@ export async function createNode(
   let tls: Awaited<ReturnType<typeof serverTlsOptions>>
   let post: PostEnvelope
   try {
-    // The real clock, not ctx.now: an exercise clock would date a new certificate in the past.
-    tls = await serverTlsOptions(config, Date.now())
+    tls = await serverTlsOptions(config)
     post = postEnvelopeWith(peerCas(config.peers))
   } catch (error) {
     await ctx.store.close()

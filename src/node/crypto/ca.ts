@@ -124,6 +124,8 @@ export async function ensureNodeCa(dir: string, party: string, nowMs: number): P
         `${keysDir} holds only half of the node's ${what} (${key}, ${cert}); restore the other or remove both`,
       )
   const written: string[] = []
+  // A routine start finds them all: the X.509 library is loaded only to issue.
+  if ([CA_CERT_FILE, SERVER_CERT_FILE, LINK_CERT_FILE].every(has)) return written
   const x509 = await x509Lib()
   if (!has(CA_CERT_FILE)) {
     const keys = await generateKeys()

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import type { ServerOptions } from 'node:https'
 import { EntenteError } from '../../lib/errors.ts'
 import { type NodeConfig, plainHttpRefusal } from '../config.ts'
-import { ensureNodeCa, readTlsMaterial } from '../crypto/ca.ts'
+import { readTlsMaterial } from '../crypto/ca.ts'
 
 /** Older TLS versions have known weaknesses; every client the node serves speaks 1.2. */
 export const MIN_TLS_VERSION = 'TLSv1.2'
@@ -11,22 +11,15 @@ export const MIN_TLS_VERSION = 'TLSv1.2'
 /**
  * The HTTPS options of the node's API and TAXII (its server key and certificate from the keys
  * directory), or null for plain HTTP when `listen.insecure` asks for it. A data directory from
- * an older `node init` gets its CA and server certificate here, as `node cert` would make them;
- * `nowMs` is the real clock (an exercise clock would date the certificate in the past).
+ * an older `node init` has had its CA and server certificate made by then (ensureNodeCa).
  */
-export async function serverTlsOptions(
-  config: NodeConfig,
-  nowMs: number,
-): Promise<ServerOptions | null> {
+export async function serverTlsOptions(config: NodeConfig): Promise<ServerOptions | null> {
   // The schema refuses this already; a config built by hand must not slip past it.
   const refusal = plainHttpRefusal(config.listen)
   if (refusal !== null) throw new EntenteError('CONFIG_INVALID', `listen.insecure: ${refusal}`)
   if (config.listen.insecure === true) return null
-  const { key, cert } = await readTlsMaterial(config.dataDir).catch(async () => {
-    // Only then: issuing loads the X.509 library, which a routine start does without.
-    await ensureNodeCa(config.dataDir, config.party, nowMs)
-    return await readTlsMaterial(config.dataDir)
-  })
+  // createNode has made any certificate an older data directory lacked (ensureNodeCa).
+  const { key, cert } = await readTlsMaterial(config.dataDir)
   return { key, cert, minVersion: MIN_TLS_VERSION }
 }
 
