@@ -9,8 +9,6 @@ import { epochMsSchema, messageIdSchema, PROTOCOL_VERSION } from './messages.ts'
  * these schemas; anything else closes the connection with a code.
  */
 
-/** Frames a sender may have in flight before it waits for a receipt (backpressure). */
-export const DEFAULT_WINDOW = 4
 /** Messages per frame at most. */
 export const MAX_FRAME_MESSAGES = 512
 

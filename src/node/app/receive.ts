@@ -124,11 +124,7 @@ export async function receiveFrame(
       },
       ctx.keys.signing,
     )
-    const committed = await commitAdmissions(ctx, admissions, receipt, nowMs, {
-      peer,
-      seq,
-      lastSeq,
-    })
+    const committed = await commitAdmissions(ctx, admissions, receipt, nowMs, { peer, seq })
     if (committed === 'replayed') return replayed(seq, await ctx.store.lastFrameSeq(peer))
     if (committed) return { ok: true, receipt }
     if (attempt >= 3)
@@ -281,7 +277,7 @@ async function commitAdmissions(
   admissions: readonly Admission[],
   receipt: string,
   nowMs: number,
-  frame: { peer: PartyId; seq: number; lastSeq: number } | null,
+  frame: { peer: PartyId; seq: number } | null,
 ): Promise<boolean | 'replayed'> {
   const requests: string[] = []
   try {
@@ -289,7 +285,7 @@ async function commitAdmissions(
       if (frame !== null) {
         const last = await tx.lastFrameSeq(frame.peer)
         if (last >= frame.seq) throw new DecideAgain('replayed')
-        if (last !== frame.lastSeq || frame.seq !== last + 1)
+        if (frame.seq !== last + 1)
           await audit.append(tx, {
             atMs: nowMs,
             type: 'link',

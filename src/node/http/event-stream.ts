@@ -7,7 +7,7 @@ import type { Role } from './auth.ts'
 /**
  * What an operator or a release officer may follow on the event stream: the entries about
  * what the API's own routes already show them (reports, releases, outbox, quarantine,
- * requests, consents). Never `auth-failure` (sources and reasons), `node` (starts, policy,
+ * requests, consents, and GET /api/peers: the links). Never `auth-failure` (sources and reasons), `node` (starts, policy,
  * tokens), `registry` or `disclosure` (who read what): those are the auditors'.
  */
 export const OPERATOR_EVENT_TYPES = [
@@ -23,6 +23,8 @@ export const OPERATOR_EVENT_TYPES = [
   'request',
   'answer',
   'consent',
+  /** A peer's link up or down: what a watch officer needs to know first. */
+  'link',
 ] as const satisfies readonly AuditType[]
 
 const OPERATOR_TYPES: ReadonlySet<AuditType> = new Set(OPERATOR_EVENT_TYPES)

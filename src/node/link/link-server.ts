@@ -24,8 +24,6 @@ export interface FrameHandler {
 export interface LinkServer {
   readonly port: number
   readonly host: string
-  /** Peers connected to us now, with real time last heard (epoch ms). */
-  incoming(): ReadonlyMap<PartyId, { lastHeardAtMs: number }>
   close(): Promise<void>
 }
 
@@ -135,8 +133,6 @@ export async function startLinkServer(
   return {
     port,
     host: options.host,
-    incoming: () =>
-      new Map([...connections].map(([p, c]) => [p, { lastHeardAtMs: c.lastHeardAtMs }])),
     close: async () => {
       for (const { socket } of connections.values()) socket.terminate()
       wss.close()

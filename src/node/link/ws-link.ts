@@ -27,7 +27,7 @@ export interface WsLinkOptions {
   readonly heartbeatMs: number
   readonly maxBackoffMs: number
   readonly random: () => number
-  /** The node's clock, for the frames' sentAtMs (the receiver checks it like an envelope's). */
+  /** The node's clock, for the frames' sentAtMs (informative: each message's instant is checked). */
   readonly now: () => number
 }
 
@@ -65,6 +65,8 @@ export class WsPeerLink implements PeerLink {
   #lastHeardAtMs: number | null = null
   #failures = 0
   #closed = false
+  /** The last reason a connection failed, for the next error the worker sees. */
+  #lastError: string | null = null
   #reconnectTimer: ReturnType<typeof setTimeout> | null = null
   #heartbeat: ReturnType<typeof setInterval> | null = null
   /** Resolved when the link comes up; deliveries made while connecting wait on it. */
@@ -211,9 +213,6 @@ export class WsPeerLink implements PeerLink {
       this.#scheduleReconnect()
     })
   }
-
-  /** The last reason a connection failed, for the next error the worker sees. */
-  #lastError: string | null = null
 
   #onControl(socket: WebSocket, text: string): void {
     const control = decodeControl(text)

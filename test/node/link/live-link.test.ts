@@ -96,6 +96,21 @@ describe('the live link', () => {
     second.socket.close()
   })
 
+  it('a jump in the sequence is accepted and audited as a gap', async () => {
+    const last = await pair.jpn.ctx.store.lastFrameSeq('KOR')
+    const seq = last + 5
+    const outcome = await receiveFrame(
+      pair.jpn.ctx,
+      asPartyId('KOR'),
+      seq,
+      await frame(seq, ['gap']),
+    )
+    assert.equal(outcome.ok, true)
+    const gaps = await pair.jpn.ctx.store.listAudit({ type: 'link', limit: 1_000 })
+    assert.deepEqual(gaps.at(-1)?.data, { event: 'gap', expectedSeq: last + 1, seq })
+    assert.equal(await pair.jpn.ctx.store.lastFrameSeq('KOR'), seq)
+  })
+
   it('a frame signed by another key is refused whole (FRAME_UNVERIFIED)', async () => {
     const jpn = pair.kor.ctx.peers.get(asPartyId('JPN'))
     assert.ok(jpn)
