@@ -62,22 +62,61 @@ const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
 /** Sign then encrypt: a compact JWS (EdDSA) inside a compact JWE (ECDH-ES, X25519, A256GCM). */
-export async function sealEnvelope(
+export function sealEnvelope(
   envelope: Envelope,
   senderSigningKey: KeyObject,
   recipientEncryptionKey: KeyObject,
 ): Promise<string> {
-  const jws = await new CompactSign(encoder.encode(JSON.stringify(envelope)))
-    .setProtectedHeader({ alg: 'EdDSA', typ: JWS_TYPE, kid: `${envelope.sender}-sig` })
-    .sign(senderSigningKey)
+  return signThenEncrypt(JSON.stringify(envelope), JWS_TYPE, {
+    sender: envelope.sender,
+    recipient: envelope.recipient,
+    senderSigningKey,
+    recipientEncryptionKey,
+  })
+}
+
+/**
+ * What envelopes and link frames share: `text` signed as a compact JWS (EdDSA, `typ`) by the
+ * sender, inside a compact JWE (ECDH-ES with the recipient's X25519 key, A256GCM, `cty: typ`).
+ */
+export async function signThenEncrypt(
+  text: string,
+  typ: string,
+  keys: {
+    readonly sender: string
+    readonly recipient: string
+    readonly senderSigningKey: KeyObject
+    readonly recipientEncryptionKey: KeyObject
+  },
+): Promise<string> {
+  const jws = await new CompactSign(encoder.encode(text))
+    .setProtectedHeader({ alg: 'EdDSA', typ, kid: `${keys.sender}-sig` })
+    .sign(keys.senderSigningKey)
   return new CompactEncrypt(encoder.encode(jws))
-    .setProtectedHeader({
-      alg: 'ECDH-ES',
-      enc: 'A256GCM',
-      cty: JWS_TYPE,
-      kid: `${envelope.recipient}-enc`,
+    .setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM', cty: typ, kid: `${keys.recipient}-enc` })
+    .encrypt(keys.recipientEncryptionKey)
+}
+
+/**
+ * The JWS inside a JWE that signThenEncrypt made with `typ`: only ECDH-ES with A256GCM is
+ * decrypted. Never throws: why it could not be opened is a value.
+ */
+export async function decryptSigned(
+  jwe: string,
+  ownEncryptionKey: KeyObject,
+  typ: string,
+): Promise<{ ok: true; jws: string } | { ok: false; why: 'disallowed' | 'undecryptable' | 'cty' }> {
+  try {
+    const decrypted = await compactDecrypt(jwe, ownEncryptionKey, {
+      keyManagementAlgorithms: ['ECDH-ES'],
+      contentEncryptionAlgorithms: ['A256GCM'],
     })
-    .encrypt(recipientEncryptionKey)
+    if (decrypted.protectedHeader.cty !== typ) return { ok: false, why: 'cty' }
+    return { ok: true, jws: decoder.decode(decrypted.plaintext) }
+  } catch (error) {
+    const disallowed = (error as { code?: unknown }).code === 'ERR_JOSE_ALG_NOT_ALLOWED'
+    return { ok: false, why: disallowed ? 'disallowed' : 'undecryptable' }
+  }
 }
 
 /**
@@ -119,24 +158,16 @@ export async function openEnvelope(
 
 /** Only what sealEnvelope makes is opened: ECDH-ES (X25519) with A256GCM, carrying our JWS. */
 async function decryptEnvelope(jwe: string, ownEncryptionKey: KeyObject): Promise<string> {
-  let decrypted: Awaited<ReturnType<typeof compactDecrypt>>
-  try {
-    decrypted = await compactDecrypt(jwe, ownEncryptionKey, {
-      keyManagementAlgorithms: ['ECDH-ES'],
-      contentEncryptionAlgorithms: ['A256GCM'],
-    })
-  } catch (error) {
-    const disallowed = (error as { code?: unknown }).code === 'ERR_JOSE_ALG_NOT_ALLOWED'
-    throw new EnvelopeError(
-      'ENVELOPE_UNDECRYPTABLE',
-      disallowed
-        ? 'the envelope must be encrypted with alg ECDH-ES and enc A256GCM'
-        : 'the envelope cannot be decrypted with our key',
-    )
-  }
-  if (decrypted.protectedHeader.cty !== JWS_TYPE)
+  const opened = await decryptSigned(jwe, ownEncryptionKey, JWS_TYPE)
+  if (opened.ok) return opened.jws
+  if (opened.why === 'cty')
     throw new EnvelopeError('ENVELOPE_MALFORMED', `the envelope's cty must be ${JWS_TYPE}`)
-  return decoder.decode(decrypted.plaintext)
+  throw new EnvelopeError(
+    'ENVELOPE_UNDECRYPTABLE',
+    opened.why === 'disallowed'
+      ? 'the envelope must be encrypted with alg ECDH-ES and enc A256GCM'
+      : 'the envelope cannot be decrypted with our key',
+  )
 }
 
 /** The payload as claimed, before verification: only used to pick the key to verify with. */

@@ -1,11 +1,12 @@
 import { createHash, type KeyObject } from 'node:crypto'
-import { CompactEncrypt, CompactSign, compactDecrypt, compactVerify } from 'jose'
+import { CompactSign, compactVerify } from 'jose'
 import {
   type FramePayload,
   type FrameReceipt,
   framePayloadSchema,
   frameReceiptSchema,
 } from '../../protocol/link.ts'
+import { decryptSigned, signThenEncrypt } from './envelope.ts'
 
 /**
  * A frame on the live link is sealed like an envelope, once for all its messages: a compact
@@ -22,22 +23,17 @@ export function frameSha256(body: string): string {
   return createHash('sha256').update(body).digest('hex')
 }
 
-export async function sealFrame(
+export function sealFrame(
   frame: FramePayload,
   senderSigningKey: KeyObject,
   recipientEncryptionKey: KeyObject,
 ): Promise<string> {
-  const jws = await new CompactSign(encoder.encode(JSON.stringify(frame)))
-    .setProtectedHeader({ alg: 'EdDSA', typ: FRAME_TYPE, kid: `${frame.sender}-sig` })
-    .sign(senderSigningKey)
-  return new CompactEncrypt(encoder.encode(jws))
-    .setProtectedHeader({
-      alg: 'ECDH-ES',
-      enc: 'A256GCM',
-      cty: FRAME_TYPE,
-      kid: `${frame.recipient}-enc`,
-    })
-    .encrypt(recipientEncryptionKey)
+  return signThenEncrypt(JSON.stringify(frame), FRAME_TYPE, {
+    sender: frame.sender,
+    recipient: frame.recipient,
+    senderSigningKey,
+    recipientEncryptionKey,
+  })
 }
 
 /** Why a frame was not opened; its message goes back to the sender, never key material. */
@@ -61,17 +57,10 @@ export async function openFrame(
   senderSigningKey: KeyObject,
   expected: { readonly sender: string; readonly recipient: string; readonly seq: number },
 ): Promise<FramePayload> {
-  let jws: string
-  try {
-    const decrypted = await compactDecrypt(body, ownEncryptionKey, {
-      keyManagementAlgorithms: ['ECDH-ES'],
-      contentEncryptionAlgorithms: ['A256GCM'],
-    })
-    if (decrypted.protectedHeader.cty !== FRAME_TYPE) throw new Error('cty')
-    jws = decoder.decode(decrypted.plaintext)
-  } catch {
+  const opened = await decryptSigned(body, ownEncryptionKey, FRAME_TYPE)
+  if (!opened.ok)
     throw new FrameError('FRAME_UNVERIFIED', 'the frame cannot be decrypted with our key')
-  }
+  const jws = opened.jws
   let payload: Uint8Array
   try {
     const verified = await compactVerify(jws, senderSigningKey, { algorithms: ['EdDSA'] })
