@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { prepareNetwork } from '../../src/cli/local-network.ts'
-import { asPartyId, type PartyId } from '../../src/domain/ids.ts'
+import { asPartyId } from '../../src/domain/ids.ts'
 import type { NodeContext } from '../../src/node/app/context.ts'
 import { receiveFrame } from '../../src/node/app/receive.ts'
 import { loadNodeConfig } from '../../src/node/config.ts'
@@ -12,17 +12,12 @@ import { sealFrame, verifyFrameReceipt } from '../../src/node/crypto/frame.ts'
 import type { Envelope } from '../../src/node/crypto/envelope.ts'
 import { HttpPostLink } from '../../src/node/link/http-link.ts'
 import type { LinkServer } from '../../src/node/link/link-server.ts'
-import {
-  type Delivered,
-  LinkError,
-  type LinkStatus,
-  type OutgoingMessage,
-  type PeerLink,
-} from '../../src/node/link/peer-link.ts'
+import { LinkError, type OutgoingMessage, type PeerLink } from '../../src/node/link/peer-link.ts'
 import { WsPeerLink } from '../../src/node/link/ws-link.ts'
 import { createNode, listenForLinks } from '../../src/node/main.ts'
 import { PROTOCOL_VERSION } from '../../src/protocol/messages.ts'
 import { ROOT } from './cli.ts'
+import { type Script, ScriptedLink } from './scripted-link.ts'
 
 /** One in-process node of a pair: its context, its link certificate, and (when listening) servers. */
 export interface PairNode {
@@ -91,7 +86,7 @@ export async function linkPair(): Promise<{
           timeoutMs: 3_000,
         }),
       ),
-    memory: () => track(new MemoryLink(kor.ctx, jpn.ctx)),
+    memory: () => track(memoryLink(kor.ctx, jpn.ctx)),
   }
   return {
     kor,
@@ -122,75 +117,39 @@ async function postWithFetch(url: string, envelope: string, timeoutMs: number) {
  * The fake link: frames sealed and receipts verified as on the wire, handed to the receiver's
  * receiveFrame in this process instead of over a socket.
  */
-export class MemoryLink implements PeerLink {
-  readonly transport = 'memory'
-  readonly maxBatch = 512
-  readonly window = 4
-  readonly peer: PartyId
-  readonly #from: NodeContext
-  readonly #to: NodeContext
-  #lastHeardAtMs: number | null = null
-  #inFlight = 0
-
-  constructor(from: NodeContext, to: NodeContext) {
-    this.#from = from
-    this.#to = to
-    this.peer = to.party
-  }
-
-  async deliver(messages: readonly OutgoingMessage[]): Promise<Delivered> {
-    this.#inFlight++
-    try {
-      const seq = (await this.#to.store.lastFrameSeq(this.#from.party)) + 1
-      const remote = this.#from.peers.get(this.peer)
-      if (remote === undefined) throw new LinkError('no such peer')
-      const body = await sealFrame(
-        {
-          v: PROTOCOL_VERSION,
-          seq,
-          sender: this.#from.party,
-          recipient: this.peer,
-          sentAtMs: this.#from.now(),
-          messages: messages.map((m) => JSON.parse(m.envelope) as Envelope),
-        },
-        this.#from.keys.signing,
-        remote.encryptionKey,
-      )
-      const outcome = await receiveFrame(this.#to, this.#from.party, seq, body)
-      if (!outcome.ok) throw new LinkError(`${outcome.code}: ${outcome.message}`)
-      const receipt = await verifyFrameReceipt(outcome.receipt, remote.signingKey, {
+export function memoryLink(from: NodeContext, to: NodeContext): PeerLink {
+  const script: Script = async (peer, messages) => {
+    const seq = (await to.store.lastFrameSeq(from.party)) + 1
+    const remote = from.peers.get(peer)
+    if (remote === undefined) throw new LinkError('no such peer')
+    const body = await sealFrame(
+      {
+        v: PROTOCOL_VERSION,
         seq,
-        sender: this.#from.party,
-        receiver: this.peer,
-        body,
-        messageIds: messages.map((m) => m.messageId),
-      })
-      this.#lastHeardAtMs = Date.now()
-      return {
-        receipt: outcome.receipt,
-        receivedAtMs: receipt.receivedAtMs,
-        verdicts: new Map(receipt.verdicts.map((v) => [v.messageId, v])),
-      }
-    } finally {
-      this.#inFlight--
-    }
-  }
-
-  status(): LinkStatus {
+        sender: from.party,
+        recipient: peer,
+        sentAtMs: from.now(),
+        messages: messages.map((m) => JSON.parse(m.envelope) as Envelope),
+      },
+      from.keys.signing,
+      remote.encryptionKey,
+    )
+    const outcome = await receiveFrame(to, from.party, seq, body)
+    if (!outcome.ok) throw new LinkError(`${outcome.code}: ${outcome.message}`)
+    const receipt = await verifyFrameReceipt(outcome.receipt, remote.signingKey, {
+      seq,
+      sender: from.party,
+      receiver: peer,
+      body,
+      messageIds: messages.map((m) => m.messageId),
+    })
     return {
-      peer: this.peer,
-      transport: this.transport,
-      state: 'up',
-      lastHeardAtMs: this.#lastHeardAtMs,
-      framesInFlight: this.#inFlight,
+      receipt: outcome.receipt,
+      receivedAtMs: receipt.receivedAtMs,
+      verdicts: new Map(receipt.verdicts.map((v) => [v.messageId, v])),
     }
   }
-
-  open(): void {}
-
-  onStateChange(): void {}
-
-  async close(): Promise<void> {}
+  return new ScriptedLink(to.party, script, { maxBatch: 512 })
 }
 
 /** A request message from KOR to JPN, as the outbox holds it; `windowDays` < 0 inverts it. */

@@ -22,6 +22,7 @@ export class ScriptedLink implements PeerLink {
   readonly peer: PartyId
   readonly #script: Script
   #inFlight = 0
+  #lastHeardAtMs: number | null = null
 
   constructor(peer: PartyId, script: Script, options: { maxBatch?: number; window?: number } = {}) {
     this.peer = peer
@@ -33,7 +34,9 @@ export class ScriptedLink implements PeerLink {
   async deliver(messages: readonly OutgoingMessage[]): Promise<Delivered> {
     this.#inFlight++
     try {
-      return await this.#script(this.peer, messages)
+      const delivered = await this.#script(this.peer, messages)
+      this.#lastHeardAtMs = Date.now()
+      return delivered
     } finally {
       this.#inFlight--
     }
@@ -44,7 +47,7 @@ export class ScriptedLink implements PeerLink {
       peer: this.peer,
       transport: this.transport,
       state: 'up',
-      lastHeardAtMs: null,
+      lastHeardAtMs: this.#lastHeardAtMs,
       framesInFlight: this.#inFlight,
     }
   }
