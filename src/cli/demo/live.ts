@@ -69,6 +69,21 @@ export function liveEventOf(
   return { run, party, launch, t, at: format(entry.atMs), ...rest }
 }
 
+/**
+ * The report or request an entry names that the demo cannot yet place under a launch (its
+ * POST has not answered yet: a node's audit stream can outrun the answer), as
+ * `report:<id>` or `request:<id>`; null when the entry can be shown now.
+ */
+export function uncorrelated(entry: AuditEntry, c: Correlation): string | null {
+  const draft = draftOf(entry, c)
+  if (draft === null) return null
+  if (draft.reportId !== null && !c.launchOfReport.has(draft.reportId))
+    return `report:${draft.reportId}`
+  if (draft.requestId !== undefined && !c.launchOfRequest.has(draft.requestId))
+    return `request:${draft.requestId}`
+  return null
+}
+
 function str(value: unknown): string | null {
   return typeof value === 'string' ? value : null
 }

@@ -17,7 +17,7 @@ import {
   stopNodeProcess,
 } from '../local-network.ts'
 import { loadScenario } from '../load-scenario.ts'
-import { type Correlation, type LiveEvent, liveEventOf, liveResults } from './live.ts'
+import { type Correlation, type LiveEvent, liveEventOf, liveResults, uncorrelated } from './live.ts'
 
 export interface RunSpec {
   readonly id: string
@@ -55,6 +55,8 @@ export class Run {
     launchOfRequest: Map<string, string>
   }
   readonly #knows = new Set<string>()
+  /** Entries that wait for their report's or request's launch (see `uncorrelated`). */
+  readonly #waiting = new Map<string, { node: LocalNode; entry: AuditEntry }[]>()
   #originMs = 0
   #startedAtMs = 0
 
@@ -152,7 +154,9 @@ export class Run {
         this.#at(launch.timeMs + own.reportedS * 1000, () => {
           void this.#post<{ report: { id: string } }>(node, 'operator', '/api/reports', body).then(
             (r) => {
-              if (r !== null) this.#corr.launchOfReport.set(r.report.id, launch.id)
+              if (r === null) return
+              this.#corr.launchOfReport.set(r.report.id, launch.id)
+              this.#release(`report:${r.report.id}`)
             },
           )
         })
@@ -195,18 +199,35 @@ export class Run {
   }
 
   #onEntry(node: LocalNode, entry: AuditEntry): void {
-    const event = liveEventOf(this.spec.id, node.party, entry, this.#corr, (ms) =>
-      formatInstant(ms, this.zone),
-    )
     if (entry.type === 'decision' && entry.data['state'] === 'pending-approval')
       this.#approveLater(node, entry)
     if (entry.type === 'request' && entry.data['direction'] === 'incoming')
       this.#answerLater(node, entry)
+    this.#show(node, entry)
+  }
+
+  /** Shows an entry as a live event, or keeps it until its launch is known. */
+  #show(node: LocalNode, entry: AuditEntry): void {
+    const key = uncorrelated(entry, this.#corr)
+    if (key !== null) {
+      this.#waiting.set(key, [...(this.#waiting.get(key) ?? []), { node, entry }])
+      return
+    }
+    const event = liveEventOf(this.spec.id, node.party, entry, this.#corr, (ms) =>
+      formatInstant(ms, this.zone),
+    )
     if (event === null) return
     this.events.push(event)
     this.#onEvent(event)
     if ((event.type === 'ingest' || event.type === 'received') && event.launch !== null)
       this.#learn(node.party, event.launch)
+  }
+
+  /** Shows the entries that waited for `key`, now that its launch is known. */
+  #release(key: string): void {
+    const waiting = this.#waiting.get(key) ?? []
+    this.#waiting.delete(key)
+    for (const { node, entry } of waiting) this.#show(node, entry)
   }
 
   /** The officer approves after the agreement's approval delay (the relay's after its handling). */
@@ -254,7 +275,9 @@ export class Run {
       }
       this.#at(this.simNow() + request.afterS * 1000, () => {
         void this.#post<{ id: string }>(node, 'operator', '/api/requests', body).then((r) => {
-          if (r !== null) this.#corr.launchOfRequest.set(r.id, launchId)
+          if (r === null) return
+          this.#corr.launchOfRequest.set(r.id, launchId)
+          this.#release(`request:${r.id}`)
         })
       })
     }
