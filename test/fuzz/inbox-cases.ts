@@ -244,7 +244,7 @@ async function seal(node: FuzzNode, c: InboxCase, envelope: Envelope): Promise<s
       })
       .encrypt(recipientKey)
   }
-  const jwe = await sealEnvelope(envelope, signer.signing, recipientKey)
+  const jwe = sealEnvelope(envelope, signer.signing, recipientKey)
   if (c.tamper === 'truncate') return jwe.slice(0, Math.floor(jwe.length / 2))
   if (c.tamper === 'flip') return `${jwe.slice(0, -8)}${jwe.slice(-8).split('').reverse().join('')}`
   return jwe

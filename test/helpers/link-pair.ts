@@ -122,7 +122,7 @@ export function memoryLink(from: NodeContext, to: NodeContext): PeerLink {
     const seq = (await to.store.lastFrameSeq(from.party)) + 1
     const remote = from.peers.get(peer)
     if (remote === undefined) throw new LinkError('no such peer')
-    const body = await sealFrame(
+    const body = sealFrame(
       {
         v: PROTOCOL_VERSION,
         seq,
@@ -136,7 +136,7 @@ export function memoryLink(from: NodeContext, to: NodeContext): PeerLink {
     )
     const outcome = await receiveFrame(to, from.party, seq, body)
     if (!outcome.ok) throw new LinkError(`${outcome.code}: ${outcome.message}`)
-    const receipt = await verifyFrameReceipt(outcome.receipt, remote.signingKey, {
+    const receipt = verifyFrameReceipt(outcome.receipt, remote.signingKey, {
       seq,
       sender: from.party,
       receiver: peer,

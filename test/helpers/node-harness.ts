@@ -55,17 +55,17 @@ export const wireReport = (
  * test that forges or omits one says so with the key (`originatorSignature: undefined` sends
  * none). A report the schema refuses is left unsigned: it never gets as far as the signature.
  */
-export async function withOriginatorSignature(
+export function withOriginatorSignature(
   kind: string,
   payload: unknown,
   keyOf: (party: string) => KeyObject | undefined,
-): Promise<unknown> {
+): unknown {
   if (kind !== 'report' || typeof payload !== 'object' || payload === null) return payload
   if ('originatorSignature' in payload) return payload
   const report = wireReportSchema.safeParse((payload as { report?: unknown }).report)
   const key = report.success ? keyOf(report.data.originator) : undefined
   if (!report.success || key === undefined) return payload
-  return { ...payload, originatorSignature: await signReport(report.data, key) }
+  return { ...payload, originatorSignature: signReport(report.data, key) }
 }
 
 export interface HarnessOptions {
@@ -154,7 +154,7 @@ export async function makeNode(options: HarnessOptions = {}) {
   const sendAs = async (from: string, e: Envelope): Promise<LightMyRequestResponse> => {
     const keys = peers[from]
     if (keys === undefined) throw new Error(`no peer ${from}`)
-    const jwe = await sealEnvelope(
+    const jwe = sealEnvelope(
       {
         v: e.v ?? PROTOCOL_VERSION,
         messageId: e.messageId ?? randomUUID(),

@@ -59,9 +59,7 @@ export async function makeNode(
   const sendAs = async (signer: string, envelope: Envelope) => {
     const payload = await withOriginatorSignature(envelope.kind, envelope.payload, h.signingKeyOf)
     const signed = { ...envelope, payload }
-    return postJwe(
-      await sealEnvelope(signed, h.peers[signer]!.signing, h.ctx.keys.encryptionPublic),
-    )
+    return postJwe(sealEnvelope(signed, h.peers[signer]!.signing, h.ctx.keys.encryptionPublic))
   }
   return { ...h, tokens, call, postJwe, envelopeFrom, sendAs }
 }

@@ -161,7 +161,7 @@ describe('node API (one process, real SQLite, inject)', () => {
   })
 
   /** A report of JPN's sent to KOR under the GSOMIA, at `instantMs` on JPN's clock. */
-  async function envelopeAt(instantMs: number): Promise<string> {
+  function envelopeAt(instantMs: number): string {
     const id = randomUUID()
     const report = {
       id,
@@ -184,7 +184,7 @@ describe('node API (one process, real SQLite, inject)', () => {
         payload: {
           report,
           // Signed by JPN as its node signs its own reports (H4).
-          originatorSignature: await signReport(wireReportSchema.parse(report), jpn.signing),
+          originatorSignature: signReport(wireReportSchema.parse(report), jpn.signing),
           path: ['JPN', 'KOR'],
           heldLevel: 'GOKUHI',
           levelAtRecipient: 'MIL-II',
@@ -204,13 +204,13 @@ describe('node API (one process, real SQLite, inject)', () => {
     })
 
   it('accepts a pinned peer envelope sent an hour ago (a late delivery), with a signed receipt', async () => {
-    const response = await inbox(await envelopeAt(clockMs - 3_600_000))
+    const response = await inbox(envelopeAt(clockMs - 3_600_000))
     assert.equal(response.statusCode, 200, response.body)
     assert.equal(response.json<{ status: string }>().status, 'accepted')
   })
 
   it('quarantines an envelope from the future beyond the clock skew, naming the reason', async () => {
-    const response = await inbox(await envelopeAt(clockMs + 600_000))
+    const response = await inbox(envelopeAt(clockMs + 600_000))
     assert.equal(response.json<{ status: string }>().status, 'quarantined')
     const quarantined = await call('GET', '/api/quarantine', 'operator')
     const reasons = quarantined

@@ -186,7 +186,7 @@ describe('three nodes, the reference registry (GSOMIA on request at KOR, automat
       signing: jpn.signing as Record<string, unknown>,
       encryption: jpn.encryption as Record<string, unknown>,
     })
-    const sealed = await sealEnvelope(
+    const sealed = sealEnvelope(
       JSON.parse(message.envelope) as Envelope,
       kor.signing,
       jpnKeys.encryption,
@@ -219,11 +219,11 @@ describe('three nodes, the reference registry (GSOMIA on request at KOR, automat
     }
     const forged = await postEnvelope(
       net.JPN,
-      await sealEnvelope(envelope, forger.signing, jpnKeys.encryption),
+      sealEnvelope(envelope, forger.signing, jpnKeys.encryption),
     )
     const resigned = await postEnvelope(
       net.JPN,
-      await sealEnvelope(
+      sealEnvelope(
         { ...envelope, messageId: crypto.randomUUID() },
         usa.signing,
         jpnKeys.encryption,

@@ -45,7 +45,7 @@ export async function ingestReport(ctx: NodeContext, input: ReportInput): Promis
     localLevel: input.marking.level,
     // Signed once, here, before the transaction (crypto never holds the store's lock); every
     // hop forwards it unchanged, so the last recipient can check the report is ours (H4).
-    originatorSignature: await signReport(signed, ctx.keys.signing),
+    originatorSignature: signReport(signed, ctx.keys.signing),
     receivedFrom: null,
     agreement: null,
     path: [ctx.party],

@@ -32,7 +32,7 @@ export interface Arrival {
  * bytes received and the status it had the first time (each attempt is sealed anew).
  */
 export async function receiveEnvelope(ctx: NodeContext, jwe: string): Promise<Arrival> {
-  const envelope = await openEnvelope(
+  const envelope = openEnvelope(
     jwe,
     ctx.keys.encryption,
     (sender) => ctx.peers.get(sender as PartyId)?.signingKey,
@@ -49,7 +49,7 @@ export async function receiveEnvelope(ctx: NodeContext, jwe: string): Promise<Ar
     const nowMs = ctx.now()
     const admission = await prepareAdmission(ctx, envelope, envelopeSha256, nowMs, new Map())
     const status = admission.held?.status ?? admission.status
-    const receipt = await signReceipt(
+    const receipt = signReceipt(
       {
         messageId: envelope.messageId,
         sender: envelope.sender,
@@ -92,7 +92,7 @@ export async function receiveFrame(
   if (seq <= lastSeq) return replayed(seq, lastSeq)
   let frame: FramePayload
   try {
-    frame = await openFrame(body, ctx.keys.encryption, remote.signingKey, {
+    frame = openFrame(body, ctx.keys.encryption, remote.signingKey, {
       sender: peer,
       recipient: ctx.party,
       seq,
@@ -112,7 +112,7 @@ export async function receiveFrame(
       admissions.push(
         await prepareAdmission(ctx, envelope, sha256Hex(JSON.stringify(envelope)), nowMs, seen),
       )
-    const receipt = await signFrameReceipt(
+    const receipt = signFrameReceipt(
       {
         v: PROTOCOL_VERSION,
         seq,
@@ -398,7 +398,7 @@ async function checkArrival(
   const reportId = message.payload.report.id
   const refs = reportReferences(ctx, message)
   if (refs.length > 0) return { reasons: refs, message, report: null, reportId }
-  const origin = await checkOriginatorSignature(ctx, message)
+  const origin = checkOriginatorSignature(ctx, message)
   if (origin.signed === null) return { reasons: [origin.reason], message, report: null, reportId }
   const signed = origin.signed
   const recheck = await recheckRelease(ctx, signed, nowMs)
@@ -419,17 +419,16 @@ async function checkArrival(
  * ORIGINATOR's key (never the sender's: a hub's envelope signature only says it relayed it)
  * over exactly the report carried; what follows uses the report as signed, not the copy.
  */
-async function checkOriginatorSignature(
+function checkOriginatorSignature(
   ctx: NodeContext,
   message: Message<'report'>,
-): Promise<
+):
   | { readonly signed: Message<'report'>; readonly reason: null }
-  | { readonly signed: null; readonly reason: QuarantineReason }
-> {
+  | { readonly signed: null; readonly reason: QuarantineReason } {
   const { report, originatorSignature } = message.payload
   try {
     const key = ctx.originatorKey(report.originator)
-    const signed = await verifyReportSignature(originatorSignature, key, report)
+    const signed = verifyReportSignature(originatorSignature, key, report)
     // The sender's createdAtMs is not signed (each hop sets it) and nothing relies on it.
     const { createdAtMs } = report
     const carried = createdAtMs === undefined ? signed : { ...signed, createdAtMs }

@@ -67,13 +67,13 @@ export async function planReleases(
     const chosen = via === undefined ? outcome : outcome.slice(0, 1)
     for (const option of chosen)
       planned.push(
-        await planAllowed(ctx, report, recipient, option, atMs, options.openRequests ?? [], via),
+        planAllowed(ctx, report, recipient, option, atMs, options.openRequests ?? [], via),
       )
   }
   return planned
 }
 
-async function planAllowed(
+function planAllowed(
   ctx: NodeContext,
   report: ReportRow,
   recipient: PartyId,
@@ -81,7 +81,7 @@ async function planAllowed(
   atMs: number,
   requests: readonly RequestRow[],
   via: CompiledAgreement | undefined,
-): Promise<PlannedRelease> {
+): PlannedRelease {
   const mode = releaseModeOf(ctx, option)
   const asked = requests.some((r) => r.requester === recipient && coversReport(r, report))
   const state =
@@ -97,7 +97,7 @@ async function planAllowed(
   }
   // A relay leaves after the hub's handling time (the mediated agreement's relay_delay_s).
   const delayMs = (via?.agreement.relayDelayS ?? 0) * 1000
-  const message = state === 'released' ? await composeRelease(ctx, report, row, delayMs) : null
+  const message = state === 'released' ? composeRelease(ctx, report, row, delayMs) : null
   return { row, message }
 }
 
@@ -137,17 +137,17 @@ export function coversReport(request: RequestRow, report: ReportRow): boolean {
   )
 }
 
-export async function composeRelease(
+export function composeRelease(
   ctx: NodeContext,
   report: ReportRow,
   release: ReleaseRow,
   delayMs = 0,
-): Promise<OutboxRow> {
+): OutboxRow {
   // An own report held from before migration 4 has none stored: signed now (Ed25519 is
   // deterministic, so every release of it carries the same JWS). Another's stays as it came.
   const originatorSignature =
     report.originatorSignature ??
-    (report.originator === ctx.party ? await signReport(report, ctx.keys.signing) : null)
+    (report.originator === ctx.party ? signReport(report, ctx.keys.signing) : null)
   return composeForPeer(ctx, {
     delayMs,
     recipient: asPartyId(release.recipient),
@@ -224,7 +224,7 @@ export async function decidePending(
   const report = await ctx.store.getReport(release.reportId)
   if (report === undefined) throw new Error(`release ${releaseId} names a missing report`)
   // Sealed before the transaction (crypto never holds the lock), enqueued only if still allowed.
-  const sealed = approve ? await composeRelease(ctx, report, release) : null
+  const sealed = approve ? composeRelease(ctx, report, release) : null
   return auditedTransaction(ctx, async (tx, audit) => {
     const nowMs = ctx.now()
     // Checked again inside the transaction: two officers may answer at once.

@@ -271,7 +271,7 @@ export async function answerRequest(
   // Sealed before the transaction (crypto never holds the lock); enqueued only if still allowed.
   const sealed: { release: ReleaseRow; message: OutboxRow }[] = []
   for (const { report, release: r } of held)
-    sealed.push({ release: r, message: await composeRelease(ctx, report, r) })
+    sealed.push({ release: r, message: composeRelease(ctx, report, r) })
   return auditedTransaction(ctx, async (tx, audit) => {
     const nowMs = ctx.now()
     const current = await tx.getRequest(requestId)

@@ -1,11 +1,11 @@
 import { createHash, type KeyObject } from 'node:crypto'
-import { CompactSign, compactVerify } from 'jose'
 import {
   type FramePayload,
   type FrameReceipt,
   framePayloadSchema,
   frameReceiptSchema,
 } from '../../protocol/link.ts'
+import { signCompact, verifyCompact } from './compact-jose.ts'
 import { decryptSigned, signThenEncrypt } from './envelope.ts'
 
 /**
@@ -27,7 +27,7 @@ export function sealFrame(
   frame: FramePayload,
   senderSigningKey: KeyObject,
   recipientEncryptionKey: KeyObject,
-): Promise<string> {
+): string {
   return signThenEncrypt(JSON.stringify(frame), FRAME_TYPE, {
     sender: frame.sender,
     recipient: frame.recipient,
@@ -51,20 +51,20 @@ export class FrameError extends Error {
  * authenticated as (never a key the frame names), then checks the frame is from it, to us,
  * under the sequence the control message gave.
  */
-export async function openFrame(
+export function openFrame(
   body: string,
   ownEncryptionKey: KeyObject,
   senderSigningKey: KeyObject,
   expected: { readonly sender: string; readonly recipient: string; readonly seq: number },
-): Promise<FramePayload> {
-  const opened = await decryptSigned(body, ownEncryptionKey, FRAME_TYPE)
+): FramePayload {
+  const opened = decryptSigned(body, ownEncryptionKey, FRAME_TYPE)
   if (!opened.ok)
     throw new FrameError('FRAME_UNVERIFIED', 'the frame cannot be decrypted with our key')
   const jws = opened.jws
   let payload: Uint8Array
   try {
-    const verified = await compactVerify(jws, senderSigningKey, { algorithms: ['EdDSA'] })
-    if (verified.protectedHeader.typ !== FRAME_TYPE) throw new Error('typ')
+    const verified = verifyCompact(jws, senderSigningKey)
+    if (verified.protectedHeader['typ'] !== FRAME_TYPE) throw new Error('typ')
     payload = verified.payload
   } catch {
     throw new FrameError('FRAME_UNVERIFIED', `the frame is not signed by ${expected.sender}'s key`)
@@ -90,10 +90,12 @@ export async function openFrame(
   return frame
 }
 
-export function signFrameReceipt(receipt: FrameReceipt, signingKey: KeyObject): Promise<string> {
-  return new CompactSign(encoder.encode(JSON.stringify(receipt)))
-    .setProtectedHeader({ alg: 'EdDSA', typ: FRAME_RECEIPT_TYPE, kid: `${receipt.receiver}-sig` })
-    .sign(signingKey)
+export function signFrameReceipt(receipt: FrameReceipt, signingKey: KeyObject): string {
+  return signCompact(
+    encoder.encode(JSON.stringify(receipt)),
+    { typ: FRAME_RECEIPT_TYPE, kid: `${receipt.receiver}-sig` },
+    signingKey,
+  )
 }
 
 /**
@@ -101,7 +103,7 @@ export function signFrameReceipt(receipt: FrameReceipt, signingKey: KeyObject): 
  * sender and receiver, over the SHA-256 of the exact bytes sent, naming every message of the
  * frame once and nothing else. Throws naming the first thing that differs.
  */
-export async function verifyFrameReceipt(
+export function verifyFrameReceipt(
   jws: string,
   receiverSigningKey: KeyObject,
   expected: {
@@ -111,11 +113,9 @@ export async function verifyFrameReceipt(
     readonly body: string
     readonly messageIds: readonly string[]
   },
-): Promise<FrameReceipt> {
-  const { payload, protectedHeader } = await compactVerify(jws, receiverSigningKey, {
-    algorithms: ['EdDSA'],
-  })
-  if (protectedHeader.typ !== FRAME_RECEIPT_TYPE) throw new Error('not an Entente frame receipt')
+): FrameReceipt {
+  const { payload, protectedHeader } = verifyCompact(jws, receiverSigningKey)
+  if (protectedHeader['typ'] !== FRAME_RECEIPT_TYPE) throw new Error('not an Entente frame receipt')
   const parsed = frameReceiptSchema.safeParse(JSON.parse(decoder.decode(payload)))
   if (!parsed.success) throw new Error('the receipt is not a frame receipt of this protocol')
   const receipt = parsed.data

@@ -3,7 +3,7 @@ import type { MessageVerdict } from '../../protocol/link.ts'
 import type { Peer } from '../app/context.ts'
 import { type Envelope, sealEnvelope } from '../crypto/envelope.ts'
 import type { PartyKeys } from '../crypto/keys.ts'
-import { verifyReceipt } from '../crypto/receipt.ts'
+import { type Receipt, verifyReceipt } from '../crypto/receipt.ts'
 import {
   type Delivered,
   LinkError,
@@ -57,11 +57,7 @@ export class HttpPostLink implements PeerLink {
     this.#inFlight++
     try {
       const envelope = JSON.parse(message.envelope) as Envelope
-      const sealed = await sealEnvelope(
-        envelope,
-        this.#self.keys.signing,
-        this.#remote.encryptionKey,
-      )
+      const sealed = sealEnvelope(envelope, this.#self.keys.signing, this.#remote.encryptionKey)
       const response = await this.#post(
         `${this.#remote.url}/federation/inbox`,
         sealed,
@@ -73,14 +69,17 @@ export class HttpPostLink implements PeerLink {
       const duplicate = (response.body as { duplicate?: unknown } | null)?.duplicate === true
       if (response.status !== 200 || typeof jws !== 'string')
         throw new LinkError(`peer answered HTTP ${response.status}`)
-      const receipt = await verifyReceipt(jws, this.#remote.signingKey, {
-        messageId: message.messageId,
-        sender: this.#self.party,
-        receiver: this.peer,
-        envelope: sealed,
-      }).catch((error: unknown) => {
+      let receipt: Receipt
+      try {
+        receipt = verifyReceipt(jws, this.#remote.signingKey, {
+          messageId: message.messageId,
+          sender: this.#self.party,
+          receiver: this.peer,
+          envelope: sealed,
+        })
+      } catch (error) {
         throw new LinkError(`receipt refused: ${(error as Error).message}`)
-      })
+      }
       this.#lastHeardAtMs = Date.now()
       const verdict: MessageVerdict = {
         messageId: message.messageId,

@@ -97,7 +97,7 @@ export class WsPeerLink implements PeerLink {
     if (socket === null || this.#state !== 'up') throw new LinkError(`${this.peer} is down`)
     const seq = this.#nextSeq++
     const envelopes = messages.map((m) => JSON.parse(m.envelope) as unknown)
-    const body = await sealFrame(
+    const body = sealFrame(
       {
         v: PROTOCOL_VERSION,
         seq,
@@ -230,7 +230,7 @@ export class WsPeerLink implements PeerLink {
         return
       }
       case 'receipt':
-        return void this.#onReceipt(control.seq, control.jws)
+        return this.#onReceipt(control.seq, control.jws)
       case 'refused':
         return this.#fail(
           control.seq,
@@ -241,11 +241,11 @@ export class WsPeerLink implements PeerLink {
     }
   }
 
-  async #onReceipt(seq: number, jws: string): Promise<void> {
+  #onReceipt(seq: number, jws: string): void {
     const pending = this.#inFlight.get(seq)
     if (pending === undefined) return
     try {
-      const receipt = await verifyFrameReceipt(jws, this.#remote.signingKey, {
+      const receipt = verifyFrameReceipt(jws, this.#remote.signingKey, {
         seq,
         sender: this.#self.party,
         receiver: this.peer,

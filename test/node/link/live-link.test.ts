@@ -47,7 +47,7 @@ describe('the live link', () => {
   after(async () => pair.close())
 
   /** A sealed frame from KOR to JPN with the given sequence. */
-  async function frame(seq: number, ids: readonly string[]) {
+  function frame(seq: number, ids: readonly string[]) {
     const jpn = pair.kor.ctx.peers.get(asPartyId('JPN'))
     assert.ok(jpn)
     return sealFrame(
@@ -71,7 +71,7 @@ describe('the live link', () => {
     assert.equal(hello['t'], 'hello')
     assert.equal(hello['party'], 'JPN')
     const seq = (hello['lastSeq'] as number) + 1
-    const body = await frame(seq, ['replay-1', 'replay-2'])
+    const body = frame(seq, ['replay-1', 'replay-2'])
     client.socket.send(JSON.stringify({ t: 'frame', seq, body }))
     const receipt = await client.next(2)
     assert.equal(receipt['t'], 'receipt')
@@ -80,7 +80,7 @@ describe('the live link', () => {
     // The same bytes again, and a fresh frame under a sequence already committed.
     client.socket.send(JSON.stringify({ t: 'frame', seq, body }))
     const again = await client.next(3)
-    const stale = await frame(seq, ['replay-3'])
+    const stale = frame(seq, ['replay-3'])
     client.socket.send(JSON.stringify({ t: 'frame', seq, body: stale }))
     const older = await client.next(4)
     for (const refusal of [again, older]) {
@@ -99,12 +99,7 @@ describe('the live link', () => {
   it('a jump in the sequence is accepted and audited as a gap', async () => {
     const last = await pair.jpn.ctx.store.lastFrameSeq('KOR')
     const seq = last + 5
-    const outcome = await receiveFrame(
-      pair.jpn.ctx,
-      asPartyId('KOR'),
-      seq,
-      await frame(seq, ['gap']),
-    )
+    const outcome = await receiveFrame(pair.jpn.ctx, asPartyId('KOR'), seq, frame(seq, ['gap']))
     assert.equal(outcome.ok, true)
     const gaps = await pair.jpn.ctx.store.listAudit({ type: 'link', limit: 1_000 })
     assert.deepEqual(gaps.at(-1)?.data, { event: 'gap', expectedSeq: last + 1, seq })
@@ -115,7 +110,7 @@ describe('the live link', () => {
     const jpn = pair.kor.ctx.peers.get(asPartyId('JPN'))
     assert.ok(jpn)
     const seq = (await pair.jpn.ctx.store.lastFrameSeq('KOR')) + 1
-    const forged = await sealFrame(
+    const forged = sealFrame(
       {
         v: PROTOCOL_VERSION,
         seq,
@@ -178,7 +173,7 @@ describe('the live link', () => {
       {
         lastSeq: () => Promise.resolve(0),
         refused: () => undefined,
-        receive: async (_peer, seq) => {
+        receive: (_peer, seq) => {
           const receipt: FrameReceipt = {
             v: PROTOCOL_VERSION,
             seq,
@@ -190,7 +185,10 @@ describe('the live link', () => {
               { messageId: 'm-wrong-hash', verdict: 'stored', status: 'accepted', codes: [] },
             ],
           }
-          return { ok: true, receipt: await signFrameReceipt(receipt, pair.jpn.ctx.keys.signing) }
+          return Promise.resolve({
+            ok: true as const,
+            receipt: signFrameReceipt(receipt, pair.jpn.ctx.keys.signing),
+          })
         },
       },
     )
