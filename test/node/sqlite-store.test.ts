@@ -133,4 +133,96 @@ describe('SqliteStore on a file', () => {
     assertChain(chain)
     await Promise.all([node.close(), cli.close()])
   })
+
+  it('given concurrent transactions, when one throws, then the others share COMMITs and it alone is undone', async () => {
+    const path = freshPath()
+    const store = await SqliteStore.open(path)
+    const one = (i: number) =>
+      store.transaction(async (tx) => {
+        await tx.insertReport(report({ id: `r-${i}` }))
+        await tx.appendAudit({ atMs: i, type: 'ingest', party: null, subject: `r-${i}`, data: {} })
+        if (i === 7) throw new Error('undo seven')
+        return i
+      })
+    const outcomes = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => one(i)))
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      Array.from({ length: 40 }, (_, i) => (i === 7 ? 'rejected' : 'fulfilled')),
+    )
+    const counts = store.commitCounts()
+    assert.equal(counts.transactions, 39)
+    assert.ok(counts.commits < 39 / 4, `39 transactions took ${counts.commits} commits`)
+    // What each resolved promise promised is on disk: another connection reads it.
+    const other = await SqliteStore.open(path)
+    assert.equal((await other.listReports({})).length, 39)
+    assert.equal(await other.getReport('r-7'), undefined)
+    const chain = await other.listAudit({})
+    assert.deepEqual(
+      chain.map((e) => e.subject),
+      Array.from({ length: 40 }, (_, i) => `r-${i}`).filter((id) => id !== 'r-7'),
+    )
+    assertChain(chain)
+    await Promise.all([store.close(), other.close()])
+  })
+
+  it('given a lone transaction, when it resolves, then it is committed and readable at once', async () => {
+    const store = await SqliteStore.open(freshPath())
+    await store.transaction((tx) => tx.insertReport(report({ id: 'alone' })))
+    assert.equal((await store.getReport('alone'))?.id, 'alone')
+    assert.deepEqual(store.commitCounts(), { transactions: 1, commits: 1 })
+    await store.close()
+  })
+
+  it("given a frame's receipt for many messages, when recorded on both sides, then it is stored once and read back whole", async () => {
+    const path = freshPath()
+    const store = await SqliteStore.open(path)
+    const receipt = `eyJhbGciOiJFZERTQSJ9.${'x'.repeat(20_000)}.sig`
+    const ids = Array.from({ length: 50 }, (_, i) => `m-${i}`)
+    await store.transaction(async (tx) => {
+      for (const messageId of ids)
+        await tx.enqueue({
+          messageId,
+          recipient: 'JPN',
+          kind: 'report',
+          envelope: '{}',
+          subjectId: messageId,
+          createdAtMs: 1,
+          attempts: 0,
+          nextAttemptAtMs: 1,
+          deliveredAtMs: null,
+          receipt: null,
+          lastError: null,
+          withdrawnAtMs: null,
+        })
+    })
+    await store.transaction(async (tx) => {
+      for (const messageId of ids) await tx.markDelivered(messageId, receipt, 2)
+      for (const messageId of ids)
+        await tx.insertInbox({
+          messageId: `in-${messageId}`,
+          sender: 'USA',
+          kind: 'report',
+          receivedAtMs: 2,
+          status: 'accepted',
+          reasons: [],
+          header: {},
+          contentSha256: 'a'.repeat(64),
+          receipt,
+        })
+    })
+    const delivered = await store.listOutbox({ delivered: true })
+    assert.equal(delivered.length, 50)
+    assert.ok(delivered.every((m) => m.receipt === receipt))
+    assert.equal((await store.getInbox('in-m-3'))?.receipt, receipt)
+    assert.ok((await store.listInbox({})).every((m) => m.receipt === receipt))
+    await store.close()
+    const db = new Sqlite(path, { readonly: true })
+    try {
+      assert.equal(db.prepare('SELECT count(*) FROM receipts').pluck().get(), 1)
+      const total = db.prepare('SELECT sum(length(receipt)) FROM outbox').pluck().get() as number
+      assert.ok(total < 50 * 100, `the outbox holds ${total} bytes of receipts`)
+    } finally {
+      db.close()
+    }
+  })
 })

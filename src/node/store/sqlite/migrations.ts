@@ -186,6 +186,18 @@ CREATE TABLE link_frames (
 ) STRICT;
 `
 
+/**
+ * Issue 11: a frame's receipt names every message of the frame, so it is stored once, by its
+ * SHA-256; the outbox and inbox rows of its messages hold `sha256:<hex>` in `receipt` (rows
+ * from before hold the JWS itself, which never contains a colon).
+ */
+const RECEIPTS = `
+CREATE TABLE receipts (
+  sha256 TEXT PRIMARY KEY,
+  jws TEXT NOT NULL
+) STRICT;
+`
+
 /** Every migration this build knows, oldest first; versions are 1, 2, 3, ... */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: INITIAL },
@@ -193,6 +205,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'tokens-expiry', up: TOKENS_EXPIRY },
   { version: 4, name: 'originator-signature', up: ORIGINATOR_SIGNATURE },
   { version: 5, name: 'link-frames', up: LINK_FRAMES },
+  { version: 6, name: 'receipts', up: RECEIPTS },
 ]
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import type { Database, Statement } from 'better-sqlite3'
 import { EntenteError } from '../../../lib/errors.ts'
 import { auditHash, GENESIS_HASH } from '../../audit/hash.ts'
@@ -60,6 +61,8 @@ export class Queries {
   #head: { seq: number; hash: string } | undefined
   /** SQLite's `data_version`: it changes when another connection commits to the file. */
   #dataVersion = -1
+  /** The last receipt stored and its reference: a frame's messages come one after another. */
+  #lastReceipt: { jws: string; ref: string } | null = null
 
   constructor(db: Database) {
     this.#db = db
@@ -115,6 +118,24 @@ export class Queries {
   rollback(): void {
     this.#head = undefined
     if (this.#db.inTransaction) this.#sql('ROLLBACK').run()
+  }
+
+  /** One transaction of a group that shares a COMMIT runs inside its own savepoint. */
+  savepoint(): void {
+    this.#sql('SAVEPOINT tx').run()
+  }
+
+  releaseSavepoint(): void {
+    this.#sql('RELEASE tx').run()
+  }
+
+  /** Undoes the savepoint's work only; false if SQLite rolled the whole transaction back. */
+  rollbackToSavepoint(): boolean {
+    this.#head = undefined
+    if (!this.#db.inTransaction) return false
+    this.#sql('ROLLBACK TO tx').run()
+    this.#sql('RELEASE tx').run()
+    return true
   }
 
   insertReport(r: ReportRow): void {
@@ -174,9 +195,35 @@ export class Queries {
     this.#update(
       `UPDATE outbox SET delivered_at_ms = coalesce(delivered_at_ms, @atMs),
          receipt = coalesce(receipt, @receipt) WHERE message_id = @messageId`,
-      { messageId, receipt, atMs },
+      { messageId, receipt: this.#receiptRef(receipt), atMs },
       `outbox message ${messageId}`,
     )
+  }
+
+  /** Stores a receipt once (a frame's serves all its messages); returns `sha256:<hex>`. */
+  #receiptRef(jws: string): string {
+    if (this.#lastReceipt?.jws === jws) {
+      // The same receipt as the last row's; stored already unless that transaction rolled back.
+      this.#sql('INSERT OR IGNORE INTO receipts (sha256, jws) VALUES (?, ?)').run(
+        this.#lastReceipt.ref.slice(7),
+        jws,
+      )
+      return this.#lastReceipt.ref
+    }
+    const sha256 = createHash('sha256').update(jws).digest('hex')
+    this.#sql('INSERT OR IGNORE INTO receipts (sha256, jws) VALUES (?, ?)').run(sha256, jws)
+    this.#lastReceipt = { jws, ref: `sha256:${sha256}` }
+    return this.#lastReceipt.ref
+  }
+
+  /** A row's receipt as signed: a reference is looked up, a JWS stored inline is as it is. */
+  #withReceipt<R extends { receipt: string | null }>(row: R): R {
+    if (row.receipt === null || !row.receipt.startsWith('sha256:')) return row
+    const jws = this.#sql('SELECT jws FROM receipts WHERE sha256 = ?')
+      .pluck()
+      .get(row.receipt.slice(7)) as string | undefined
+    if (jws === undefined) throw new Error(`receipts: ${row.receipt} is missing`)
+    return { ...row, receipt: jws }
   }
 
   markAttemptFailed(messageId: string, error: string, nextAttemptAtMs: number): void {
@@ -204,7 +251,7 @@ export class Queries {
       params: { nowMs },
     }
     const order = 'ORDER BY next_attempt_at_ms, created_at_ms, seq'
-    return this.#list(t.OUTBOX, w, `${order} ${limitOf(limit)}`)
+    return this.#list(t.OUTBOX, w, `${order} ${limitOf(limit)}`).map((r) => this.#withReceipt(r))
   }
 
   backlogByRecipient(): Map<string, number> {
@@ -223,15 +270,22 @@ export class Queries {
       ['withdrawn_at_ms IS NOT NULL', null, f.withdrawn === true ? 1 : undefined],
       ['withdrawn_at_ms IS NULL', null, f.withdrawn === false ? 1 : undefined],
     ])
-    return this.#list(t.OUTBOX, w, `ORDER BY seq ${limitOf(f.limit)}`)
+    return this.#list(t.OUTBOX, w, `ORDER BY seq ${limitOf(f.limit)}`).map((r) =>
+      this.#withReceipt(r),
+    )
   }
 
   getInbox(messageId: string): InboxRow | undefined {
-    return this.#one(t.INBOX, 'message_id', messageId)
+    const row = this.#one(t.INBOX, 'message_id', messageId)
+    return row === undefined ? undefined : this.#withReceipt(row)
   }
 
   insertInbox(r: InboxRow): void {
-    this.#insert(t.INBOX, r, `inbox message ${r.messageId}`)
+    this.#insert(
+      t.INBOX,
+      { ...r, receipt: this.#receiptRef(r.receipt) },
+      `inbox message ${r.messageId}`,
+    )
   }
 
   lastFrameSeq(peer: string): number {
@@ -252,7 +306,9 @@ export class Queries {
       ['status = @status', 'status', f.status],
       ['sender = @sender', 'sender', f.sender],
     ])
-    return this.#list(t.INBOX, w, `ORDER BY received_at_ms, rowid ${limitOf(f.limit)}`)
+    return this.#list(t.INBOX, w, `ORDER BY received_at_ms, rowid ${limitOf(f.limit)}`).map((r) =>
+      this.#withReceipt(r),
+    )
   }
 
   insertRequest(r: RequestRow): void {

@@ -31,6 +31,21 @@ export interface ConnectionSettings {
   readonly busyTimeoutMs: number
 }
 
+/** At most this many transactions share one COMMIT, so that reads are not held back long. */
+const GROUP_LIMIT = 256
+
+/** Transactions that have done their work and wait for one COMMIT together. */
+interface CommitGroup {
+  members: number
+  /** The commit was put off one event-loop turn, for others to join. */
+  deferred?: boolean
+  readonly committed: Promise<void>
+  readonly settle: (error: Error | null) => void
+}
+
+const asError = (error: unknown): Error =>
+  error instanceof Error ? error : new Error('SqliteStore: the transaction failed')
+
 /** Runs `fn` now; its result or its throw becomes the promise's. */
 const settle = <T>(fn: () => T): Promise<T> => new Promise<T>((resolve) => resolve(fn()))
 
@@ -50,6 +65,14 @@ class Gate {
       return
     }
     await new Promise<void>((resolve) => this.#writers.push(resolve))
+  }
+
+  /** Hands the lock to a waiting writer, reads still held back; false if none waits. */
+  pass(): boolean {
+    const next = this.#writers.shift()
+    if (next === undefined) return false
+    next()
+    return true
   }
 
   /** Runs the waiting reads, then hands the lock to the next writer without unlocking. */
@@ -204,6 +227,9 @@ export class SqliteStore implements Store {
   readonly #q: Queries
   readonly #gate = new Gate()
   readonly #version: number
+  /** The open transaction whose COMMIT the transactions run meanwhile share. */
+  #group: CommitGroup | null = null
+  #counts = { transactions: 0, commits: 0 }
   #closed = false
 
   private constructor(db: Database, version: number) {
@@ -233,27 +259,96 @@ export class SqliteStore implements Store {
 
   async transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
     await this.#gate.acquire()
+    let group: CommitGroup
+    let result: T
     try {
       if (this.#closed) throw new Error('SqliteStore: the store is closed')
-      return await this.#atomically(work)
+      group = this.#group ?? this.#beginGroup()
+      result = await this.#inSavepoint(group, work)
+    } catch (error) {
+      this.#endTurn()
+      throw error
+    }
+    group.members++
+    this.#endTurn()
+    await group.committed
+    return result
+  }
+
+  #beginGroup(): CommitGroup {
+    this.#q.begin()
+    let settle: CommitGroup['settle'] = () => undefined
+    const committed = new Promise<void>((resolve, reject) => {
+      settle = (error) => (error === null ? resolve() : reject(error))
+    })
+    // Each member awaits it; a group that fails is rejected to each of them, never unhandled.
+    committed.catch(() => undefined)
+    const group: CommitGroup = { members: 0, committed, settle }
+    this.#group = group
+    return group
+  }
+
+  /** Runs `work` in its own savepoint of the group's transaction: a throw undoes it alone. */
+  async #inSavepoint<T>(group: CommitGroup, work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    const tx = new SqliteTx(this.#q)
+    this.#q.savepoint()
+    try {
+      const result = await work(tx)
+      tx.end()
+      this.#q.releaseSavepoint()
+      return result
+    } catch (error) {
+      tx.end()
+      // SQLite rolls a whole transaction back on some errors (a full disk, I/O): the group is lost.
+      if (!this.#q.rollbackToSavepoint()) this.#failGroup(group, error)
+      throw error
+    }
+  }
+
+  /**
+   * A transaction's turn is over: the next waiting writer joins the open group (up to
+   * GROUP_LIMIT), else the group commits, once, and its members' promises resolve. When
+   * none waits, the commit waits one turn of the event loop first, so that requests that
+   * arrived meanwhile join it (a lone transaction pays that turn, not another fsync).
+   */
+  #endTurn(): void {
+    const group = this.#group
+    if (group === null) return this.#gate.release()
+    if (group.members < GROUP_LIMIT && this.#gate.pass()) return
+    if (group.deferred === true) return this.#commitGroup(group)
+    group.deferred = true
+    setImmediate(() => {
+      if (this.#group !== group) return
+      if (group.members < GROUP_LIMIT && this.#gate.pass()) {
+        group.deferred = false
+        return
+      }
+      this.#commitGroup(group)
+    })
+  }
+
+  #commitGroup(group: CommitGroup): void {
+    this.#group = null
+    try {
+      if (group.members === 0) this.#q.rollback()
+      else {
+        this.#q.commit()
+        this.#counts.transactions += group.members
+        this.#counts.commits++
+      }
+      group.settle(null)
+    } catch (error) {
+      this.#q.rollback()
+      group.settle(asError(error))
     } finally {
       this.#gate.release()
     }
   }
 
-  async #atomically<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    const tx = new SqliteTx(this.#q)
-    this.#q.begin()
-    try {
-      const result = await work(tx)
-      tx.end()
-      this.#q.commit()
-      return result
-    } catch (error) {
-      tx.end()
-      this.#q.rollback()
-      throw error
-    }
+  #failGroup(group: CommitGroup, error: unknown): void {
+    this.#group = null
+    this.#q.rollback()
+    group.settle(asError(error))
   }
 
   #write(fn: (tx: StoreTx) => Promise<void>): Promise<void> {
@@ -309,6 +404,11 @@ export class SqliteStore implements Store {
   findToken = (tokenHash: string) => this.#gate.read(() => this.#q.findToken(tokenHash))
   listTokens = () => this.#gate.read(() => this.#q.listTokens())
   schemaVersion = () => Promise.resolve(this.#version)
+
+  /** Transactions committed and the COMMITs (fsyncs) they took: the group commit's effect. */
+  commitCounts(): { transactions: number; commits: number } {
+    return { ...this.#counts }
+  }
 
   /** The connection's durability settings, for diagnostics and tests. */
   settings(): Promise<ConnectionSettings> {
