@@ -417,6 +417,47 @@ describe('TAXII 2.1 server (one node, inject)', () => {
     )
   })
 
+  it('one POST of many launches ingests them side by side; the same launch twice is stored once', async () => {
+    const ids = Array.from(
+      { length: 20 },
+      (_, i) => `9a1b2c3d-4e5f-4a6b-8c7d-${String(i).padStart(12, '0')}`,
+    )
+    const bundles = ids.map(
+      (id, i) =>
+        reportToStixBundle({
+          id,
+          originator: 'KOR',
+          level: 'MIL-III',
+          localLevel: 'MIL-III',
+          topic: 'dprk-missile',
+          releasableTo: null,
+          payload: {
+            time: '2019-10-31T16:36:00+09:00',
+            site: { lat: 39.4, lon: 125.9 },
+            headingDeg: 70,
+            rangeKm: 300 + i,
+            apogeeKm: 80,
+          },
+          receivedFrom: null,
+          agreement: null,
+          path: ['KOR'],
+          createdAtMs: clockMs,
+        }).objects,
+    )
+    const objects = [...bundles.flat(), ...(bundles[0] ?? [])]
+    const status = (await post(objects, 'operator')).json<{
+      total_count: number
+      success_count: number
+    }>()
+    assert.deepEqual([status.total_count, status.success_count], [objects.length, objects.length])
+    const ingested = (await store.listAudit({ type: 'ingest', limit: 10_000 })).filter(
+      (e) => e.subject !== null && ids.includes(e.subject),
+    )
+    assert.deepEqual(ingested.map((e) => e.subject).sort(), [...ids].sort())
+    for (const [i, id] of ids.entries())
+      assert.equal((await store.getReport(id))?.payload['rangeKm'], 300 + i)
+  })
+
   it('a third party’s report shows to a peer only with the originator’s consent (R4), until revoked', async () => {
     clockMs = GSOMIA_END_MS - 86_400_000 // the GSOMIA in force: only the consent is in question
     const fromUsa = {

@@ -32,6 +32,9 @@ const SUPPORTING = new Set([
   'relationship',
 ])
 
+/** Launches of one POST ingested at once: enough to fill a commit, few enough to stay fair. */
+const PARALLEL_LAUNCHES = 64
+
 /**
  * Objects POSTed by a TAXII client of `party`: each launch (with the objects it refers to)
  * is one report from that party. The node's own clients ingest as `POST /api/reports` does;
@@ -46,10 +49,20 @@ export async function ingestTaxiiObjects(
   // An object shared by several launches (an identity) succeeds if any of them is stored.
   const problems = new Map<string, string | null>()
   const { bundles, others } = splitLaunches(objects)
-  for (const bundle of bundles) {
-    const problem = await ingestOne(ctx, party, bundle)
-    for (const { id } of bundle.objects) if (problems.get(id) !== null) problems.set(id, problem)
+  // Launches are ingested side by side, so that their transactions share commits (the store
+  // groups those that queue); the same launch twice stays in order: the second is the duplicate.
+  const lanes = new Map<string, (typeof bundles)[number][]>()
+  for (const bundle of bundles) lanes.set(bundle.id, [...(lanes.get(bundle.id) ?? []), bundle])
+  const queue = [...lanes.values()]
+  const worker = async (): Promise<void> => {
+    for (let lane = queue.shift(); lane !== undefined; lane = queue.shift())
+      for (const bundle of lane) {
+        const problem = await ingestOne(ctx, party, bundle)
+        for (const { id } of bundle.objects)
+          if (problems.get(id) !== null) problems.set(id, problem)
+      }
   }
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_LAUNCHES, queue.length) }, worker))
   for (const { id, type } of others) {
     problems.set(
       id,
