@@ -17,9 +17,13 @@ export type TestNode = LocalNode
 
 export { sleep, startNodeProcess as startProcess, stopNodeProcess as stopProcess }
 
-/** Three real node processes (KOR, JPN, USA) on loopback, each in its own temp directory. */
+/**
+ * Three real node processes (KOR, JPN, USA) on loopback, each in its own temp directory;
+ * `delivery` adds to (or replaces) the short backoff the tests use (e.g. a short heartbeatMs).
+ */
 export async function setUpNetwork(
   options: Partial<Record<TestParty, LocalNodeOptions>> = {},
+  delivery: Readonly<Record<string, number>> = {},
 ): Promise<Record<TestParty, TestNode>> {
   const root = mkdtempSync(join(tmpdir(), 'entente-net-'))
   // The reference registry, with the hub relaying at once (its handling time is minutes).
@@ -31,7 +35,7 @@ export async function setUpNetwork(
     scenario,
     parties: PARTIES,
     options,
-    delivery: { initialBackoffMs: 50, maxBackoffMs: 500 },
+    delivery: { initialBackoffMs: 50, maxBackoffMs: 500, ...delivery },
     checkpointEvery: 10,
   })
   await Promise.all(nodes.map((n) => startNodeProcess(n)))
