@@ -27,6 +27,12 @@ interface Peer {
   backlog: number
   framesInFlight: number
 }
+interface AuditEntry {
+  seq: number
+  type: string
+  party: string | null
+  data: Record<string, unknown>
+}
 
 /** Short heartbeats and timeouts: a silent peer is down in about a second, not six. */
 const HEARTBEAT_MS = 250
@@ -80,6 +86,51 @@ function inboxIds(receiver: TestNode, sender: string): string[] {
   }
 }
 
+/** The operator's event stream from `afterSeq`: the entries seen so far, and a way to stop. */
+function followEvents(node: TestNode, afterSeq: number) {
+  const seen: AuditEntry[] = []
+  const abort = new AbortController()
+  const done = (async () => {
+    const response = await fetch(`${node.url}/api/events?afterSeq=${afterSeq}`, {
+      headers: { authorization: `Bearer ${node.tokens.operator}` },
+      signal: abort.signal,
+    })
+    assert.equal(response.status, 200)
+    const decoder = new TextDecoder()
+    let buffered = ''
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      buffered += decoder.decode(chunk, { stream: true })
+      const frames = buffered.split('\n\n')
+      buffered = frames.pop() ?? ''
+      for (const frame of frames) {
+        const data = frame.split('\n').find((line) => line.startsWith('data: '))
+        if (data !== undefined) seen.push(JSON.parse(data.slice(6)) as AuditEntry)
+      }
+    }
+  })().catch((error: unknown) => {
+    if (!abort.signal.aborted) throw error
+  })
+  return {
+    seen,
+    stop: async () => {
+      abort.abort()
+      await done
+    },
+  }
+}
+
+/** The seq of the node's last audit entry, read page by page. */
+async function lastAuditSeq(node: TestNode): Promise<number> {
+  let seq = 0
+  for (;;) {
+    const page = (await api<AuditEntry[]>(node, 'GET', `/api/audit?afterSeq=${seq}&limit=10000`))
+      .body
+    const last = page.at(-1)
+    if (last === undefined) return seq
+    seq = last.seq
+  }
+}
+
 describe('the live link under faults (three nodes, TISA automatic; short heartbeats)', () => {
   let net: Record<TestParty, TestNode>
   before(async () => {
@@ -97,7 +148,11 @@ describe('the live link under faults (three nodes, TISA automatic; short heartbe
       (p) => p.state === 'up',
     )
   })
-  after(async () => tearDown(net))
+  after(async () => {
+    // A stopped process would not see the SIGTERM of tearDown.
+    net.USA.process?.kill('SIGCONT')
+    await tearDown(net)
+  })
 
   it('kill -9 of the sender during a burst: after restart every report reaches the peer exactly once', async (t) => {
     const burst = 40
@@ -152,5 +207,75 @@ describe('the live link under faults (three nodes, TISA automatic; short heartbe
     assert.equal(drained.state, 'up')
     const inbox = inboxIds(net.USA, 'KOR')
     assert.equal(new Set(inbox).size, inbox.length, 'no message twice in USA inbox')
+  })
+
+  it('a silent peer (SIGSTOP) goes down within a few heartbeats, and up again on SIGCONT with its backlog', async (t) => {
+    const usa = net.USA.process
+    assert.ok(usa?.pid)
+    await waitFor(
+      'KOR link to USA up',
+      () => peerAt(net.KOR, 'USA'),
+      (p) => p.state === 'up',
+    )
+    const events = followEvents(net.KOR, await lastAuditSeq(net.KOR))
+    const linkEvents = (event: string) =>
+      events.seen.filter((e) => e.type === 'link' && e.party === 'USA' && e.data['event'] === event)
+    try {
+      // Given USA stops answering (its process stopped: TCP still accepts, nothing replies),
+      usa.kill('SIGSTOP')
+      const stoppedAtMs = Date.now()
+      // then KOR shows it down after three missed heartbeats, and the stream says so.
+      await waitFor(
+        'KOR shows USA down',
+        () => peerAt(net.KOR, 'USA'),
+        (p) => p.state === 'down',
+        10 * HEARTBEAT_MS,
+      )
+      const downAfterMs = Date.now() - stoppedAtMs
+      await waitFor(
+        'a link down entry on the event stream',
+        () => Promise.resolve(linkEvents('down')),
+        (list) => list.length === 1,
+        5_000,
+      )
+      t.diagnostic(`USA shown down ${downAfterMs} ms after SIGSTOP`)
+      // When KOR ingests while USA is silent, the reports wait in the outbox;
+      const ids: string[] = []
+      for (let i = 0; i < 5; i++) ids.push((await ingest(net.KOR, `while stopped ${i}`)).id)
+      const waiting = await peerAt(net.KOR, 'USA')
+      assert.ok(waiting.backlog >= ids.length, `backlog ${waiting.backlog} ≥ ${ids.length}`)
+      // Redialled meanwhile (its TCP port still accepts, its TLS never answers): still down.
+      assert.equal(waiting.state, 'down', 'a silent peer stays down while it is redialled')
+      // and once USA runs again, it is up and the backlog is delivered, each report once.
+      usa.kill('SIGCONT')
+      await waitFor(
+        'KOR shows USA up',
+        () => peerAt(net.KOR, 'USA'),
+        (p) => p.state === 'up',
+        15_000,
+      )
+      await waitFor(
+        'a link up entry on the event stream',
+        () => Promise.resolve(linkEvents('up')),
+        (list) => list.length >= 1,
+        5_000,
+      )
+      const atUsa = await waitFor(
+        'the backlog at USA',
+        () => reportsOf(net.USA),
+        (list) => ids.every((id) => list.some((r) => r.id === id)),
+        15_000,
+      )
+      for (const id of ids)
+        assert.equal(atUsa.filter((r) => r.id === id).length, 1, `report ${id} stored once`)
+      await waitFor(
+        'KOR outbox to USA drained',
+        () => peerAt(net.KOR, 'USA'),
+        (p) => p.backlog === 0,
+      )
+    } finally {
+      usa.kill('SIGCONT')
+      await events.stop()
+    }
   })
 })
