@@ -17,6 +17,9 @@ export type TestNode = LocalNode
 
 export { sleep, startNodeProcess as startProcess, stopNodeProcess as stopProcess }
 
+/** A node's start under load: two system test files start three nodes each on two cores. */
+const START_TIMEOUT_MS = 60_000
+
 /**
  * Three real node processes (KOR, JPN, USA) on loopback, each in its own temp directory;
  * `delivery` adds to (or replaces) the short backoff the tests use (e.g. a short heartbeatMs).
@@ -38,7 +41,13 @@ export async function setUpNetwork(
     delivery: { initialBackoffMs: 50, maxBackoffMs: 500, ...delivery },
     checkpointEvery: 10,
   })
-  await Promise.all(nodes.map((n) => startNodeProcess(n)))
+  const started = await Promise.allSettled(nodes.map((n) => startNodeProcess(n, START_TIMEOUT_MS)))
+  const failed = started.find((s) => s.status === 'rejected')
+  if (failed !== undefined) {
+    // Children left running would keep this test file alive (their pipes): it would hang, not fail.
+    await Promise.all(nodes.map((n) => stopNodeProcess(n, 'SIGKILL')))
+    throw failed.reason
+  }
   return Object.fromEntries(nodes.map((n) => [n.party, n])) as Record<TestParty, TestNode>
 }
 

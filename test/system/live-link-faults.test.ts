@@ -186,7 +186,7 @@ describe('the live link under faults (three nodes, TISA automatic; short heartbe
       `at the kill: ${pending.length} undelivered to USA, ${unrecorded} of them already at USA`,
     )
 
-    await startProcess(net.KOR)
+    await startProcess(net.KOR, 60_000) // generous: CI runs two system test files at once
     const committed = (await reportsOf(net.KOR))
       .filter((r) => r.originator === 'KOR' && (r.payload.text ?? '').startsWith('sender burst '))
       .map((r) => r.id)
