@@ -17,9 +17,16 @@ export type TestNode = LocalNode
 
 export { sleep, startNodeProcess as startProcess, stopNodeProcess as stopProcess }
 
-/** Three real node processes (KOR, JPN, USA) on loopback, each in its own temp directory. */
+/** A node's start under load: two system test files start three nodes each on two cores. */
+const START_TIMEOUT_MS = 60_000
+
+/**
+ * Three real node processes (KOR, JPN, USA) on loopback, each in its own temp directory;
+ * `delivery` adds to (or replaces) the short backoff the tests use (e.g. a short heartbeatMs).
+ */
 export async function setUpNetwork(
   options: Partial<Record<TestParty, LocalNodeOptions>> = {},
+  delivery: Readonly<Record<string, number>> = {},
 ): Promise<Record<TestParty, TestNode>> {
   const root = mkdtempSync(join(tmpdir(), 'entente-net-'))
   // The reference registry, with the hub relaying at once (its handling time is minutes).
@@ -31,10 +38,16 @@ export async function setUpNetwork(
     scenario,
     parties: PARTIES,
     options,
-    delivery: { initialBackoffMs: 50, maxBackoffMs: 500 },
+    delivery: { initialBackoffMs: 50, maxBackoffMs: 500, ...delivery },
     checkpointEvery: 10,
   })
-  await Promise.all(nodes.map((n) => startNodeProcess(n)))
+  const started = await Promise.allSettled(nodes.map((n) => startNodeProcess(n, START_TIMEOUT_MS)))
+  const failed = started.find((s) => s.status === 'rejected')
+  if (failed !== undefined) {
+    // Children left running would keep this test file alive (their pipes): it would hang, not fail.
+    await Promise.all(nodes.map((n) => stopNodeProcess(n, 'SIGKILL')))
+    throw failed.reason
+  }
   return Object.fromEntries(nodes.map((n) => [n.party, n])) as Record<TestParty, TestNode>
 }
 

@@ -38,6 +38,7 @@ export interface Delivered {
   readonly verdicts: ReadonlyMap<string, MessageVerdict>
 }
 
+/** `connecting`: not yet up since the link opened; `down`: lost (or never reached), redialled. */
 export type LinkState = 'connecting' | 'up' | 'down'
 
 export interface LinkStatus {

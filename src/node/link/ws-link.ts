@@ -317,9 +317,10 @@ export class WsPeerLink implements PeerLink {
     const base = Math.min(this.#options.maxBackoffMs, 100 * 2 ** Math.min(this.#failures, 16))
     this.#failures++
     const delay = base / 2 + (this.#options.random() * base) / 2
+    // The peer stays down while it is redialled: a silent peer's TCP port may still accept
+    // (a stopped process, a black hole), and 'connecting' would hide it for a handshake timeout.
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = null
-      this.#setState('connecting')
       this.#connect()
     }, delay)
     this.#reconnectTimer.unref()
