@@ -16,6 +16,8 @@ interface Lane {
   readonly link: PeerLink
   readonly queue: OutboxRow[]
   inFlight: number
+  /** Messages in the deliveries in flight. */
+  sending: number
   /** Messages were left in the outbox because the lane was full: scan again when it drains. */
   overflowed: boolean
 }
@@ -52,7 +54,7 @@ export class DeliveryWorker {
   constructor(ctx: NodeContext, links: ReadonlyMap<PartyId, PeerLink>) {
     this.#ctx = ctx
     for (const [peer, link] of links) {
-      this.#lanes.set(peer, { link, queue: [], inFlight: 0, overflowed: false })
+      this.#lanes.set(peer, { link, queue: [], inFlight: 0, sending: 0, overflowed: false })
       link.onStateChange((status) => this.#onLinkState(status))
     }
   }
@@ -115,9 +117,11 @@ export class DeliveryWorker {
     ) {
       const batch = takeBatch(lane.queue, lane.link.maxBatch)
       lane.inFlight++
+      lane.sending += batch.length
       const attempt = this.#deliver(lane, batch).finally(() => {
         this.#attempts.delete(attempt)
         lane.inFlight--
+        lane.sending -= batch.length
         for (const message of batch) this.#taken.delete(message.messageId)
         if (lane.overflowed && lane.queue.length < laneCapacity(lane.link) / 2) {
           lane.overflowed = false
@@ -161,8 +165,13 @@ export class DeliveryWorker {
     this.#scanning = true
     if (this.#scanTimer !== null) clearTimeout(this.#scanTimer)
     try {
-      const due = await this.#ctx.store.dueMessages(this.#ctx.now(), 2_000)
-      this.add(due)
+      // Peer by peer, so that one peer's backlog never hides another's retries: each scan
+      // reads what the lane holds already and in flight (still undelivered) plus its room.
+      for (const [peer, lane] of this.#lanes) {
+        if (lane.queue.length >= laneCapacity(lane.link)) continue
+        const limit = laneCapacity(lane.link) + lane.sending
+        this.add(await this.#ctx.store.dueMessages(this.#ctx.now(), limit, peer))
+      }
     } catch {
       // The store is closing or busy; the next scan tries again.
     } finally {

@@ -273,8 +273,8 @@ export interface Store extends StoreTx {
   }): Promise<ReportRow[]>
   /** Undelivered messages (not withdrawn) per recipient. */
   backlogByRecipient(): Promise<Map<string, number>>
-  /** Undelivered messages due at `nowMs`, oldest first. */
-  dueMessages(nowMs: number, limit: number): Promise<OutboxRow[]>
+  /** Undelivered messages due at `nowMs` (to `recipient` only, if given), oldest first. */
+  dueMessages(nowMs: number, limit: number, recipient?: string): Promise<OutboxRow[]>
   listOutbox(filter: {
     recipient?: string
     delivered?: boolean

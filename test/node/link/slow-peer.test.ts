@@ -4,10 +4,13 @@ import { asPartyId } from '../../../src/domain/ids.ts'
 import { DeliveryWorker } from '../../../src/node/app/delivery.ts'
 import { receiveFrame } from '../../../src/node/app/receive.ts'
 import { type LinkServer, startLinkServer } from '../../../src/node/link/link-server.ts'
+import { LinkError } from '../../../src/node/link/peer-link.ts'
 import { WsPeerLink } from '../../../src/node/link/ws-link.ts'
 import type { OutboxRow } from '../../../src/node/store/store.ts'
 import { waitFor } from '../../helpers/nodes.ts'
 import { linkPair, requestMessage } from '../../helpers/link-pair.ts'
+import { type Harness, makeNode } from '../../helpers/node-harness.ts'
+import { type Script, scriptedLinks } from '../../helpers/scripted-link.ts'
 
 /**
  * A peer that reads slowly (here: not at all, until the test lets it) must not make the
@@ -164,5 +167,80 @@ describe('a peer that reads slowly', () => {
     // The lane refilled from the outbox as it drained, within the same bounds.
     assert.ok(maxQueued <= capacity, `at most ${capacity} queued while draining`)
     assert.ok(maxInFlight <= WINDOW, `at most ${WINDOW} frames in flight while draining`)
+  })
+})
+
+describe('a peer with a backlog does not hold up the others', () => {
+  let h: Harness
+  before(async () => {
+    h = await makeNode()
+  })
+  after(async () => h.close())
+
+  it("another peer's retry is taken from the outbox while a slow peer's backlog waits", async () => {
+    const ctx = h.ctx
+    const nowMs = ctx.now()
+    const row = (recipient: string, id: string, dueAtMs: number, attempts: number): OutboxRow => {
+      const message = requestMessage(ctx, id)
+      return {
+        messageId: message.messageId,
+        recipient,
+        kind: 'request',
+        envelope: message.envelope,
+        subjectId: `req-${id}`,
+        createdAtMs: dueAtMs,
+        attempts,
+        nextAttemptAtMs: dueAtMs,
+        deliveredAtMs: null,
+        receipt: null,
+        lastError: attempts > 0 ? 'the peer was down' : null,
+        withdrawnAtMs: null,
+      }
+    }
+    // Given JPN was away and 3,000 messages for it wait in the outbox, due for an hour,
+    const backlog = Array.from({ length: 3_000 }, (_, i) =>
+      row('JPN', `backlog-${i}`, nowMs - 3_600_000 + i, 0),
+    )
+    // and one message to USA failed once and is due again now,
+    const retry = row('USA', 'retry', nowMs, 1)
+    await ctx.store.transaction(async (tx) => {
+      for (const r of [...backlog, retry]) await tx.enqueue(r)
+    })
+    // when the worker runs with JPN reading nothing and USA answering at once,
+    let release: () => void = () => undefined
+    const released = new Promise<void>((resolve) => (release = resolve))
+    const script: Script = async (peer, messages) => {
+      if (peer === 'JPN') {
+        await released
+        throw new LinkError('the test is over')
+      }
+      return {
+        receipt: 'a receipt',
+        receivedAtMs: ctx.now(),
+        verdicts: new Map(
+          messages.map((m) => [
+            m.messageId,
+            { messageId: m.messageId, verdict: 'stored', status: 'accepted', codes: [] },
+          ]),
+        ),
+      }
+    }
+    const worker = new DeliveryWorker(ctx, scriptedLinks(ctx, script))
+    worker.start()
+    try {
+      // then USA's message is delivered all the same, within a few scans.
+      const sent = await waitFor(
+        "USA's retry delivered",
+        async () => ctx.store.listOutbox({ recipient: 'USA' }),
+        (list) => list.some((m) => m.messageId === retry.messageId && m.deliveredAtMs !== null),
+        5_000,
+      )
+      assert.equal(sent.length, 1)
+      const jpnPending = await ctx.store.listOutbox({ recipient: 'JPN', delivered: false })
+      assert.equal(jpnPending.length, backlog.length, "JPN's backlog still waits")
+    } finally {
+      release()
+      await worker.stop()
+    }
   })
 })

@@ -198,6 +198,12 @@ CREATE TABLE receipts (
 ) STRICT;
 `
 
+/** Issue 11: the delivery worker scans the outbox peer by peer (one peer's backlog hid another's retries). */
+const OUTBOX_DUE_BY_RECIPIENT = `
+CREATE INDEX outbox_due_by_recipient ON outbox (recipient, next_attempt_at_ms, created_at_ms, seq)
+  WHERE delivered_at_ms IS NULL;
+`
+
 /** Every migration this build knows, oldest first; versions are 1, 2, 3, ... */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: INITIAL },
@@ -206,6 +212,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'originator-signature', up: ORIGINATOR_SIGNATURE },
   { version: 5, name: 'link-frames', up: LINK_FRAMES },
   { version: 6, name: 'receipts', up: RECEIPTS },
+  { version: 7, name: 'outbox-due-by-recipient', up: OUTBOX_DUE_BY_RECIPIENT },
 ]
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

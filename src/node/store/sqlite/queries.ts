@@ -244,11 +244,11 @@ export class Queries {
     )
   }
 
-  dueMessages(nowMs: number, limit: number): OutboxRow[] {
+  dueMessages(nowMs: number, limit: number, recipient?: string): OutboxRow[] {
     const w = {
       sql: `WHERE delivered_at_ms IS NULL AND withdrawn_at_ms IS NULL
-        AND next_attempt_at_ms <= @nowMs`,
-      params: { nowMs },
+        AND next_attempt_at_ms <= @nowMs${recipient === undefined ? '' : ' AND recipient = @recipient'}`,
+      params: (recipient === undefined ? { nowMs } : { nowMs, recipient }) as Params,
     }
     const order = 'ORDER BY next_attempt_at_ms, created_at_ms, seq'
     return this.#list(t.OUTBOX, w, `${order} ${limitOf(limit)}`).map((r) => this.#withReceipt(r))

@@ -386,8 +386,8 @@ export class SqliteStore implements Store {
   listReports = (f: Filter<'listReports'>) => this.#gate.read(() => this.#q.listReports(f))
   getRelease = (id: string) => this.#gate.read(() => this.#q.getRelease(id))
   listReleases = (f: Filter<'listReleases'>) => this.#gate.read(() => this.#q.listReleases(f))
-  dueMessages = (nowMs: number, limit: number) =>
-    this.#gate.read(() => this.#q.dueMessages(nowMs, limit))
+  dueMessages = (nowMs: number, limit: number, recipient?: string) =>
+    this.#gate.read(() => this.#q.dueMessages(nowMs, limit, recipient))
   listOutbox = (f: Filter<'listOutbox'>) => this.#gate.read(() => this.#q.listOutbox(f))
   getInbox = (messageId: string) => this.#gate.read(() => this.#q.getInbox(messageId))
   backlogByRecipient = () => this.#gate.read(() => this.#q.backlogByRecipient())
