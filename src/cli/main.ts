@@ -146,8 +146,12 @@ function buildProgram(): Command {
     .description("create a node's data directory and keys; prints the public keys for peers")
     .requiredOption('--party <party>', 'the party')
     .requiredOption('--dir <dir>', 'data directory')
-    .action(async (opts: { party: string; dir: string }) =>
-      print(await (await nodeCommands()).initNode(opts.party, opts.dir)),
+    .option(
+      '--host <name...>',
+      "DNS names or IP addresses clients reach the node's API by, besides localhost (in its server certificate)",
+    )
+    .action(async (opts: { party: string; dir: string; host?: string[] }) =>
+      print(await (await nodeCommands()).initNode(opts.party, opts.dir, opts.host ?? [])),
     )
   const token = node
     .command('token')

@@ -12,7 +12,7 @@ import {
   readPartyKeys,
   writePartyKeys,
 } from '../node/crypto/keys.ts'
-import { CA_CERT_FILE, ensureNodeCa, readLinkTls } from '../node/crypto/ca.ts'
+import { CA_CERT_FILE, ensureNodeCa, hostProblem, readLinkTls } from '../node/crypto/ca.ts'
 import { CONFIG_FILE, openStore, startNode } from '../node/main.ts'
 import { requireDataDir } from './node-dir.ts'
 
@@ -25,12 +25,20 @@ export {
   revokeTokens,
 } from './node-token.ts'
 
-export async function initNode(party: string, dir: string): Promise<string> {
+export async function initNode(
+  party: string,
+  dir: string,
+  hosts: readonly string[] = [],
+): Promise<string> {
   if (!isPartyId(party))
     throw new EntenteError('INVALID_ARGUMENT', `--party: '${party}' is not a party id such as KOR`)
+  for (const host of hosts) {
+    const problem = hostProblem(host)
+    if (problem !== null) throw new EntenteError('INVALID_ARGUMENT', `--host: ${problem}`)
+  }
   const keys = generatePartyKeys(party)
   await writePartyKeys(dir, party, keys)
-  await ensureNodeCa(dir, party, Date.now()) // TLS: the CA, the server and link certificates
+  await ensureNodeCa(dir, party, Date.now(), hosts) // TLS: the CA, the server and link certificates
   const store = await openStore(dir)
   const version = await store.schemaVersion()
   await store.close()

@@ -18,6 +18,40 @@ describe('node init and node cert: the CA for CoT over TLS', () => {
     assert.equal(run.status, 0, run.stderr)
   })
 
+  it('node init --host puts the names clients use in the server certificate; a bad one is refused', () => {
+    const named = join(root, 'named')
+    const run = entente(
+      'node',
+      'init',
+      '--party',
+      'KOR',
+      '--dir',
+      named,
+      '--host',
+      'kor-node.example.mil',
+      '10.1.2.3',
+    )
+    assert.equal(run.status, 0, run.stderr)
+    const server = new X509Certificate(readFileSync(join(named, 'keys', 'server.cert.pem')))
+    assert.equal(server.checkHost('kor-node.example.mil'), 'kor-node.example.mil')
+    assert.equal(server.checkIP('10.1.2.3'), '10.1.2.3')
+    assert.equal(server.checkHost('localhost'), 'localhost')
+    assert.equal(server.checkHost('other.example.mil'), undefined)
+    const bad = entente(
+      'node',
+      'init',
+      '--party',
+      'KOR',
+      '--dir',
+      join(root, 'bad'),
+      '--host',
+      'a b',
+    )
+    assert.ok(isCleanError(bad), bad.stderr)
+    assert.match(bad.stderr, /--host: 'a b' is neither a DNS name nor an IP address/)
+    assert.equal(existsSync(join(root, 'bad', 'keys')), false, 'nothing written')
+  })
+
   it("node init makes the node's CA and server certificate, keys owner-only", () => {
     const keys = join(dir, 'keys')
     for (const key of ['ca.key.pem', 'server.key.pem']) assert.equal(mode(join(keys, key)), 0o600)

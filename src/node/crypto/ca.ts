@@ -6,6 +6,7 @@ import {
 } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { isIP } from 'node:net'
 import { join } from 'node:path'
 import { EntenteError } from '../../lib/errors.ts'
 
@@ -87,7 +88,7 @@ const DAY_MS = 86_400_000
 const BACKDATE_MS = 5 * 60_000
 const CA_DAYS = 3650
 const SERVER_DAYS = 3650
-/** Names the node's server certificate carries: TAK clients on the node's own host. */
+/** Names the node's server certificate always carries: clients on the node's own host. */
 const SERVER_NAMES = [
   { type: 'dns', value: 'localhost' },
   { type: 'ip', value: '127.0.0.1' },
@@ -103,12 +104,26 @@ async function x509Lib() {
 }
 type X509 = Awaited<ReturnType<typeof x509Lib>>
 
+/** A host name (RFC 1123 labels) or an IP address, for the server certificate; else why not. */
+export function hostProblem(host: string): string | null {
+  if (isIP(host) !== 0) return null
+  const label = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i
+  if (host.length <= 253 && host.split('.').every((l) => label.test(l))) return null
+  return `'${host}' is neither a DNS name nor an IP address`
+}
+
 /**
  * Creates the node's CA and its server certificate where the keys directory lacks them
  * (`node init`, or the first `node cert` on a data directory from an older init); what is
  * there is never overwritten. Returns the files it wrote.
  */
-export async function ensureNodeCa(dir: string, party: string, nowMs: number): Promise<string[]> {
+export async function ensureNodeCa(
+  dir: string,
+  party: string,
+  nowMs: number,
+  /** Further DNS names or IP addresses clients reach the node by (`node init --host`). */
+  hosts: readonly string[] = [],
+): Promise<string[]> {
   const keysDir = join(dir, 'keys')
   await mkdir(keysDir, { recursive: true, mode: 0o700 })
   await chmod(keysDir, 0o700)
@@ -148,7 +163,10 @@ export async function ensureNodeCa(dir: string, party: string, nowMs: number): P
     written.push(...(await writePair(keysDir, CA_KEY_FILE, CA_CERT_FILE, keys.privateKey, cert)))
   }
   if (!has(SERVER_CERT_FILE)) {
-    const names = new x509.SubjectAlternativeNameExtension(SERVER_NAMES.map((n) => ({ ...n })))
+    const names = new x509.SubjectAlternativeNameExtension([
+      ...SERVER_NAMES.map((n) => ({ ...n })),
+      ...hosts.map((value) => ({ type: isIP(value) === 0 ? 'dns' : 'ip', value }) as const),
+    ])
     const issued = await issue(
       x509,
       keysDir,
