@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import { DENIAL_CODES } from '../../src/domain/decision.ts'
+import { LIFE_REFUSAL_CODES } from '../../src/domain/report-life.ts'
 import { ERROR_CODES } from '../../src/lib/errors.ts'
 import { EGRESS_DENIAL_CODES, QUARANTINE_CODES } from '../../src/protocol/codes.ts'
 
@@ -22,8 +23,8 @@ describe('docs/errors.md and the code catalogue', () => {
       assert.ok(doc.includes(`\`${code}\``), `${code} is missing from docs/errors.md`)
   })
 
-  it('names every denial code', () => {
-    for (const code of DENIAL_CODES)
+  it('names every denial code and every report-life refusal code', () => {
+    for (const code of [...DENIAL_CODES, ...LIFE_REFUSAL_CODES])
       assert.ok(doc.includes(`\`${code}\``), `${code} is missing from docs/errors.md`)
   })
 })
