@@ -71,6 +71,14 @@ describe('compact JWS (EdDSA) and JWE (ECDH-ES, X25519, A256GCM) on node:crypto'
       kindOf(() => verifyCompact(jws, other.publicKey)),
       'invalid',
     )
+    assert.equal(
+      kindOf(() => verifyCompact(withSegment(jws, 2, 'AAAA'), ed.publicKey)),
+      'invalid',
+    )
+    assert.equal(
+      kindOf(() => verifyCompact(jws, x.publicKey)),
+      'invalid',
+    )
     const altered = withSegment(jws, 1, Buffer.from('{"report":"x"}').toString('base64url'))
     assert.equal(
       kindOf(() => verifyCompact(altered, ed.publicKey)),
