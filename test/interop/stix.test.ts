@@ -11,6 +11,7 @@ import {
   LAUNCH_TYPE,
   MARKING_EXTENSION_ID,
   MARKING_MODIFIED_EXTENSION_ID,
+  type StixObject,
 } from '../../src/interop/stix-objects.ts'
 import { koreanLaunchReport } from '../helpers/reports.ts'
 import { REGION_OV, stixValidator } from '../helpers/stix-schemas.ts'
@@ -161,6 +162,31 @@ describe('STIX 2.1 import', () => {
       assert.ok(back.ok, JSON.stringify(back))
       assert.deepEqual(back.value, stixFields(report))
     }
+  })
+
+  it('reads a bundle exported before issue 12 (typed relationships, no region, no marking modified)', () => {
+    const OLD_TYPE: Record<string, string> = {
+      'launch site': 'located-at',
+      'predicted impact point': 'targets',
+      'received from KOR': 'received-from',
+    }
+    const old = reportToStixBundle(received).objects.map((o): StixObject => {
+      if (o.type === 'location') {
+        const { region: _region, ...rest } = o
+        return rest
+      }
+      if (o.type === 'marking-definition') {
+        const { modified: _modified, ...rest } = o
+        return rest
+      }
+      if (o.type !== 'relationship') return o
+      const { description, ...rest } = o
+      return { ...rest, relationship_type: OLD_TYPE[String(description)] }
+    })
+    assert.ok(old.every((o) => o['relationship_type'] !== 'related-to' && !('region' in o)))
+    const back = stixBundleToReport({ type: 'bundle', id: 'bundle--x', objects: old })
+    assert.ok(back.ok, JSON.stringify(back))
+    assert.deepEqual(back.value, stixFields(received))
   })
 
   it('round-trips any payload of JSON facts (property)', () => {
