@@ -1,6 +1,6 @@
-// `npm run bench:taxii`: one real KOR node on loopback with a 10,000-object TAXII collection;
+// `npm run bench:taxii`: one real KOR node on loopback with a 10,001-object TAXII collection;
 // prints objects per second read page by page (as KOR's own client, and as JPN's, whose view
-// the release engine decides report by report), and added by POSTs of 100-object envelopes
+// the release engine decides report by report), and added by POSTs of 101-object envelopes
 // (each launch ingested durably, as POST /api/reports does).
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -24,15 +24,15 @@ import type { ReportRow } from '../src/node/store/store.ts'
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const TAXII = 'application/taxii+json;version=2.1'
-const OBJECTS = 10_000
-/** Objects every report shares (Entente's identity, two extension definitions, KOR's identity). */
-const SHARED = 4
-/** Objects of one report of its own: launch, marking, site, located-at. */
+const OBJECTS = 10_001
+/** Objects every report shares (Entente's identity, three extension definitions, KOR's identity). */
+const SHARED = 5
+/** Objects of one report of its own: launch, marking, site, its relationship. */
 const PER_REPORT = 4
 const PAGE_LIMIT = 1_000
 const ROUNDS = 3
 const ENVELOPES = 20
-const ENVELOPE_OBJECTS = 100
+const ENVELOPE_OBJECTS = 101
 
 function report(createdAtMs: number): ReportRow {
   return {

@@ -26,6 +26,10 @@ export const stixId = (type: string, name: string): string => `${type}--${uuidV5
 export const ENTENTE_IDENTITY_ID = stixId('identity', 'entente')
 export const LAUNCH_EXTENSION_ID = stixId('extension-definition', 'entente-launch/1.0')
 export const MARKING_EXTENSION_ID = stixId('extension-definition', 'entente-marking/1.0')
+export const MARKING_MODIFIED_EXTENSION_ID = stixId(
+  'extension-definition',
+  'entente-marking-modified/1.0',
+)
 
 /** STIX timestamps are UTC with at least millisecond precision. */
 export function stixTime(ms: number): string {
@@ -50,6 +54,7 @@ export function partyIdentity(party: string, name: string | undefined): StixObje
     id: partyIdentityId(party),
     created: DEFINED_AT,
     modified: DEFINED_AT,
+    created_by_ref: ENTENTE_IDENTITY_ID,
     name: name ?? party,
     identity_class: 'organization',
     sectors: ['government-national'],
@@ -63,6 +68,7 @@ const ENTENTE_IDENTITY: StixObject = {
   id: ENTENTE_IDENTITY_ID,
   created: DEFINED_AT,
   modified: DEFINED_AT,
+  created_by_ref: ENTENTE_IDENTITY_ID,
   name: 'Entente',
   identity_class: 'system',
   description: 'Agreement-governed exchange of early-warning launch reports between states',
@@ -106,11 +112,30 @@ const MARKING_EXTENSION: StixObject = {
   extension_types: ['property-extension'],
 }
 
+const MARKING_MODIFIED_EXTENSION: StixObject = {
+  type: 'extension-definition',
+  spec_version: '2.1',
+  id: MARKING_MODIFIED_EXTENSION_ID,
+  created: DEFINED_AT,
+  modified: DEFINED_AT,
+  created_by_ref: ENTENTE_IDENTITY_ID,
+  name: 'Entente marking version',
+  description:
+    'A top-level property extension of marking-definition: modified, the STIX common ' +
+    'property, so that a marking is versioned like the objects it marks. A marking never ' +
+    'changes: modified equals created.',
+  schema: 'modified (timestamp, equal to created); see docs/interop.md',
+  version: '1.0.0',
+  extension_types: ['toplevel-property-extension'],
+  extension_properties: ['modified'],
+}
+
 /** The objects every Entente bundle carries so that it is self-describing. */
 export const DEFINITION_OBJECTS: readonly StixObject[] = [
   ENTENTE_IDENTITY,
   LAUNCH_EXTENSION,
   MARKING_EXTENSION,
+  MARKING_MODIFIED_EXTENSION,
 ]
 
 /** STIX confidence scale "Low/Med/High" (STIX 2.1 appendix A). */

@@ -1,9 +1,11 @@
+import { type LatLon, regionOf } from './region.ts'
 import {
   CONFIDENCE_SCORE,
   DEFINITION_OBJECTS,
   LAUNCH_EXTENSION_ID,
   LAUNCH_TYPE,
   MARKING_EXTENSION_ID,
+  MARKING_MODIFIED_EXTENSION_ID,
   parseInstantMs,
   partyIdentity,
   partyIdentityId,
@@ -88,22 +90,18 @@ export function reportToStixBundle(
     ...(report.path.length === 0 ? {} : { path: [...report.path] }),
     extensions: { [LAUNCH_EXTENSION_ID]: { extension_type: 'new-sdo' } },
   }
+  const link = (kind: string, target: string, description: string) =>
+    relation(ids.relationship(kind), ids.launch, target, description, common)
   const relationships = [
-    ...(site === null
-      ? []
-      : [relation(ids.relationship('site'), 'located-at', ids.launch, ids.site, common)]),
-    ...(impact === null
-      ? []
-      : [relation(ids.relationship('impact'), 'targets', ids.launch, ids.impact, common)]),
+    ...(site === null ? [] : [link('site', ids.site, 'launch site')]),
+    ...(impact === null ? [] : [link('impact', ids.impact, 'predicted impact point')]),
     ...(report.receivedFrom === null
       ? []
       : [
-          relation(
-            ids.relationship('received-from'),
+          link(
             'received-from',
-            ids.launch,
             partyIdentityId(report.receivedFrom),
-            common,
+            `received from ${report.receivedFrom}`,
           ),
         ]),
   ]
@@ -145,6 +143,7 @@ function marking(report: StixReport, id: string, at: string): StixObject {
     spec_version: '2.1',
     id,
     created: at,
+    modified: at,
     created_by_ref: partyIdentityId(report.originator),
     name: markingLabel(report),
     extensions: {
@@ -156,6 +155,7 @@ function marking(report: StixReport, id: string, at: string): StixObject {
         releasability,
         ...(list !== null && list.length > 0 ? { releasable_to: [...list] } : {}),
       },
+      [MARKING_MODIFIED_EXTENSION_ID]: { extension_type: 'toplevel-property-extension' },
     },
   }
 }
@@ -168,24 +168,36 @@ interface Common {
   readonly object_marking_refs: readonly string[]
 }
 
-type LatLon = { readonly lat: number; readonly lon: number }
-
 function location(id: string, point: LatLon, name: string, common: Common): StixObject {
-  return { type: 'location', id, ...common, name, latitude: point.lat, longitude: point.lon }
+  return {
+    type: 'location',
+    id,
+    ...common,
+    name,
+    latitude: point.lat,
+    longitude: point.lon,
+    region: regionOf(point),
+  }
 }
 
+/**
+ * A `related-to` relationship from the launch: the launch is a new SDO, for which STIX suggests
+ * no relationship type but the common ones; what the link means is in `description` and, for
+ * Entente, in the launch's own `site_ref`, `impact_ref` and `received_from`.
+ */
 function relation(
   id: string,
-  kind: string,
   source: string,
   target: string,
+  description: string,
   common: Common,
 ): StixObject {
   return {
     type: 'relationship',
     id,
     ...common,
-    relationship_type: kind,
+    relationship_type: 'related-to',
+    description,
     source_ref: source,
     target_ref: target,
   }

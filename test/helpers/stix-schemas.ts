@@ -48,3 +48,14 @@ export function stixValidator(): (object: { type: string }) => string[] {
     return (validate.errors ?? []).map((e) => `${type} ${e.instancePath} ${e.message ?? ''}`)
   }
 }
+
+/** STIX 2.1 region-ov (UN M49 regions and sub-regions). */
+export const REGION_OV: ReadonlySet<string> = new Set(
+  (
+    'africa eastern-africa middle-africa northern-africa southern-africa western-africa americas ' +
+    'latin-america-caribbean south-america caribbean central-america northern-america asia ' +
+    'central-asia eastern-asia southern-asia south-eastern-asia western-asia europe ' +
+    'eastern-europe northern-europe southern-europe western-europe oceania ' +
+    'australia-new-zealand melanesia micronesia polynesia antarctica'
+  ).split(' '),
+)

@@ -7,9 +7,14 @@ import {
   stixBundleToReport,
   type StixReport,
 } from '../../src/interop/stix.ts'
-import { LAUNCH_TYPE, MARKING_EXTENSION_ID } from '../../src/interop/stix-objects.ts'
+import {
+  LAUNCH_TYPE,
+  MARKING_EXTENSION_ID,
+  MARKING_MODIFIED_EXTENSION_ID,
+  type StixObject,
+} from '../../src/interop/stix-objects.ts'
 import { koreanLaunchReport } from '../helpers/reports.ts'
-import { stixValidator } from '../helpers/stix-schemas.ts'
+import { REGION_OV, stixValidator } from '../helpers/stix-schemas.ts'
 
 const validate = stixValidator()
 
@@ -95,10 +100,46 @@ describe('STIX 2.1 export', () => {
     assert.equal(marking?.['name'], 'KOR MIL-II REL TO JPN, USA')
     assert.equal(launch['launch_time'], '2019-10-31T07:35:00.000Z')
     assert.equal(launch['confidence'], 85)
-    const kinds = objects
+    const links = objects
       .filter((o) => o.type === 'relationship')
-      .map((o) => o['relationship_type'])
-    assert.deepEqual(kinds.sort(), ['located-at', 'received-from', 'targets'])
+      .map((o) => `${String(o['relationship_type'])}: ${String(o['description'])}`)
+    assert.deepEqual(links.sort(), [
+      'related-to: launch site',
+      'related-to: predicted impact point',
+      'related-to: received from KOR',
+    ])
+  })
+
+  it("carries what the OASIS validator's --interop profile requires (issue 12)", () => {
+    for (const report of [received, own, { ...own, level: 'PUBLIC', releasableTo: [] }]) {
+      const objects = reportToStixBundle(report).objects
+      const byId = new Map(objects.map((o) => [o.id, o]))
+      const ofType = (type: string) => objects.filter((o) => o.type === type)
+      for (const location of ofType('location'))
+        assert.ok(REGION_OV.has(String(location['region'])), `${location.id}: region`)
+      for (const marking of ofType('marking-definition')) {
+        assert.equal(marking['modified'], marking['created'], `${marking.id}: modified`)
+        const uses = marking['extensions'] as Record<string, { extension_type: string }>
+        const declared = byId.get(MARKING_MODIFIED_EXTENSION_ID)
+        assert.equal(
+          uses[MARKING_MODIFIED_EXTENSION_ID]?.extension_type,
+          'toplevel-property-extension',
+        )
+        assert.deepEqual(declared?.['extension_properties'], ['modified'])
+      }
+      // Every object names its producer, and every producer is an identity that names its own.
+      for (const object of objects) {
+        const producer = byId.get(String(object['created_by_ref']))
+        assert.equal(producer?.type, 'identity', `${object.id}: created_by_ref`)
+        assert.equal(
+          typeof producer?.['created_by_ref'],
+          'string',
+          `${producer?.id}: created_by_ref`,
+        )
+      }
+      for (const relationship of ofType('relationship'))
+        assert.equal(relationship['relationship_type'], 'related-to', relationship.id)
+    }
   })
 
   it('is reproducible: the same report gives the same bundle, ids are UUIDv5 of the report id', () => {
@@ -121,6 +162,31 @@ describe('STIX 2.1 import', () => {
       assert.ok(back.ok, JSON.stringify(back))
       assert.deepEqual(back.value, stixFields(report))
     }
+  })
+
+  it('reads a bundle exported before issue 12 (typed relationships, no region, no marking modified)', () => {
+    const OLD_TYPE: Record<string, string> = {
+      'launch site': 'located-at',
+      'predicted impact point': 'targets',
+      'received from KOR': 'received-from',
+    }
+    const old = reportToStixBundle(received).objects.map((o): StixObject => {
+      if (o.type === 'location') {
+        const { region: _region, ...rest } = o
+        return rest
+      }
+      if (o.type === 'marking-definition') {
+        const { modified: _modified, ...rest } = o
+        return rest
+      }
+      if (o.type !== 'relationship') return o
+      const { description, ...rest } = o
+      return { ...rest, relationship_type: OLD_TYPE[String(description)] }
+    })
+    assert.ok(old.every((o) => o['relationship_type'] !== 'related-to' && !('region' in o)))
+    const back = stixBundleToReport({ type: 'bundle', id: 'bundle--x', objects: old })
+    assert.ok(back.ok, JSON.stringify(back))
+    assert.deepEqual(back.value, stixFields(received))
   })
 
   it('round-trips any payload of JSON facts (property)', () => {
