@@ -9,6 +9,7 @@ import { findReleasePath } from '../src/domain/routing.ts'
 import { loadScenarioFile } from '../src/scenario/load.ts'
 import { toSimulationInput } from '../src/scenario/to-domain.ts'
 import { measureRate, pick, seededRandom } from './prng.ts'
+import { benchScenarioRelease } from './release-scenarios.ts'
 
 const ZONE = 'Asia/Seoul'
 const LEVELS = ['L0', 'L1', 'L2', 'L3'].map(asLevel)
@@ -133,5 +134,8 @@ export function benchRelease(seconds = 2): Record<string, number> {
     allowed_share: Math.round((allowed / direct.calls) * 1000) / 1000,
     path_queries_per_s: paths.perSecond,
     reference_scenario_load_ms: Math.round(loadMs * 10) / 10,
+    // The same engine on the real registries: the reference case and the 2019 networks.
+    ...benchScenarioRelease('reference', 'scenarios/korea-japan-2019.yaml', seconds / 2),
+    ...benchScenarioRelease('networks', 'scenarios/networks-2019.yaml', seconds / 2),
   }
 }
