@@ -192,13 +192,6 @@ function routes(party: FuzzParty): RouteSpec[] {
       body: { base: fc.record({ to: peer }), template: { to: peers[0] } },
       weight: 4,
     },
-    {
-      method: 'POST',
-      path: '/api/reports/:id/withdraw',
-      pools: ['reports'],
-      body: { base: fc.record({ reason: fc.string() }), template: { reason: 'false alarm' } },
-      weight: 1,
-    },
     { method: 'DELETE', path: '/api/consents/:id', pools: ['ownConsents', 'consents'], weight: 2 },
     {
       method: 'GET',
