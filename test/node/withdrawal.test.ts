@@ -11,7 +11,10 @@ import {
   publicJwks,
 } from '../../src/node/crypto/keys.ts'
 import { signWithdrawal } from '../../src/node/crypto/withdrawal-signature.ts'
-import type { OutboxRow, ReportRow } from '../../src/node/store/store.ts'
+import { DeliveryWorker } from '../../src/node/app/delivery.ts'
+import { LinkError } from '../../src/node/link/peer-link.ts'
+import type { AuditEntry, OutboxRow, ReportRow } from '../../src/node/store/store.ts'
+import { scriptedLinks } from '../helpers/scripted-link.ts'
 import { asPartyId } from '../../src/domain/ids.ts'
 import { type Harness, makeNode, reportInput } from '../helpers/node-harness.ts'
 
@@ -324,3 +327,75 @@ describe('issue 12: a withdrawal reaches every holder by the path its copy came 
     }
   })
 })
+
+describe('issue 12: a withdrawn report never leaves, even from the outbox', () => {
+  let kor: Harness
+  after(async () => kor.close())
+
+  it(
+    'given a report queued for JPN, when KOR withdraws it before it leaves, then the delivery attempt denies it (REPORT_WITHDRAWN) and only the withdrawal goes',
+    { timeout: 30_000 },
+    async () => {
+      kor = await makeNode({ party: 'KOR', modes: { 'kor-jpn-gsomia': 'auto' } })
+      const ingested = await kor.call(
+        'POST',
+        '/api/reports',
+        'operator',
+        reportInput('KOR', 'MIL-II'),
+      )
+      assert.equal(ingested.statusCode, 201, ingested.body)
+      const { id } = ingested.json<{ report: ReportRow }>().report
+      assert.equal((await queued(kor, 'JPN', 'report')).length, 1, 'released and queued at ingest')
+      const withdrawn = await kor.call('POST', `/api/reports/${id}/withdraw`, 'operator', {
+        reason: REASON,
+      })
+      assert.equal(withdrawn.statusCode, 200, withdrawn.body)
+      assert.ok(withdrawn.json<{ sentTo: string[] }>().sentTo.includes('JPN'))
+
+      const posted: string[] = []
+      const worker = new DeliveryWorker(
+        kor.ctx,
+        scriptedLinks(kor.ctx, (peer, messages) => {
+          for (const m of messages)
+            posted.push(`${peer} ${(JSON.parse(m.envelope) as { kind: string }).kind}`)
+          return Promise.reject(new LinkError('down'))
+        }),
+      )
+      const denial = new Promise<AuditEntry>((resolve) => {
+        const stop = kor.ctx.events.subscribe((entry) => {
+          if (
+            entry.type === 'decision' &&
+            entry.party === 'JPN' &&
+            entry.data['egress'] === 'delivery'
+          ) {
+            stop()
+            resolve(entry)
+          }
+        })
+      })
+      worker.start()
+      const entry = await denial
+      await waitUntil(() => posted.includes('JPN withdrawal'))
+      await worker.stop()
+      assert.deepEqual(
+        (entry.data['reasons'] as { code: string }[]).map((r) => r.code),
+        ['REPORT_WITHDRAWN'],
+      )
+      assert.ok(!posted.includes('JPN report'), `the report never left: ${posted.join(', ')}`)
+      const stuck = await kor.ctx.store.listOutbox({ recipient: 'JPN', withdrawn: true })
+      assert.deepEqual(
+        stuck.map((m) => m.kind),
+        ['report'],
+      )
+    },
+  )
+})
+
+/** Polls a condition the worker reaches on its own (its retries), with a deadline. */
+async function waitUntil(test: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
