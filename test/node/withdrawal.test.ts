@@ -10,7 +10,14 @@ import {
   type PartyKeys,
   publicJwks,
 } from '../../src/node/crypto/keys.ts'
-import { signWithdrawal } from '../../src/node/crypto/withdrawal-signature.ts'
+import {
+  isOriginatorSignatureError,
+  signReport,
+} from '../../src/node/crypto/originator-signature.ts'
+import {
+  signWithdrawal,
+  verifyWithdrawalSignature,
+} from '../../src/node/crypto/withdrawal-signature.ts'
 import { DeliveryWorker } from '../../src/node/app/delivery.ts'
 import { LinkError } from '../../src/node/link/peer-link.ts'
 import type { AuditEntry, OutboxRow, ReportRow } from '../../src/node/store/store.ts'
@@ -399,3 +406,50 @@ async function waitUntil(test: () => boolean, timeoutMs = 10_000): Promise<void>
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }
+
+describe('the withdrawal signature (entente-withdrawal+jws)', () => {
+  const kor = generatePartyKeys('KOR')
+  const facts = { reportId: 'r-1', originator: 'KOR', reason: REASON, atMs: 1_000 }
+  const failure = (fn: () => unknown): string | undefined => {
+    try {
+      fn()
+      return undefined
+    } catch (error) {
+      assert.ok(isOriginatorSignatureError(error), String(error))
+      return error.failure
+    }
+  }
+
+  it('verifies with the originator’s key over exactly the facts signed', () => {
+    const jws = signWithdrawal(facts, kor.signing)
+    assert.deepEqual(verifyWithdrawalSignature(jws, kor.signingPublic, facts), facts)
+    assert.equal(
+      failure(() => verifyWithdrawalSignature(jws, kor.signingPublic, { ...facts, atMs: 2_000 })),
+      'CONTENT_DIFFERS',
+    )
+    assert.equal(
+      failure(() => verifyWithdrawalSignature(jws, undefined, facts)),
+      'UNKNOWN_ORIGINATOR_KEY',
+    )
+    assert.equal(
+      failure(() => verifyWithdrawalSignature('', kor.signingPublic, facts)),
+      'NO_SIGNATURE',
+    )
+  })
+
+  it('a JWS of the originator of another type (its report signature) is not a withdrawal: BAD_SIGNATURE', () => {
+    const report = {
+      id: 'r-1',
+      originator: 'KOR',
+      level: 'MIL-II',
+      topic: 'dprk-missile',
+      releasableTo: null,
+      payload: {},
+    }
+    const reportJws = signReport(report, kor.signing)
+    assert.equal(
+      failure(() => verifyWithdrawalSignature(reportJws, kor.signingPublic, facts)),
+      'BAD_SIGNATURE',
+    )
+  })
+})
