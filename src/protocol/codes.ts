@@ -45,6 +45,8 @@ export const EGRESS_DENIAL_CODES = [
   'REPORT_CHANGED',
   /** The engine still allows the transfer, but no longer under the agreement decided. */
   'AGREEMENT_NO_LONGER_ALLOWS',
+  /** The report's originator withdrew it (issue 12): it leaves for no one any more. */
+  'REPORT_WITHDRAWN',
 ] as const
 
 export type EgressDenialCode = (typeof EGRESS_DENIAL_CODES)[number]

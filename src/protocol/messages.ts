@@ -8,7 +8,7 @@ import { launchSchema, levelSchema, partyIdSchema, topicSchema } from './launch.
  */
 export const PROTOCOL_VERSION = 1
 
-export const MESSAGE_KINDS = ['report', 'request', 'answer', 'consent'] as const
+export const MESSAGE_KINDS = ['report', 'request', 'answer', 'consent', 'withdrawal'] as const
 export type MessageKind = (typeof MESSAGE_KINDS)[number]
 
 /** Ids a node generates are UUIDs; peers' ids are bounded, printable, and never markup. */
@@ -92,16 +92,33 @@ export const consentMessageSchema = z.discriminatedUnion('action', [
   }),
 ])
 
+/**
+ * Issue 12: the originator retracts a report it issued (a false alarm), with a reason. Signed
+ * by the ORIGINATOR (src/node/crypto/withdrawal-signature.ts), carried unchanged by every hop:
+ * a hub relays it to whom it relayed the report, and cannot invent or alter one.
+ */
+export const withdrawalMessageSchema = z.strictObject({
+  reportId: messageIdSchema,
+  originator: partyIdSchema,
+  reason: z.string().min(1).max(2_000),
+  /** The originator's instant of the withdrawal. */
+  atMs: epochMsSchema,
+  /** The originator's compact JWS over the canonical { reportId, originator, reason, atMs }. */
+  originatorSignature: z.string().max(65_536),
+})
+
 export type ReportMessage = z.infer<typeof reportMessageSchema>
 export type RequestMessage = z.infer<typeof requestMessageSchema>
 export type AnswerMessage = z.infer<typeof answerMessageSchema>
 export type ConsentMessage = z.infer<typeof consentMessageSchema>
+export type WithdrawalMessage = z.infer<typeof withdrawalMessageSchema>
 
 export interface PayloadOf {
   readonly report: ReportMessage
   readonly request: RequestMessage
   readonly answer: AnswerMessage
   readonly consent: ConsentMessage
+  readonly withdrawal: WithdrawalMessage
 }
 
 export const PAYLOAD_SCHEMAS = {
@@ -109,6 +126,7 @@ export const PAYLOAD_SCHEMAS = {
   request: requestMessageSchema,
   answer: answerMessageSchema,
   consent: consentMessageSchema,
+  withdrawal: withdrawalMessageSchema,
 } as const
 
 /** The envelope's header, as signed: who, to whom, under what, when, which kind. */

@@ -86,6 +86,13 @@ const PAYLOAD_TEMPLATES: Record<MessageKind, unknown> = {
     untilMs: 2,
     atMs: 3,
   },
+  withdrawal: {
+    reportId: 'x',
+    originator: 'JPN',
+    reason: 'false alarm',
+    atMs: 1,
+    originatorSignature: 'x.y.z',
+  },
 }
 
 const TAMPERS = fc.constantFrom<Tamper>(

@@ -12,6 +12,7 @@ import type {
   RequestRow,
   Store,
   TokenRow,
+  WithdrawalRow,
 } from '../../src/node/store/store.ts'
 import {
   AUDIT_TYPES,
@@ -393,6 +394,58 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         const open = (await s.listConsents({ activeAtMs: 5_000 })).find((c) => c.id === 'open')
         assert.deepEqual(open, consent({ id: 'open', untilMs: null, reportId: 'r-1', topic: null }))
         await assert.rejects(s.revokeConsent('x', 1), { code: 'NOT_FOUND' })
+      })
+    })
+
+    describe('withdrawals', () => {
+      const withdrawal = (over: Partial<WithdrawalRow> = {}): WithdrawalRow => ({
+        reportId: 'r-1',
+        originator: 'KOR',
+        reason: 'false alarm: a test launch misread',
+        atMs: 5_000,
+        signature: 'a.b.c',
+        receivedFrom: null,
+        recordedAtMs: 5_001,
+        ...over,
+      })
+
+      test('given a held report, when its withdrawal is recorded, then it reads back equal', async (s) => {
+        await s.insertReport(report())
+        assert.equal(await s.getWithdrawal('r-1'), undefined)
+        assert.equal(await s.transaction((tx) => tx.insertWithdrawal(withdrawal())), true)
+        assert.deepEqual(await s.getWithdrawal('r-1'), withdrawal())
+        assert.deepEqual(await s.transaction((tx) => tx.getWithdrawal('r-1')), withdrawal())
+        assert.deepEqual(await s.listWithdrawals(), [withdrawal()])
+      })
+
+      test('given a recorded withdrawal, when another is recorded, then the first is kept', async (s) => {
+        await s.insertReport(report())
+        await s.insertWithdrawal(withdrawal())
+        const again = withdrawal({ reason: 'other', receivedFrom: 'USA', recordedAtMs: 9_000 })
+        assert.equal(await s.insertWithdrawal(again), false)
+        assert.deepEqual(await s.getWithdrawal('r-1'), withdrawal())
+      })
+
+      test('given received ones, when listed, then every one comes, oldest first', async (s) => {
+        await s.insertReport(report({ id: 'a' }))
+        await s.insertReport(report({ id: 'b', originator: 'USA' }))
+        const b = withdrawal({
+          reportId: 'b',
+          originator: 'USA',
+          receivedFrom: 'USA',
+          recordedAtMs: 1,
+        })
+        await s.insertWithdrawal(withdrawal({ reportId: 'a', recordedAtMs: 2 }))
+        await s.insertWithdrawal(b)
+        assert.deepEqual(
+          (await s.listWithdrawals()).map((w) => w.reportId),
+          ['b', 'a'],
+        )
+      })
+
+      test('given no report under the id, when a withdrawal is recorded, then it rejects and nothing is kept', async (s) => {
+        await assert.rejects(s.insertWithdrawal(withdrawal({ reportId: 'nope' })))
+        assert.deepEqual(await s.listWithdrawals(), [])
       })
     })
 

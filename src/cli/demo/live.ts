@@ -163,6 +163,7 @@ function draftOf(entry: AuditEntry, c: Correlation): Draft | null {
     case 'node':
     case 'disclosure':
     case 'link':
+    case 'withdrawal':
       return null
   }
 }

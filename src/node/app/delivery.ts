@@ -224,8 +224,12 @@ export class DeliveryWorker {
       const release = await ctx.store.getRelease(message.subjectId)
       const report: ReportRow | undefined =
         release === undefined ? undefined : await ctx.store.getReport(release.reportId)
+      const withdrawn =
+        release !== undefined && (await ctx.store.getWithdrawal(release.reportId)) !== undefined
       const verdict =
-        release === undefined ? null : redecideRelease(ctx, report, release, atMs, consents)
+        release === undefined
+          ? null
+          : redecideRelease(ctx, report, release, atMs, consents, withdrawn)
       if (verdict?.ok === true) allowed.push(message)
       else denied.push({ message, release, reasons: verdict?.ok === false ? verdict.reasons : [] })
     }

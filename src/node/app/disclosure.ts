@@ -23,6 +23,8 @@ export interface DisclosureContext {
   readonly consents: readonly Consent[]
   /** "reportId agreement" of every release to the viewer an officer or a request's answer let go. */
   readonly released: ReadonlySet<string>
+  /** The ids of the reports their originators withdrew (issue 12): shown to no one outside. */
+  readonly withdrawn: ReadonlySet<string>
 }
 
 export async function disclosureContext(
@@ -36,6 +38,7 @@ export async function disclosureContext(
     atMs,
     consents: await activeConsents(ctx, atMs),
     released: new Set(releases.map(releaseKey)),
+    withdrawn: new Set((await ctx.store.listWithdrawals()).map((w) => w.reportId)),
   }
 }
 
@@ -56,6 +59,7 @@ export function mayDisclose(
   dc: DisclosureContext,
 ): Allowed | 'own' | null {
   if (dc.viewer === ctx.party || dc.viewer === report.originator) return 'own'
+  if (dc.withdrawn.has(report.id)) return null
   const outcome = releaseOptions(ctx.index, {
     holder: ctx.party,
     recipient: dc.viewer,
@@ -86,7 +90,7 @@ export type EgressVerdict =
 
 /**
  * Federation egress (first attempt, every retry, a relay leaving after its handling time,
- * an approval, a request's answer): the release must still be allowed at `atMs`, with the
+ * an approval, a request's answer): the report must not be withdrawn, the release must still be allowed at `atMs`, with the
  * consents then in force, under the agreement it was decided under, and the report must be
  * exactly the one decided (its hash).
  */
@@ -96,7 +100,18 @@ export function redecideRelease(
   release: ReleaseRow,
   atMs: number,
   consents: readonly Consent[],
+  withdrawn = false,
 ): EgressVerdict {
+  if (withdrawn)
+    return {
+      ok: false,
+      reasons: [
+        {
+          code: 'REPORT_WITHDRAWN',
+          message: `report ${release.reportId} was withdrawn by its originator: it leaves for no one`,
+        },
+      ],
+    }
   if (report === undefined || reportDigest(report) !== release.reportSha256) {
     return {
       ok: false,

@@ -19,6 +19,7 @@ import { consentsHeld, reportDigest, reportFacts } from './release-inputs.ts'
 import { planRelays, storeReceived } from './relay.ts'
 import type { PlannedRelease } from './releases.ts'
 import { answerRequest, applyIncomingMessage, checkIncomingMessage } from './requests.ts'
+import { applyWithdrawal, checkWithdrawal } from './withdrawals.ts'
 
 export interface Arrival {
   readonly receipt: string
@@ -251,6 +252,12 @@ function frameKeyOf(
         digest: null,
         what: `consent ${message.payload.consentId}`,
       }
+    case 'withdrawal':
+      return {
+        key: `withdrawal:${message.payload.reportId}`,
+        digest: null,
+        what: `withdrawal of ${message.payload.reportId}`,
+      }
   }
 }
 
@@ -370,7 +377,8 @@ async function commitAdmission(
   if (report !== null) {
     const received = { report, sender: envelope.sender, agreement: message.agreement, nowMs }
     await storeReceived(tx, audit, received, admission.relays)
-  } else if (message.kind !== 'report') await applyIncomingMessage(ctx, tx, audit, message, nowMs)
+  } else if (message.kind === 'withdrawal') await applyWithdrawal(ctx, tx, audit, message, nowMs)
+  else if (message.kind !== 'report') await applyIncomingMessage(ctx, tx, audit, message, nowMs)
 }
 
 interface CheckedArrival {
@@ -391,6 +399,10 @@ async function checkArrival(
   if (!decoded.ok)
     return { reasons: [decoded.problem], message: null, report: null, reportId: null }
   const message = decoded.message
+  if (message.kind === 'withdrawal') {
+    const reasons = await checkWithdrawal(ctx, message, nowMs)
+    return { reasons, message, report: null, reportId: message.payload.reportId }
+  }
   if (message.kind !== 'report') {
     const reasons = await checkIncomingMessage(ctx, message, nowMs)
     return { reasons, message, report: null, reportId: null }

@@ -259,7 +259,8 @@ export async function redecideInTx(
 ): Promise<EgressVerdict> {
   const report = await tx.getReport(release.reportId)
   const consents = await consentsHeld(tx, ctx.party, atMs)
-  return redecideRelease(ctx, report, release, atMs, consents)
+  const withdrawn = (await tx.getWithdrawal(release.reportId)) !== undefined
+  return redecideRelease(ctx, report, release, atMs, consents, withdrawn)
 }
 
 /**
@@ -272,7 +273,7 @@ export async function denyAtEgress(
   release: ReleaseRow,
   reasons: ReleaseRow['reasons'],
   atMs: number,
-  egress: 'approval' | 'answer' | 'delivery',
+  egress: 'approval' | 'answer' | 'delivery' | 'withdrawal',
   messageId: string | null = null,
 ): Promise<ReleaseRow> {
   await tx.updateRelease(release.id, { state: 'denied', updatedAtMs: atMs, reasons })
@@ -311,6 +312,8 @@ export async function releaseOnward(
   const report = await ctx.store.getReport(reportId)
   if (report === undefined)
     throw new EntenteError('NOT_FOUND', `report '${reportId}' is not held here`)
+  if ((await ctx.store.getWithdrawal(reportId)) !== undefined)
+    throw new EntenteError('CONFLICT', `report '${reportId}' was withdrawn by its originator`)
   const recipient = asPartyId(to)
   if (!ctx.peers.has(recipient))
     throw new EntenteError('INVALID_REQUEST', `to: '${to}' is not a configured peer`)

@@ -25,6 +25,8 @@ export const OPERATOR_EVENT_TYPES = [
   'consent',
   /** A peer's link up or down: what a watch officer needs to know first. */
   'link',
+  /** A report withdrawn by its originator, here or at a peer. */
+  'withdrawal',
 ] as const satisfies readonly AuditType[]
 
 const OPERATOR_TYPES: ReadonlySet<AuditType> = new Set(OPERATOR_EVENT_TYPES)

@@ -5,7 +5,13 @@ import { ingestReport } from '../app/ingest.ts'
 import { decidePending, releaseOnward } from '../app/releases.ts'
 import { reportInputSchema } from '../app/report-input.ts'
 import { answerRequest, createRequest } from '../app/requests.ts'
-import { RELEASE_STATES, type ReportRow, type TokenRow } from '../store/store.ts'
+import { withdrawalOf, withdrawReport } from '../app/withdrawals.ts'
+import {
+  RELEASE_STATES,
+  type ReportRow,
+  type TokenRow,
+  type WithdrawalRow,
+} from '../store/store.ts'
 import { EntenteError } from '../../lib/errors.ts'
 import { ANY_ROLE } from './auth.ts'
 import { invalid } from './problem.ts'
@@ -26,8 +32,11 @@ const idParam = z.strictObject({ id: z.string().min(1).max(100) })
 const officerOf = (ctx: NodeContext, caller: TokenRow | null): string =>
   `${ctx.party}:${caller?.label || caller?.role || 'rule'}`
 
-/** A held report as the API shows it: the row, with its marking in this node's scheme. */
-function reportView(ctx: NodeContext, r: ReportRow) {
+/**
+ * A held report as the API shows it: the row, with its marking in this node's scheme, and its
+ * status: `withdrawn` (with when and why) once its originator withdrew it, else `current`.
+ */
+function reportView(ctx: NodeContext, r: ReportRow, withdrawal: WithdrawalRow | undefined) {
   return {
     ...r,
     marking: {
@@ -36,8 +45,14 @@ function reportView(ctx: NodeContext, r: ReportRow) {
       levelHere: r.localLevel,
       scheme: ctx.party,
     },
+    status: withdrawal === undefined ? 'current' : 'withdrawn',
+    ...(withdrawal === undefined ? {} : { withdrawal: withdrawalOf(withdrawal) }),
   }
 }
+
+const withdrawBody = z.strictObject({
+  reason: z.string().trim().min(1, 'a reason, not empty').max(2_000),
+})
 
 /** A release officer's approval or denial of a pending (manual) release. */
 function officerVerdict(approve: boolean): Route {
@@ -82,7 +97,8 @@ export const apiRoutes: readonly Route[] = [
         'query',
       )
       const reports = await ctx.store.listReports(q)
-      return reports.map((r) => reportView(ctx, r))
+      const withdrawn = new Map((await ctx.store.listWithdrawals()).map((w) => [w.reportId, w]))
+      return reports.map((r) => reportView(ctx, r, withdrawn.get(r.id)))
     },
   },
   {
@@ -96,7 +112,19 @@ export const apiRoutes: readonly Route[] = [
       const report = await ctx.store.getReport(id)
       if (report === undefined)
         throw new EntenteError('NOT_FOUND', `report '${id}' is not held here`)
-      return reportView(ctx, report)
+      return reportView(ctx, report, await ctx.store.getWithdrawal(id))
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/reports/:id/withdraw',
+    roles: ['operator', 'admin'],
+    summary:
+      "withdraw one of this node's own reports (a false alarm) with a reason: signed by this node as originator, sent to every peer it went to and passed on by the hubs that relayed it; no release of it leaves any more",
+    handler: async (ctx, request, reply) => {
+      const { id } = parse(idParam, request.params, 'params')
+      const { reason } = parse(withdrawBody, request.body, '')
+      return reply.send(await withdrawReport(ctx, id, reason))
     },
   },
   {

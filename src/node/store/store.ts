@@ -148,6 +148,8 @@ export const AUDIT_TYPES = [
   'disclosure',
   /** The live link: a peer up or down, a gap in a peer's frame sequence. */
   'link',
+  /** A report withdrawn by its originator (issue 12): here, or as a copy held or relayed. */
+  'withdrawal',
 ] as const
 export type AuditType = (typeof AUDIT_TYPES)[number]
 
@@ -196,6 +198,20 @@ export interface DisclosureRow {
   readonly party: string
   readonly path: DisclosurePath
   readonly firstAtMs: number
+}
+
+/** A report's withdrawal by its originator (issue 12), as signed by it. */
+export interface WithdrawalRow {
+  readonly reportId: string
+  readonly originator: string
+  readonly reason: string
+  /** The originator's instant of the withdrawal. */
+  readonly atMs: number
+  /** The originator's compact JWS over the withdrawal (withdrawal-signature.ts). */
+  readonly signature: string
+  /** The peer it came from; null when this node is the originator. */
+  readonly receivedFrom: string | null
+  readonly recordedAtMs: number
 }
 
 export interface TokenRow {
@@ -255,6 +271,10 @@ export interface StoreTx {
   }): Promise<ConsentRow[]>
   /** Records a first disclosure; false (and no change) when it was recorded before. */
   insertDisclosure(row: DisclosureRow): Promise<boolean>
+  /** Records a held report's withdrawal; false (and no change) when it was recorded before. */
+  insertWithdrawal(row: WithdrawalRow): Promise<boolean>
+  /** The withdrawal of a report, if it was withdrawn. */
+  getWithdrawal(reportId: string): Promise<WithdrawalRow | undefined>
   /** Appends to the hash chain and returns the entry with its seq and hashes. */
   appendAudit(entry: AuditInput): Promise<AuditEntry>
   /** Stores a new token (by its hash); CONFLICT if that hash is stored. */
@@ -287,6 +307,8 @@ export interface Store extends StoreTx {
     status?: RequestRow['status']
   }): Promise<RequestRow[]>
   listAudit(filter: AuditFilter): Promise<AuditEntry[]>
+  /** Every withdrawal recorded, oldest first. */
+  listWithdrawals(): Promise<WithdrawalRow[]>
   lastAudit(): Promise<AuditEntry | undefined>
   insertCheckpoint(checkpoint: AuditCheckpoint): Promise<void>
   listCheckpoints(): Promise<AuditCheckpoint[]>

@@ -204,6 +204,23 @@ CREATE INDEX outbox_due_by_recipient ON outbox (recipient, next_attempt_at_ms, c
   WHERE delivered_at_ms IS NULL;
 `
 
+/**
+ * Issue 12: the originator withdraws a report (a false alarm), with a reason, signed by it.
+ * One row per withdrawn report held here: the originator's instant and reason, its signature
+ * (a hub forwards it unchanged), the peer it came from (null: our own) and when it was recorded.
+ */
+const WITHDRAWALS = `
+CREATE TABLE withdrawals (
+  report_id TEXT PRIMARY KEY REFERENCES reports (id),
+  originator TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  signature TEXT NOT NULL,
+  received_from TEXT,
+  recorded_at_ms INTEGER NOT NULL
+) STRICT;
+`
+
 /** Every migration this build knows, oldest first; versions are 1, 2, 3, ... */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: INITIAL },
@@ -213,6 +230,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'link-frames', up: LINK_FRAMES },
   { version: 6, name: 'receipts', up: RECEIPTS },
   { version: 7, name: 'outbox-due-by-recipient', up: OUTBOX_DUE_BY_RECIPIENT },
+  { version: 8, name: 'withdrawals', up: WITHDRAWALS },
 ]
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -17,6 +17,7 @@ import type {
   RequestRow,
   Store,
   TokenRow,
+  WithdrawalRow,
 } from '../store.ts'
 import type { Params, SqlValue, Table } from './rows.ts'
 import * as t from './rows.ts'
@@ -370,6 +371,19 @@ export class Queries {
   insertDisclosure(r: DisclosureRow): boolean {
     const sql = t.DISCLOSURES.insert.replace('INSERT INTO', 'INSERT OR IGNORE INTO')
     return this.#sql(sql).run(t.DISCLOSURES.encode(r)).changes === 1
+  }
+
+  insertWithdrawal(r: WithdrawalRow): boolean {
+    const sql = t.WITHDRAWALS.insert.replace('INSERT INTO', 'INSERT OR IGNORE INTO')
+    return this.#sql(sql).run(t.WITHDRAWALS.encode(r)).changes === 1
+  }
+
+  getWithdrawal(reportId: string): WithdrawalRow | undefined {
+    return this.#one(t.WITHDRAWALS, 'report_id', reportId)
+  }
+
+  listWithdrawals(): WithdrawalRow[] {
+    return this.#list(t.WITHDRAWALS, where([]), 'ORDER BY recorded_at_ms, rowid')
   }
 
   appendAudit(input: AuditInput): AuditEntry {

@@ -10,6 +10,7 @@ import type {
   ReportRow,
   RequestRow,
   TokenRow,
+  WithdrawalRow,
 } from '../store.ts'
 import {
   AUDIT_TYPES,
@@ -221,4 +222,14 @@ export const TOKENS = table<TokenRow>('tokens', {
   createdAtMs: same(),
   expiresAtMs: same(),
   revokedAtMs: same(),
+})
+
+export const WITHDRAWALS = table<WithdrawalRow>('withdrawals', {
+  reportId: same(),
+  originator: same(),
+  reason: same(),
+  atMs: same(),
+  signature: same(),
+  receivedFrom: same(),
+  recordedAtMs: same(),
 })

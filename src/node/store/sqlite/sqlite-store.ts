@@ -15,6 +15,7 @@ import type {
   Store,
   StoreTx,
   TokenRow,
+  WithdrawalRow,
 } from '../store.ts'
 import { migrate } from './migrations.ts'
 import { Queries } from './queries.ts'
@@ -198,6 +199,14 @@ class SqliteTx implements StoreTx {
     return this.#run((q) => q.insertDisclosure(row))
   }
 
+  insertWithdrawal(row: WithdrawalRow) {
+    return this.#run((q) => q.insertWithdrawal(row))
+  }
+
+  getWithdrawal(reportId: string) {
+    return this.#run((q) => q.getWithdrawal(reportId))
+  }
+
   appendAudit(entry: AuditInput) {
     return this.#run((q) => q.appendAudit(entry))
   }
@@ -374,6 +383,9 @@ export class SqliteStore implements Store {
   insertConsent = (c: ConsentRow) => this.#write((tx) => tx.insertConsent(c))
   revokeConsent = (id: string, atMs: number) => this.#write((tx) => tx.revokeConsent(id, atMs))
   insertDisclosure = (row: DisclosureRow) => this.transaction((tx) => tx.insertDisclosure(row))
+  insertWithdrawal = (row: WithdrawalRow) => this.transaction((tx) => tx.insertWithdrawal(row))
+  getWithdrawal = (reportId: string) => this.#gate.read(() => this.#q.getWithdrawal(reportId))
+  listWithdrawals = () => this.#gate.read(() => this.#q.listWithdrawals())
   appendAudit = (entry: AuditInput): Promise<AuditEntry> =>
     this.transaction((tx) => tx.appendAudit(entry))
   insertCheckpoint = (c: AuditCheckpoint) =>
