@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto'
 import canonicalizeModule from 'canonicalize'
+import type { z } from 'zod'
 import { type WireReport, wireReportSchema } from '../../protocol/messages.ts'
 import { signCompact, verifyCompact } from './compact-jose.ts'
 
@@ -69,17 +70,23 @@ export function isOriginatorSignatureError(value: unknown): value is OriginatorS
 /** The signed fields only, in the RFC 8785 canonical form: the JWS payload, byte for byte. */
 export function canonicalReport(report: Signable): string {
   const { id, originator, level, topic, releasableTo, payload } = report
-  const text = canonicalize({ id, originator, level, topic, releasableTo, payload })
-  // Only a value with no JSON form (undefined at the root) has none: a report always has one.
-  if (text === undefined) throw new Error('a report has no canonical JSON form')
+  return canonicalJson8785({ id, originator, level, topic, releasableTo, payload })
+}
+
+/** RFC 8785 canonical JSON of a plain object (what an originator signs). */
+export function canonicalJson8785(value: object): string {
+  const text = canonicalize(value)
+  // Only a value with no JSON form (undefined at the root) has none: an object always has one.
+  if (text === undefined) throw new Error('no canonical JSON form')
   return text
 }
 
 /** Signs a report of this node (`report.originator` is this party) with its signing key. */
 export function signReport(report: Signable, signingKey: KeyObject): string {
-  return signCompact(
-    new TextEncoder().encode(canonicalReport(report)),
-    { typ: ORIGINATOR_SIGNATURE_TYPE, kid: `${report.originator}-sig` },
+  return signAsOriginator(
+    canonicalReport(report),
+    ORIGINATOR_SIGNATURE_TYPE,
+    report.originator,
     signingKey,
   )
 }
@@ -95,7 +102,44 @@ export function verifyReportSignature(
   originatorKey: KeyObject | undefined,
   report: Signable,
 ): SignedReport {
-  const originator = report.originator
+  return verifyAsOriginator(jws, originatorKey, report.originator, {
+    typ: ORIGINATOR_SIGNATURE_TYPE,
+    schema: signedReportSchema,
+    canonical: canonicalReport,
+    carried: canonicalReport(report),
+  })
+}
+
+/** A compact JWS (EdDSA) of `typ` by `originator` over `canonical`, its RFC 8785 JSON. */
+export function signAsOriginator(
+  canonical: string,
+  typ: string,
+  originator: string,
+  signingKey: KeyObject,
+): string {
+  return signCompact(
+    new TextEncoder().encode(canonical),
+    { typ, kid: `${originator}-sig` },
+    signingKey,
+  )
+}
+
+/**
+ * What a report's and a withdrawal's signature share: `jws` must verify with the originator's
+ * key, be of `typ`, carry canonical JSON that `schema` accepts, and be exactly `carried` (the
+ * canonical form of what the message carries). Returns the value as signed.
+ */
+export function verifyAsOriginator<T>(
+  jws: string | undefined,
+  originatorKey: KeyObject | undefined,
+  originator: string,
+  expected: {
+    readonly typ: string
+    readonly schema: z.ZodType<T>
+    readonly canonical: (value: T) => string
+    readonly carried: string
+  },
+): T {
   if (jws === undefined || jws === '')
     throw new OriginatorSignatureError('NO_SIGNATURE', originator)
   if (originatorKey === undefined)
@@ -103,21 +147,20 @@ export function verifyReportSignature(
   let signed: Uint8Array
   try {
     const verified = verifyCompact(jws, originatorKey)
-    if (verified.protectedHeader['typ'] !== ORIGINATOR_SIGNATURE_TYPE) throw new Error('typ')
+    if (verified.protectedHeader['typ'] !== expected.typ) throw new Error('typ')
     signed = verified.payload
   } catch (error) {
     throw new OriginatorSignatureError('BAD_SIGNATURE', originator, { cause: error })
   }
   const text = new TextDecoder('utf-8', { fatal: false }).decode(signed)
-  let parsed: SignedReport
+  let parsed: T
   try {
-    parsed = signedReportSchema.parse(JSON.parse(text))
+    parsed = expected.schema.parse(JSON.parse(text))
   } catch (error) {
     throw new OriginatorSignatureError('CONTENT_DIFFERS', originator, { cause: error })
   }
-  // The signed bytes must be canonical themselves and name the report carried, field for field.
-  const carried = canonicalReport(report)
-  if (canonicalReport(parsed) !== text || text !== carried)
+  // The signed bytes must be canonical themselves and name what is carried, field for field.
+  if (expected.canonical(parsed) !== text || text !== expected.carried)
     throw new OriginatorSignatureError('CONTENT_DIFFERS', originator)
   return parsed
 }
