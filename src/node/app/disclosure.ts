@@ -90,9 +90,9 @@ export type EgressVerdict =
 
 /**
  * Federation egress (first attempt, every retry, a relay leaving after its handling time,
- * an approval, a request's answer): the report must not be withdrawn, the release must still be allowed at `atMs`, with the
- * consents then in force, under the agreement it was decided under, and the report must be
- * exactly the one decided (its hash).
+ * an approval, a request's answer): the report must not be withdrawn, the release must still
+ * be allowed at `atMs`, with the consents then in force, under the agreement it was decided
+ * under, and the report must be exactly the one decided (its hash).
  */
 export function redecideRelease(
   ctx: NodeContext,
@@ -100,7 +100,8 @@ export function redecideRelease(
   release: ReleaseRow,
   atMs: number,
   consents: readonly Consent[],
-  withdrawn = false,
+  /** Its originator withdrew the report: required, so that no egress path can forget it. */
+  withdrawn: boolean,
 ): EgressVerdict {
   if (withdrawn)
     return {
