@@ -21,6 +21,7 @@ import {
 } from 'node:crypto'
 import { isMain, reportFigures } from './report.ts'
 import {
+  followAudit,
   type LocalNode,
   prepareNetwork,
   startNodeProcess,
@@ -138,42 +139,6 @@ async function loopbackRoundTrip(runs: number): Promise<number> {
   socket.destroy()
   await new Promise((resolve) => server.close(resolve))
   return median(samples)
-}
-
-/** KOR's audit stream: calls back with each delivery entry's release id, when it arrives. */
-async function followDeliveries(
-  node: LocalNode,
-  onDelivery: (releaseId: string, at: number) => void,
-  signal: AbortSignal,
-): Promise<void> {
-  const response = await fetch(`${node.url}/api/events?access_token=${node.tokens.auditor}`, {
-    signal,
-  })
-  const reader = (response.body as ReadableStream<Uint8Array> | null)?.getReader()
-  if (reader === undefined) throw new Error('no event stream')
-  const decoder = new TextDecoder()
-  let buffer = ''
-  try {
-    for (;;) {
-      const { value, done } = await reader.read()
-      if (done) return
-      buffer += decoder.decode(value, { stream: true })
-      let cut = buffer.indexOf('\n\n')
-      while (cut >= 0) {
-        const block = buffer.slice(0, cut)
-        buffer = buffer.slice(cut + 2)
-        const data = block.split('\n').find((l) => l.startsWith('data: '))
-        if (data !== undefined) {
-          const entry = JSON.parse(data.slice(6)) as { type: string; subject: string | null }
-          if (entry.type === 'delivery' && entry.subject !== null)
-            onDelivery(entry.subject, performance.now())
-        }
-        cut = buffer.indexOf('\n\n')
-      }
-    }
-  } catch (error) {
-    if (!signal.aborted) throw error
-  }
 }
 
 interface PhaseResult {
@@ -364,7 +329,10 @@ export async function benchExchange(): Promise<Record<string, number>> {
   try {
     await Promise.all(nodes.map((n) => startNodeProcess(n)))
     const generator = new LoadGenerator(kor)
-    const stream = followDeliveries(kor, (id, at) => generator.delivered(id, at), abort.signal)
+    const stream = followAudit(kor, abort.signal, (entry) => {
+      if (entry.type === 'delivery' && entry.subject !== null)
+        generator.delivered(entry.subject, performance.now())
+    })
     await generator.alone(30) // warm up: connections, JIT
     const alone = await generator.alone(ALONE)
     const floor = await measureFloor(root)
@@ -395,7 +363,7 @@ export async function benchExchange(): Promise<Record<string, number>> {
       })
     }
     abort.abort()
-    await stream.catch(() => undefined)
+    await stream
     return figures
   } finally {
     abort.abort()

@@ -4,6 +4,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { readLinkTls } from '../node/crypto/ca.ts'
+import type { AuditEntry } from '../node/store/store.ts'
 import { initNode, issueToken } from './node.ts'
 
 /** Three (or more) real node processes on loopback: for the demo, the system tests and the benchmarks. */
@@ -175,4 +176,36 @@ export async function stopNodeProcess(
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** Reads a node's server-sent audit stream until aborted. */
+export async function followAudit(
+  node: LocalNode,
+  signal: AbortSignal,
+  onEntry: (entry: AuditEntry) => void,
+): Promise<void> {
+  try {
+    const response = await fetch(`${node.url}/api/events?access_token=${node.tokens.auditor}`, {
+      signal,
+    })
+    const reader = (response.body as ReadableStream<Uint8Array> | null)?.getReader()
+    if (reader === undefined) return
+    const decoder = new TextDecoder()
+    let buffer = ''
+    for (;;) {
+      const { value, done } = await reader.read()
+      if (done) return
+      buffer += decoder.decode(value, { stream: true })
+      for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
+        const data = buffer
+          .slice(0, cut)
+          .split('\n')
+          .find((l) => l.startsWith('data: '))
+        buffer = buffer.slice(cut + 2)
+        if (data !== undefined) onEntry(JSON.parse(data.slice(6)) as AuditEntry)
+      }
+    }
+  } catch {
+    // aborted at the end of the demo, or the node stopped
+  }
 }

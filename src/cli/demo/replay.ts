@@ -11,6 +11,7 @@ import type { SimulationInput } from '../../sim/model.ts'
 import { firstReports, simulate, type SimulationResult } from '../../sim/simulate.ts'
 import { launchTrajectory } from '../../sim/simulate.ts'
 import {
+  followAudit,
   type LocalNode,
   prepareNetwork,
   startNodeProcess,
@@ -298,37 +299,5 @@ export class Run {
     for (const timer of this.#timers) clearTimeout(timer)
     for (const stream of this.#streams) stream.abort()
     await Promise.all(this.nodes.map((n) => stopNodeProcess(n)))
-  }
-}
-
-/** Reads a node's server-sent audit stream until aborted. */
-async function followAudit(
-  node: LocalNode,
-  signal: AbortSignal,
-  onEntry: (entry: AuditEntry) => void,
-): Promise<void> {
-  try {
-    const response = await fetch(`${node.url}/api/events?access_token=${node.tokens.auditor}`, {
-      signal,
-    })
-    const reader = (response.body as ReadableStream<Uint8Array> | null)?.getReader()
-    if (reader === undefined) return
-    const decoder = new TextDecoder()
-    let buffer = ''
-    for (;;) {
-      const { value, done } = await reader.read()
-      if (done) return
-      buffer += decoder.decode(value, { stream: true })
-      for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
-        const data = buffer
-          .slice(0, cut)
-          .split('\n')
-          .find((l) => l.startsWith('data: '))
-        buffer = buffer.slice(cut + 2)
-        if (data !== undefined) onEntry(JSON.parse(data.slice(6)) as AuditEntry)
-      }
-    }
-  } catch {
-    // aborted at the end of the demo, or the node stopped
   }
 }
