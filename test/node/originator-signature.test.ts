@@ -2,14 +2,9 @@ import assert from 'node:assert/strict'
 import { createPublicKey, type KeyObject, randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import canonicalizeModule from 'canonicalize'
-import { CompactEncrypt, CompactSign, compactVerify, decodeProtectedHeader } from 'jose'
+import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose'
 import { sealEnvelope } from '../../src/node/crypto/envelope.ts'
-import {
-  generatePartyKeys,
-  type Jwk,
-  type PartyKeys,
-  publicJwks,
-} from '../../src/node/crypto/keys.ts'
+import { generatePartyKeys, publicJwks } from '../../src/node/crypto/keys.ts'
 import {
   isOriginatorSignatureError,
   signReport,
@@ -21,6 +16,14 @@ import { reportToStixBundle } from '../../src/interop/stix.ts'
 import { collectionIdOf } from '../../src/node/app/taxii-views.ts'
 import type { OutboxRow, ReportRow } from '../../src/node/store/store.ts'
 import { PROTOCOL_VERSION, wireReportSchema } from '../../src/protocol/messages.ts'
+import {
+  forward,
+  makeHubChain,
+  peerEntry,
+  postToInbox as post,
+  signedAs,
+  signingJwk,
+} from '../helpers/hub-chain.ts'
 import { type Harness, LAUNCH, makeNode, reportInput } from '../helpers/node-harness.ts'
 
 const canonicalize = canonicalizeModule as unknown as (input: unknown) => string
@@ -34,7 +37,6 @@ const canonicalize = canonicalizeModule as unknown as (input: unknown) => string
  */
 
 const WHAT_IFS = ['no-gsomia']
-const JWS_TYPE = 'entente-envelope+jws'
 const TAXII = 'application/taxii+json;version=2.1'
 
 type Wire = {
@@ -49,44 +51,12 @@ type Wire = {
   }
 }
 
-/** A peer's config entry with its real public keys (as `node init` prints them). */
-function peerEntry(keys: PartyKeys): unknown {
-  const [signing, encryption] = publicJwks(keys).keys
-  return { url: 'http://127.0.0.1:9', keys: { signing, encryption } }
-}
-
-const signingJwk = (keys: PartyKeys): Jwk => publicJwks(keys).keys[0] as Jwk
-
 /**
  * The envelope a node queued (the outbox holds it unsealed), signed with that node's key as
  * its link does when it leaves: the node's own bytes, its own signature.
  */
 async function openQueued(row: OutboxRow, from: Harness): Promise<{ jws: string; wire: Wire }> {
-  const jws = await new CompactSign(new TextEncoder().encode(row.envelope))
-    .setProtectedHeader({ alg: 'EdDSA', typ: JWS_TYPE, kid: `${from.ctx.party}-sig` })
-    .sign(from.ctx.keys.signing)
-  return { jws, wire: JSON.parse(row.envelope) as Wire }
-}
-
-/** Posts the sender's signed JWS, unchanged, encrypted to the real recipient node. */
-async function forward(jws: string, to: Harness): Promise<{ status: string; codes: string[] }> {
-  const jwe = await new CompactEncrypt(new TextEncoder().encode(jws))
-    .setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM', cty: JWS_TYPE })
-    .encrypt(to.ctx.keys.encryptionPublic)
-  return post(to, jwe)
-}
-
-async function post(to: Harness, jwe: string): Promise<{ status: string; codes: string[] }> {
-  const response = await to.app.inject({
-    method: 'POST',
-    url: '/federation/inbox',
-    payload: jwe,
-    headers: { 'content-type': 'application/jose' },
-  })
-  assert.equal(response.statusCode, 200, response.body)
-  const { status } = response.json<{ status: string }>()
-  const latest = (await to.ctx.store.listInbox({})).at(-1)
-  return { status, codes: latest?.reasons.map((r) => r.code) ?? [] }
+  return { jws: await signedAs(from, row.envelope), wire: JSON.parse(row.envelope) as Wire }
 }
 
 /** The reasons of the last quarantined message, as the quarantine API lists them. */
@@ -101,29 +71,12 @@ describe('H4: the originator’s signature travels end to end (KOR → USA hub �
   let kor: Harness
   let usa: Harness
   let jpn: Harness
-  /** JPN's encryption keys as USA's config pins them: the test holds the private half. */
-  const jpnStandIn = generatePartyKeys('JPN')
   let report: ReportRow
   /** What USA queued for JPN: its own signed JWS and the message inside. */
   let relayed: { jws: string; wire: Wire }
 
   before(async () => {
-    kor = await makeNode({ party: 'KOR', whatIfs: WHAT_IFS, modes: { tisa: 'auto' } })
-    usa = await makeNode({
-      party: 'USA',
-      whatIfs: WHAT_IFS,
-      modes: { tisa: 'auto' },
-      config: { peers: { KOR: peerEntry(kor.ctx.keys), JPN: peerEntry(jpnStandIn) } },
-    })
-    // JPN has no link to KOR: KOR is not its peer, only an originator whose key it holds.
-    jpn = await makeNode({
-      party: 'JPN',
-      whatIfs: WHAT_IFS,
-      config: {
-        peers: { USA: peerEntry(usa.ctx.keys) },
-        originators: { KOR: signingJwk(kor.ctx.keys) },
-      },
-    })
+    ;({ kor, usa, jpn } = await makeHubChain())
     const ingested = await kor.call(
       'POST',
       '/api/reports',

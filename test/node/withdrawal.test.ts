@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
-import { CompactEncrypt, CompactSign, compactVerify } from 'jose'
+import { compactVerify } from 'jose'
 import { disclosableReports } from '../../src/node/app/disclosure.ts'
 import { redecideInTx } from '../../src/node/app/releases.ts'
-import {
-  generatePartyKeys,
-  type Jwk,
-  type PartyKeys,
-  publicJwks,
-} from '../../src/node/crypto/keys.ts'
+import { generatePartyKeys } from '../../src/node/crypto/keys.ts'
 import {
   isOriginatorSignatureError,
   signReport,
@@ -23,6 +18,7 @@ import { LinkError } from '../../src/node/link/peer-link.ts'
 import type { AuditEntry, OutboxRow, ReportRow } from '../../src/node/store/store.ts'
 import { scriptedLinks } from '../helpers/scripted-link.ts'
 import { asPartyId } from '../../src/domain/ids.ts'
+import { forward, makeHubChain, signedAs } from '../helpers/hub-chain.ts'
 import { type Harness, makeNode, reportInput } from '../helpers/node-harness.ts'
 
 /**
@@ -33,8 +29,6 @@ import { type Harness, makeNode, reportInput } from '../helpers/node-harness.ts'
  * outbox into the next node's inbox (as test/node/originator-signature.test.ts does).
  */
 
-const WHAT_IFS = ['no-gsomia']
-const JWS_TYPE = 'entente-envelope+jws'
 const REASON = 'false alarm: a radar artefact, no launch'
 
 interface WithdrawalWire {
@@ -46,34 +40,6 @@ interface WithdrawalWire {
     atMs: number
     originatorSignature: string
   }
-}
-
-function peerEntry(keys: PartyKeys): unknown {
-  const [signing, encryption] = publicJwks(keys).keys
-  return { url: 'http://127.0.0.1:9', keys: { signing, encryption } }
-}
-
-/** The envelope as the sender's link signs it when it leaves (optionally altered first). */
-async function signedAs(from: Harness, envelope: string): Promise<string> {
-  return new CompactSign(new TextEncoder().encode(envelope))
-    .setProtectedHeader({ alg: 'EdDSA', typ: JWS_TYPE, kid: `${from.ctx.party}-sig` })
-    .sign(from.ctx.keys.signing)
-}
-
-async function forward(jws: string, to: Harness): Promise<{ status: string; codes: string[] }> {
-  const jwe = await new CompactEncrypt(new TextEncoder().encode(jws))
-    .setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM', cty: JWS_TYPE })
-    .encrypt(to.ctx.keys.encryptionPublic)
-  const response = await to.app.inject({
-    method: 'POST',
-    url: '/federation/inbox',
-    payload: jwe,
-    headers: { 'content-type': 'application/jose' },
-  })
-  assert.equal(response.statusCode, 200, response.body)
-  const { status } = response.json<{ status: string }>()
-  const latest = (await to.ctx.store.listInbox({})).at(-1)
-  return { status, codes: latest?.reasons.map((r) => r.code) ?? [] }
 }
 
 async function queued(at: Harness, to: string, kind: string): Promise<OutboxRow[]> {
@@ -97,28 +63,13 @@ describe('issue 12: a withdrawal reaches every holder by the path its copy came 
   let kor: Harness
   let usa: Harness
   let jpn: Harness
-  const jpnStandIn = generatePartyKeys('JPN')
   let report: ReportRow
   /** KOR's withdrawal as it left for USA, and USA's as it leaves for JPN. */
   let toUsa: OutboxRow
   let toJpn: OutboxRow
 
   before(async () => {
-    kor = await makeNode({ party: 'KOR', whatIfs: WHAT_IFS, modes: { tisa: 'auto' } })
-    usa = await makeNode({
-      party: 'USA',
-      whatIfs: WHAT_IFS,
-      modes: { tisa: 'auto' },
-      config: { peers: { KOR: peerEntry(kor.ctx.keys), JPN: peerEntry(jpnStandIn) } },
-    })
-    jpn = await makeNode({
-      party: 'JPN',
-      whatIfs: WHAT_IFS,
-      config: {
-        peers: { USA: peerEntry(usa.ctx.keys) },
-        originators: { KOR: publicJwks(kor.ctx.keys).keys[0] as Jwk },
-      },
-    })
+    ;({ kor, usa, jpn } = await makeHubChain())
     const ingested = await kor.call(
       'POST',
       '/api/reports',
