@@ -15,7 +15,8 @@ import { denyAtEgress } from './releases.ts'
  * and sends it to every peer it released the report to; each holder verifies the originator's
  * signature, marks its copy withdrawn, and a hub forwards it to the peers it relayed the report
  * to: the same paths the report came by. A withdrawal carries no content, so it asks the
- * engine nothing (planDisclosure, src/domain/report-disclosure.ts). Every hop audits it, and
+ * engine nothing (the rule planDisclosure states, src/domain/report-disclosure.ts, applied here
+ * hop by hop without calling it). Every hop audits it, and
  * a release of the report not yet gone (held, pending approval) is denied: it never leaves.
  */
 
