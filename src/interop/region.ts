@@ -1,7 +1,7 @@
+import { createRequire } from 'node:module'
 import type { Feature, MultiPolygon, Polygon, Position } from 'geojson'
 import { feature } from 'topojson-client'
 import type { GeometryCollection, Topology } from 'topojson-specification'
-import countries110m from 'world-atlas/countries-110m.json' with { type: 'json' }
 
 export interface LatLon {
   readonly lat: number
@@ -17,8 +17,20 @@ export interface LatLon {
  */
 export function regionOf(point: LatLon): Region {
   if (point.lat < ANTARCTIC_LAT) return 'antarctica'
-  for (const shape of SHAPES) if (contains(shape, point)) return shape.region
-  return nearestRegion(point)
+  const atlas = loadAtlas()
+  for (const shape of atlas.shapes) if (contains(shape, point)) return shape.region
+  return nearestRegion(atlas.vertices, point)
+}
+
+/** The borders, read and prepared at the first question (~130 ms), not when a process starts. */
+let atlas: { shapes: readonly Shape[]; vertices: Vertices } | null = null
+
+function loadAtlas(): { shapes: readonly Shape[]; vertices: Vertices } {
+  if (atlas === null) {
+    const shapes = shapesOf(createRequire(import.meta.url)('world-atlas/countries-110m.json'))
+    atlas = { shapes, vertices: verticesOf(shapes) }
+  }
+  return atlas
 }
 
 const ANTARCTIC_LAT = -60
@@ -104,8 +116,8 @@ const REGION_OF_KEY = new Map<string, Region>(
   Object.entries(M49).flatMap(([region, keys]) => keys.map((k) => [String(k), region as Region])),
 )
 
-const SHAPES: readonly Shape[] = (() => {
-  const topology = countries110m as unknown as Topology<{ countries: GeometryCollection }>
+function shapesOf(countries110m: unknown): Shape[] {
+  const topology = countries110m as Topology<{ countries: GeometryCollection }>
   return feature(topology, topology.objects.countries).features.flatMap((f) => {
     const country = f as Feature<Polygon | MultiPolygon, { name: string }>
     const key = country.id === undefined ? country.properties.name : String(Number(country.id))
@@ -116,7 +128,7 @@ const SHAPES: readonly Shape[] = (() => {
     const polygons = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates
     return polygons.map((rings) => shapeOf(region, rings.map(unwrapped)))
   })
-})()
+}
 
 /** A ring that crosses the antimeridian (Russia, Fiji) with its western longitudes past 180°. */
 function unwrapped(ring: Position[]): Position[] {
@@ -158,17 +170,21 @@ function contains(shape: Shape, { lat, lon }: LatLon): boolean {
 type Vector = readonly [number, number, number]
 
 /** Every border vertex as a unit vector (x y z after one another) and the region it belongs to. */
-const VERTICES = (() => {
-  const points = SHAPES.flatMap((s) => s.rings.flat().map((p) => ({ p, region: s.region })))
+interface Vertices {
+  readonly xyz: Float64Array
+  readonly regions: readonly Region[]
+}
+
+function verticesOf(shapes: readonly Shape[]): Vertices {
+  const points = shapes.flatMap((s) => s.rings.flat().map((p) => ({ p, region: s.region })))
   const xyz = new Float64Array(points.length * 3)
   points.forEach(({ p: [lon = 0, lat = 0] }, i) => xyz.set(unit(lat, lon), i * 3))
   return { xyz, regions: points.map((v) => v.region) }
-})()
+}
 
 /** The region of the border vertex nearest to the point (largest dot product). */
-function nearestRegion(point: LatLon): Region {
+function nearestRegion({ xyz, regions }: Vertices, point: LatLon): Region {
   const [x, y, z] = unit(point.lat, point.lon)
-  const { xyz, regions } = VERTICES
   let best = 0
   let bestDot = -Infinity
   for (let i = 0; i < regions.length; i++) {
