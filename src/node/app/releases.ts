@@ -163,12 +163,14 @@ export function composeRelease(
         releasableTo: report.releasableTo === null ? null : [...report.releasableTo],
         payload: report.payload as LaunchFacts,
         createdAtMs: report.createdAtMs,
+        ...(report.version === 1 ? {} : { version: report.version }),
       },
       // The originator's signature, exactly as it signed it; a hub adds only its envelope's.
       ...(originatorSignature === null ? {} : { originatorSignature }),
       path: [...release.path],
       heldLevel: report.localLevel,
       levelAtRecipient: release.levelAtRecipient,
+      ...(report.supersession === null ? {} : { supersession: report.supersession }),
     },
   })
 }
@@ -273,7 +275,7 @@ export async function denyAtEgress(
   release: ReleaseRow,
   reasons: ReleaseRow['reasons'],
   atMs: number,
-  egress: 'approval' | 'answer' | 'delivery' | 'withdrawal',
+  egress: 'approval' | 'answer' | 'delivery' | 'withdrawal' | 'correction',
   messageId: string | null = null,
 ): Promise<ReleaseRow> {
   await tx.updateRelease(release.id, { state: 'denied', updatedAtMs: atMs, reasons })
