@@ -47,6 +47,8 @@ export interface Officer {
   readonly page: Page
   /** Every URL the page asked for: all must be the node's own. */
   readonly requested: string[]
+  /** Console errors and uncaught exceptions (a CSP violation is one). */
+  readonly errors: string[]
   readonly node: TestNode
   readonly role: string
 }
@@ -61,12 +63,17 @@ export async function signIn(
   const page = await context.newPage()
   const requested: string[] = []
   page.on('request', (request) => requested.push(request.url()))
+  const errors: string[] = []
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text())
+  })
+  page.on('pageerror', (error) => errors.push(error.message))
   await page.goto(`${node.url}/`)
   await page.locator('[data-testid="sign-in"]').waitFor()
   await page.fill('[data-testid="token-input"]', node.tokens[role])
   await page.click('[data-testid="sign-in-button"]')
   await page.locator(`[data-testid="who"][data-role="${role}"]`).waitFor()
-  return { page, requested, node, role }
+  return { page, requested, errors, node, role }
 }
 
 export async function openView(page: Page, view: string): Promise<void> {
