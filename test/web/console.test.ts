@@ -309,6 +309,9 @@ describe(
       await page.locator('[data-testid="sign-in"]').waitFor()
       await page.reload()
       await page.locator('[data-testid="sign-in"]').waitFor()
+      await shoot(page, 'console-sign-in')
+      const after = await page.evaluate<number>(`fetch('/api/session').then((r) => r.status)`)
+      assert.equal(after, 401, 'signed out: the cookie no longer opens the API')
     })
 
     it('every other view renders; no request left any node’s origin', async () => {
