@@ -215,6 +215,20 @@ describe(
       )
       assert.equal(await atUsa.getAttribute('data-originator'), 'KOR')
       await card.waitFor({ state: 'detached' })
+
+      // The same report's release to USA under the TISA: denied, and the note says why.
+      const tisa = page.locator(
+        `[data-testid="pending-release"][data-agreement="tisa"][data-report-id="${reportId}"]`,
+      )
+      const tisaId = (await tisa.getAttribute('data-release-id')) ?? ''
+      await tisa.locator('[data-testid="release-note"]').fill('already sent under kor-usa')
+      await tisa.locator('[data-testid="deny"]').click()
+      await tisa.locator('[data-testid="confirm-dialog"][open] [data-testid="confirm-ok"]').click()
+      const denied = page.locator(
+        `[data-testid="releases-denied"] [data-release-id="${tisaId}"][data-state="rejected"]`,
+      )
+      await denied.waitFor()
+      assert.match((await denied.textContent()) ?? '', /already sent under kor-usa/)
       const audit = await api<{ data: Record<string, unknown> }[]>(
         net.KOR,
         'GET',
