@@ -213,6 +213,8 @@ export async function decidePending(
   releaseId: string,
   approve: boolean,
   officer: string,
+  /** The officer's reason, kept in the approval's audit entry (the console requires one). */
+  note: string | null = null,
 ): Promise<ReleaseRow> {
   const release = await ctx.store.getRelease(releaseId)
   if (release === undefined)
@@ -238,7 +240,7 @@ export async function decidePending(
       type: 'approval',
       party: release.recipient,
       subject: release.reportId,
-      data: { releaseId, approved: approve, officer },
+      data: { releaseId, approved: approve, officer, ...(note === null ? {} : { note }) },
     })
     if (!approve) {
       await tx.updateRelease(releaseId, { state: 'rejected', updatedAtMs: nowMs, officer })

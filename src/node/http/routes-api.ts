@@ -82,6 +82,11 @@ const withdrawBody = z.strictObject({
   reason: z.string().trim().min(1, 'a reason, not empty').max(2_000),
 })
 
+/** The officer's note, kept in the audit (optional on the API; the console requires one). */
+const verdictBody = z.strictObject({
+  note: z.string().trim().min(1, 'a note, not empty').max(2_000).optional(),
+})
+
 /** A release officer's approval or denial of a pending (manual) release. */
 function officerVerdict(approve: boolean): Route {
   const verb = approve ? 'approve' : 'deny'
@@ -92,7 +97,10 @@ function officerVerdict(approve: boolean): Route {
     summary: `a release officer ${approve ? 'approves' : 'denies'} a pending (manual) release`,
     handler: async (ctx, request, reply, caller) => {
       const { id } = parse(idParam, request.params, 'params')
-      return reply.send(await decidePending(ctx, id, approve, officerOf(ctx, caller)))
+      const body = parse(verdictBody, request.body ?? {}, '')
+      return reply.send(
+        await decidePending(ctx, id, approve, officerOf(ctx, caller), body.note ?? null),
+      )
     },
   }
 }
