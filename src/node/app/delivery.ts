@@ -8,6 +8,7 @@ import { redecideRelease } from './disclosure.ts'
 import { consentsHeld } from './release-inputs.ts'
 import { denyAtEgress } from './releases.ts'
 import { trackStillAllowed } from './tracks.ts'
+import type { TrackBatch } from '../../protocol/track.ts'
 
 /** How often the durable outbox is scanned for retries that have come due. */
 const SCAN_INTERVAL_MS = 1_000
@@ -251,13 +252,16 @@ export class DeliveryWorker {
         }
         for (const { message, reasons } of tracksDenied) {
           await tx.withdrawMessage(message.messageId, 'withdrawn: delivery', atMs)
+          const { batch } = (JSON.parse(message.envelope) as { payload: { batch: TrackBatch } })
+            .payload
           await audit.append(tx, {
             atMs,
             type: 'decision',
             party: message.recipient,
-            subject: message.subjectId,
+            subject: batch.reportId,
             data: {
               kind: 'track',
+              batchId: batch.batchId,
               decision: 'denied',
               egress: 'delivery',
               withdrawnMessageId: message.messageId,
@@ -328,14 +332,21 @@ type Reasons = Parameters<typeof denyAtEgress>[3]
 function takeBatch(queue: OutboxRow[], max: number): OutboxRow[] {
   const subjects = new Set<string>()
   let n = 0
+  let bytes = 0
   while (n < queue.length && n < max) {
-    const subject = (queue[n] as OutboxRow).subjectId
-    if (subjects.has(subject)) break
-    subjects.add(subject)
+    const message = queue[n] as OutboxRow
+    if (subjects.has(message.subjectId)) break
+    // Bounded by size too (batches of track updates are large): the peer's frame limit holds.
+    bytes += message.envelope.length
+    if (n > 0 && bytes > MAX_DELIVERY_BYTES) break
+    subjects.add(message.subjectId)
     n++
   }
   return queue.splice(0, n)
 }
+
+/** A delivery's envelopes add up to at most this (the listener takes frames up to 64 MiB). */
+const MAX_DELIVERY_BYTES = 8 * 1024 * 1024
 
 /** Messages a lane holds in memory at most: two windows of full deliveries, at least 1,000. */
 function laneCapacity(link: PeerLink): number {

@@ -57,7 +57,7 @@ export async function postTrackUpdates(
   const result = await postTrackBatch(ctx, { ...rest, messages })
   const track = result.tracks[0]
   if (track === undefined) throw new Error(`track ${trackNumber} was not folded`)
-  const { tracks: _tracks, created, ...common } = result
+  const { tracks: _tracks, created, batchId: _batchId, ...common } = result
   return { ...common, track, created: created.includes(trackNumber) }
 }
 
@@ -71,6 +71,8 @@ export interface TrackBatchResult extends Omit<TrackPostResult, 'track' | 'creat
   readonly tracks: readonly TrackRow[]
   /** The numbers of the tracks the batch started. */
   readonly created: readonly number[]
+  /** The id of the batch signed and sent (the `track` entries name it); null when all were stale. */
+  readonly batchId: string | null
 }
 
 /**
@@ -140,14 +142,19 @@ export async function postTrackBatch(
   const rows = new Map<number, TrackRow>(held)
   for (const t of changed)
     rows.set(t.trackNumber, trackRow(t, facts, facts.level, null, [ctx.party], nowMs))
-  const result = (sentTo: string[], deniedTo: Record<string, string[]>): TrackBatchResult => ({
+  const result = (
+    batchId: string | null,
+    sentTo: string[],
+    deniedTo: Record<string, string[]>,
+  ): TrackBatchResult => ({
     tracks: numbers.map((n) => rows.get(n)).filter((r) => r !== undefined),
     created: fresh,
+    batchId,
     effects,
     sentTo,
     deniedTo,
   })
-  if (applied.length === 0) return result([], {})
+  if (applied.length === 0) return result(null, [], {})
 
   const batch: TrackBatch = {
     batchId: ctx.newId(),
@@ -175,6 +182,7 @@ export async function postTrackBatch(
     for (const message of outgoing) await enqueue(tx, audit, message)
   })
   return result(
+    batch.batchId,
     outgoing.map((m) => m.recipient),
     Object.fromEntries(
       decisions.flatMap(({ peer, verdict }) =>
@@ -234,7 +242,9 @@ function composeTrack(
     recipient: peer,
     kind: 'track',
     agreement: agreement === null ? null : asAgreementId(agreement),
-    subjectId: batch.reportId,
+    // The batch, not its report: a frame carries many batches of one report (takeBatch cuts
+    // a delivery before a second message about the same subject).
+    subjectId: batch.batchId,
     payload: { batch, originatorSignature, path: [...path] },
   })
 }
