@@ -4,12 +4,12 @@ import { scenarioView } from '../../src/cli/demo/scenario-view.ts'
 import { loadScenario } from '../../src/cli/load-scenario.ts'
 import { buildRegistryIndex } from '../../src/domain/registry-index.ts'
 import type { Agreement } from '../../web/src/api/types.ts'
-import { marksOf, pendingBands } from '../../web/src/agreements/dates.ts'
+import { marksOf, mergeSameDay, pendingBands } from '../../web/src/agreements/dates.ts'
 import { REFERENCE } from '../helpers/cli.ts'
 
 /** The agreements as the demo serves them to the dashboard, under `whatIfs`. */
-function served(whatIfs: string[]): Agreement[] {
-  const { input } = loadScenario(REFERENCE, whatIfs)
+function served(whatIfs: string[], file = REFERENCE): Agreement[] {
+  const { input } = loadScenario(file, whatIfs)
   const view = scenarioView(input, buildRegistryIndex(input.registry)) as {
     agreements: Agreement[]
   }
@@ -33,5 +33,19 @@ describe("the agreements view's time line", () => {
   it('marks an event that changed nothing as such', () => {
     const withdrawn = marksOf(served(['gsomia-lapsed'])).find((m) => m.type === 'notice-withdrawn')
     assert.match(withdrawn?.label ?? '', /notice withdrawn \(no effect\)$/)
+  })
+
+  it('merges the marks of one day and kind on the 2019 registry, so labels do not print over each other', () => {
+    const marks = marksOf(served([], 'scenarios/networks-2019.yaml'))
+    const merged = mergeSameDay(marks)
+    const days = merged.map((m) => `${m.date} ${m.type} ${m.label.endsWith('(no effect)')}`)
+    assert.equal(new Set(days).size, days.length, 'one mark per day, kind and effect')
+    assert.equal(
+      merged.reduce((n, m) => n + (m.members?.length ?? 1), 0),
+      marks.length,
+      'every event is in one mark',
+    )
+    const crowded = merged.find((m) => (m.members?.length ?? 0) > 1)
+    assert.match(crowded?.label ?? '', /^\d+ agreements: in force$/)
   })
 })

@@ -1,5 +1,13 @@
 import type { Scenario } from '../api/types.ts'
-import { dayAt, dayIndex, isDayInRange, LAST_INDEX, marksOf, pendingBands } from './dates.ts'
+import {
+  dayAt,
+  dayIndex,
+  isDayInRange,
+  LAST_INDEX,
+  marksOf,
+  mergeSameDay,
+  pendingBands,
+} from './dates.ts'
 
 interface DateControlProps {
   readonly scenario: Scenario
@@ -9,7 +17,7 @@ interface DateControlProps {
 
 /** A day slider 2014–2024 with a date input, the agreements' events marked beneath it. */
 export function DateControl({ scenario, date, onDate }: DateControlProps) {
-  const marks = marksOf(scenario.agreements)
+  const marks = mergeSameDay(marksOf(scenario.agreements))
   const bands = pendingBands(scenario.agreements)
   const pct = (d: string): string => `${((dayIndex(d) / LAST_INDEX) * 100).toFixed(3)}%`
   return (
@@ -72,7 +80,7 @@ export function DateControl({ scenario, date, onDate }: DateControlProps) {
             data-testid="date-mark"
             data-date={m.date}
             aria-label={`Go to ${m.date}: ${m.label}`}
-            title={`${m.date}: ${m.label}`}
+            title={`${m.date}: ${m.label}${m.members === undefined ? '' : ` (${m.members.join(', ')})`}`}
             onClick={() => onDate(m.date)}
           >
             <span>

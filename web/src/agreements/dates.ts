@@ -25,9 +25,12 @@ export function isDayInRange(date: string): boolean {
 
 export interface Mark {
   readonly date: string
+  /** The agreement's id; a merged mark's ids, space-separated. */
   readonly agreement: string
   readonly type: string
   readonly label: string
+  /** A merged mark's agreements (mergeSameDay). */
+  readonly members?: readonly string[]
 }
 
 export interface Band {
@@ -60,6 +63,30 @@ export function marksOf(agreements: readonly Agreement[]): Mark[] {
         })),
     )
     .sort((a, b) => a.date.localeCompare(b.date))
+}
+
+/**
+ * One mark per day and kind of event: on a registry of 30 agreements, many enter into force
+ * the same (assumed) day, and their labels would print over each other. A merged mark names
+ * how many and lists them in its title.
+ */
+export function mergeSameDay(marks: readonly Mark[]): Mark[] {
+  const merged = new Map<string, Mark[]>()
+  for (const m of marks) {
+    const key = `${m.date} ${m.type} ${m.label.endsWith('(no effect)') ? 'void' : ''}`
+    merged.set(key, [...(merged.get(key) ?? []), m])
+  }
+  return [...merged.values()].map((same) => {
+    const first = same[0] as Mark
+    if (same.length === 1) return first
+    const what = first.label.slice(first.label.indexOf(': ') + 2)
+    return {
+      ...first,
+      agreement: same.map((m) => m.agreement).join(' '),
+      label: `${same.length} agreements: ${what}`,
+      members: same.map((m) => m.agreement),
+    }
+  })
 }
 
 function markLabel(agreement: string, type: string): string {
