@@ -4,6 +4,8 @@ import {
   dayIndex,
   isDayInRange,
   LAST_INDEX,
+  MARK_ROWS,
+  markRows,
   marksOf,
   mergeSameDay,
   pendingBands,
@@ -20,6 +22,7 @@ export function DateControl({ scenario, date, onDate }: DateControlProps) {
   const marks = mergeSameDay(marksOf(scenario.agreements))
   const bands = pendingBands(scenario.agreements)
   const pct = (d: string): string => `${((dayIndex(d) / LAST_INDEX) * 100).toFixed(3)}%`
+  const rows = markRows(marks, (d) => (dayIndex(d) / LAST_INDEX) * 100, 70)
   return (
     <div class="date-control">
       <div class="date-fields">
@@ -61,7 +64,11 @@ export function DateControl({ scenario, date, onDate }: DateControlProps) {
           />
         ))}
       </datalist>
-      <div class="marks" data-testid="date-marks">
+      <div
+        class="marks"
+        data-testid="date-marks"
+        style={{ height: `${Math.max(MARK_ROWS, ...rows.map((r) => r + 1)) * 20 + 4}px` }}
+      >
         {bands.map((b) => (
           <span
             key={`${b.agreement}-${b.from}`}
@@ -75,8 +82,8 @@ export function DateControl({ scenario, date, onDate }: DateControlProps) {
           <button
             type="button"
             key={`${m.agreement}-${m.date}-${m.type}`}
-            class={`mark mark-${m.type} row-${i % 3}${dayIndex(m.date) > LAST_INDEX * 0.7 ? ' flip' : ''}`}
-            style={{ left: pct(m.date) }}
+            class={`mark mark-${m.type} row-${rows[i] ?? 0}${dayIndex(m.date) > LAST_INDEX * 0.7 ? ' flip' : ''}`}
+            style={{ left: pct(m.date), top: `${(rows[i] ?? 0) * 20}px` }}
             data-testid="date-mark"
             data-date={m.date}
             aria-label={`Go to ${m.date}: ${m.label}`}

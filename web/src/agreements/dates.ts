@@ -118,3 +118,32 @@ export function pendingBands(agreements: readonly Agreement[]): Band[] {
     })),
   )
 }
+
+/** Rows under the slider at least and at most; a label's estimated width, in % per character. */
+export const MARK_ROWS = 3
+export const MAX_MARK_ROWS = 6
+const PCT_PER_CHAR = 0.6
+
+/**
+ * The row of each mark (in date order): the first whose last label ends before this one
+ * starts, else a new row (up to MAX_MARK_ROWS; then the row that ends first), so that labels
+ * close in time do not print over each other. A mark past `flipAtPct` has its label to the left of its line. Widths are estimated
+ * from the text length (the browser's measure is not at hand when the rows are chosen).
+ */
+export function markRows(
+  marks: readonly Mark[],
+  pctOf: (date: string) => number,
+  flipAtPct: number,
+): number[] {
+  const ends = Array.from({ length: MARK_ROWS }, () => -Infinity)
+  return marks.map((m) => {
+    const at = pctOf(m.date)
+    const width = (m.date.length + 1 + m.label.length) * PCT_PER_CHAR
+    const [from, to] = at > flipAtPct ? [at - width, at] : [at, at + width]
+    let row = ends.findIndex((end) => end < from)
+    if (row < 0 && ends.length < MAX_MARK_ROWS) row = ends.push(-Infinity) - 1
+    if (row < 0) row = ends.indexOf(Math.min(...ends))
+    ends[row] = to
+    return row
+  })
+}
