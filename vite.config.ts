@@ -5,12 +5,21 @@ import { regionAtlas } from './web/build/region-atlas.ts'
 
 const webRoot = fileURLToPath(new URL('./web', import.meta.url))
 
-/** The dashboard: root web/, output web/dist/ (served by `./bin/entente demo`). */
+/**
+ * One build, two pages: the dashboard (index.html, served by `./bin/entente demo`) and the
+ * watch officer's console (console.html, served by every node at `/`), output web/dist/.
+ */
 export default defineConfig({
   root: webRoot,
   base: './',
   plugins: [preact(), regionAtlas()],
-  build: { outDir: 'dist', emptyOutDir: true },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    rollupOptions: {
+      input: { dashboard: `${webRoot}/index.html`, console: `${webRoot}/console.html` },
+    },
+  },
   // changeOrigin: the demo server answers only requests addressed to localhost:<its port>.
   server: { proxy: { '/demo/api': { target: 'http://localhost:8080', changeOrigin: true } } },
 })

@@ -21,6 +21,7 @@ import { collectionIdOf, partyTokenRow } from '../src/node/app/taxii-views.ts'
 import { reportDigest } from '../src/node/app/release-inputs.ts'
 import { openStore } from '../src/node/main.ts'
 import type { ReportRow } from '../src/node/store/store.ts'
+import { ISSUED } from '../src/node/store/store.ts'
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const TAXII = 'application/taxii+json;version=2.1'
@@ -56,6 +57,7 @@ function report(createdAtMs: number): ReportRow {
     path: ['KOR'],
     createdAtMs,
     originatorSignature: null,
+    ...ISSUED,
   }
 }
 

@@ -47,6 +47,13 @@ export const EGRESS_DENIAL_CODES = [
   'AGREEMENT_NO_LONGER_ALLOWS',
   /** The report's originator withdrew it (issue 12): it leaves for no one any more. */
   'REPORT_WITHDRAWN',
+  /** A later version of the report exists (issue 12): an earlier one leaves for no one. */
+  'REPORT_SUPERSEDED',
+  /**
+   * A track (issue 12): the engine allows it only under agreements that need an officer's
+   * approval or a request, and the track's report was not released under them.
+   */
+  'NOT_RELEASED',
 ] as const
 
 export type EgressDenialCode = (typeof EGRESS_DENIAL_CODES)[number]

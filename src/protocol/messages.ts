@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { releaseLabelsSchema } from './label.ts'
 import { launchSchema, levelSchema, partyIdSchema, topicSchema } from './launch.ts'
+import { type TrackWire, trackWireSchema } from './track.ts'
 
 /**
  * The federation protocol: one schema per message kind, used by the sender to build what it
@@ -9,7 +10,15 @@ import { launchSchema, levelSchema, partyIdSchema, topicSchema } from './launch.
  */
 export const PROTOCOL_VERSION = 1
 
-export const MESSAGE_KINDS = ['report', 'request', 'answer', 'consent', 'withdrawal'] as const
+export const MESSAGE_KINDS = [
+  'report',
+  'request',
+  'answer',
+  'consent',
+  'withdrawal',
+  'superseded',
+  'track',
+] as const
 export type MessageKind = (typeof MESSAGE_KINDS)[number]
 
 /** Ids a node generates are UUIDs; peers' ids are bounded, printable, and never markup. */
@@ -31,6 +40,8 @@ export const wireReportSchema = z.strictObject({
   releasableTo: z.array(partyIdSchema).max(64).nullable(),
   payload: launchSchema,
   createdAtMs: epochMsSchema.optional(),
+  /** Issue 12: 1 (absent) for the issued report, one more for each correction. */
+  version: z.number().int().min(1).max(10_000).optional(),
 })
 export type WireReport = z.infer<typeof wireReportSchema>
 
@@ -50,6 +61,12 @@ export const reportMessageSchema = z.strictObject({
   levelAtRecipient: levelSchema.nullable().optional(),
   /** The sender's STANAG 4774 labels of this release (label.ts): informative, never trusted. */
   labels: releaseLabelsSchema.optional(),
+  /**
+   * Issue 12, a correction (version ≥ 2) only: the originator's signed statement that this
+   * version supersedes the earlier ones (supersession-signature.ts), which a holder forwards,
+   * without the content, as a `superseded` notice to whom may not receive the correction.
+   */
+  supersession: z.string().max(65_536).optional(),
 })
 
 export const requestMessageSchema = z
@@ -110,11 +127,27 @@ export const withdrawalMessageSchema = z.strictObject({
   originatorSignature: z.string().max(65_536),
 })
 
+/**
+ * Issue 12: a content-free notice that a report's copy is superseded by a later version the
+ * recipient may not receive (a correction that raised the level, say). It carries only the
+ * originator's signed statement `{ reportId, originator, version, atMs }`, unchanged by hops.
+ */
+export const supersededMessageSchema = z.strictObject({
+  reportId: messageIdSchema,
+  originator: partyIdSchema,
+  /** The version that supersedes the recipient's copy. */
+  version: z.number().int().min(2).max(10_000),
+  /** The originator's instant of that version. */
+  atMs: epochMsSchema,
+  originatorSignature: z.string().max(65_536),
+})
+
 export type ReportMessage = z.infer<typeof reportMessageSchema>
 export type RequestMessage = z.infer<typeof requestMessageSchema>
 export type AnswerMessage = z.infer<typeof answerMessageSchema>
 export type ConsentMessage = z.infer<typeof consentMessageSchema>
 export type WithdrawalMessage = z.infer<typeof withdrawalMessageSchema>
+export type SupersededMessage = z.infer<typeof supersededMessageSchema>
 
 export interface PayloadOf {
   readonly report: ReportMessage
@@ -122,6 +155,8 @@ export interface PayloadOf {
   readonly answer: AnswerMessage
   readonly consent: ConsentMessage
   readonly withdrawal: WithdrawalMessage
+  readonly superseded: SupersededMessage
+  readonly track: TrackWire
 }
 
 export const PAYLOAD_SCHEMAS = {
@@ -130,6 +165,8 @@ export const PAYLOAD_SCHEMAS = {
   answer: answerMessageSchema,
   consent: consentMessageSchema,
   withdrawal: withdrawalMessageSchema,
+  superseded: supersededMessageSchema,
+  track: trackWireSchema,
 } as const
 
 /** The envelope's header, as signed: who, to whom, under what, when, which kind. */

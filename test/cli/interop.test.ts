@@ -10,6 +10,7 @@ import { LAUNCH_TYPE, type StixBundle, type StixObject } from '../../src/interop
 import { collectionIdOf } from '../../src/node/app/taxii-views.ts'
 import { SqliteStore } from '../../src/node/store/sqlite/sqlite-store.ts'
 import type { ReportRow } from '../../src/node/store/store.ts'
+import { ISSUED } from '../../src/node/store/store.ts'
 import { entente, isCleanError, ROOT, REFERENCE } from '../helpers/cli.ts'
 import {
   api,
@@ -58,6 +59,7 @@ function foreignBundle(over: Partial<ReportRow> = {}): { id: string; bundle: Sti
     path: ['KOR'],
     createdAtMs: Date.now(),
     originatorSignature: null,
+    ...ISSUED,
     ...over,
   }
   return { id, bundle: reportToStixBundle(report) }

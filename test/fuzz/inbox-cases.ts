@@ -93,6 +93,26 @@ const PAYLOAD_TEMPLATES: Record<MessageKind, unknown> = {
     atMs: 1,
     originatorSignature: 'x.y.z',
   },
+  superseded: {
+    reportId: 'x',
+    originator: 'JPN',
+    version: 2,
+    atMs: 1,
+    originatorSignature: 'x.y.z',
+  },
+  track: {
+    batch: {
+      batchId: 'x',
+      originator: 'JPN',
+      reportId: 'x',
+      topic: 'dprk-missile',
+      level: 'GOKUHI',
+      releasableTo: null,
+      messages: [{ kind: 'drop', trackNumber: 1, atMs: 1 }],
+    },
+    originatorSignature: 'x.y.z',
+    path: ['JPN', 'KOR'],
+  },
 }
 
 const TAMPERS = fc.constantFrom<Tamper>(

@@ -6,6 +6,7 @@ import { ingestReport } from '../../src/node/app/ingest.ts'
 import { planRelays, storeReceived } from '../../src/node/app/relay.ts'
 import { decidePending, releaseOnward } from '../../src/node/app/releases.ts'
 import type { ReleaseRow, ReportRow } from '../../src/node/store/store.ts'
+import { ISSUED } from '../../src/node/store/store.ts'
 import { type EgressCase, iso, LAUNCH_TIMES, launchOf, type TimedStep } from './egress-history.ts'
 import { type EgressOracle, type HeldReport, planned } from './egress-oracle.ts'
 import type { PolicyNode } from './policy-node.ts'
@@ -139,6 +140,7 @@ export async function receive(
     path: sender === originator ? [originator, c.node] : [originator, sender, c.node],
     createdAtMs: step.atMs,
     originatorSignature: null,
+    ...ISSUED,
   }
   const agreement = report.agreement
   const relays = await planRelays(ctx, agreement, report, step.atMs)

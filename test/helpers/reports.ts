@@ -1,4 +1,5 @@
 import type { ReportRow } from '../../src/node/store/store.ts'
+import { ISSUED } from '../../src/node/store/store.ts'
 
 /**
  * Korea's own report of the first launch of 31 October 2019 as its node holds it (site, impact,
@@ -25,6 +26,7 @@ export function koreanLaunchReport(over: Partial<ReportRow> = {}): ReportRow {
     path: ['KOR'],
     createdAtMs: Date.parse('2019-10-31T07:36:00Z'),
     originatorSignature: null,
+    ...ISSUED,
     ...over,
   }
 }

@@ -149,9 +149,18 @@ describe('STIX 2.1 export', () => {
   })
 })
 
-/** What STIX carries of a report: all but the originator's signature (not mapped). */
+/**
+ * What STIX carries of a report: all but the originator's signature and, until STIX versions
+ * are mapped (issue 12 item 4), the version fields (an issued report's: 1, null, null).
+ */
 function stixFields(report: object): object {
-  const { originatorSignature: _signature, ...fields } = report as Record<string, unknown>
+  const {
+    originatorSignature: _signature,
+    version: _version,
+    supersession: _supersession,
+    supersededBy: _supersededBy,
+    ...fields
+  } = report as Record<string, unknown>
   return fields
 }
 

@@ -12,8 +12,10 @@ import type {
   RequestRow,
   Store,
   TokenRow,
+  TrackRow,
   WithdrawalRow,
 } from '../../src/node/store/store.ts'
+import { ISSUED } from '../../src/node/store/store.ts'
 import {
   AUDIT_TYPES,
   INBOX_STATUSES,
@@ -40,6 +42,7 @@ export const report = (over: Partial<ReportRow> = {}): ReportRow => ({
   path: ['KOR'],
   createdAtMs: 1_000,
   originatorSignature: null,
+  ...ISSUED,
   ...over,
 })
 
@@ -446,6 +449,95 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       test('given no report under the id, when a withdrawal is recorded, then it rejects and nothing is kept', async (s) => {
         await assert.rejects(s.insertWithdrawal(withdrawal({ reportId: 'nope' })))
         assert.deepEqual(await s.listWithdrawals(), [])
+      })
+    })
+
+    describe('report versions (issue 12)', () => {
+      const v2 = report({
+        level: 'TOP-SECRET',
+        payload: { corrected: true },
+        version: 2,
+        supersession: 'x.y.z',
+        createdAtMs: 2_000,
+      })
+
+      test('given a held report, when a later version replaces it, then it reads back as that version with the one before in its history', async (s) => {
+        await s.insertReport(report())
+        await s.transaction((tx) => tx.replaceReport(v2))
+        assert.deepEqual(await s.getReport('r-1'), v2)
+        assert.deepEqual(await s.listReportVersions('r-1'), [report()])
+        assert.deepEqual(ids(await s.listReports({})), ['r-1'], 'still one report')
+      })
+
+      test('given version 2 held, when version 2 or 1 replaces it, then CONFLICT and nothing changes; an unknown id is NOT_FOUND', async (s) => {
+        await s.insertReport(report())
+        await s.replaceReport(v2)
+        await assert.rejects(s.replaceReport({ ...v2, payload: {} }), { code: 'CONFLICT' })
+        await assert.rejects(s.replaceReport(report()), { code: 'CONFLICT' })
+        await assert.rejects(s.replaceReport({ ...v2, id: 'nope' }), { code: 'NOT_FOUND' })
+        assert.deepEqual(await s.getReport('r-1'), v2)
+        assert.equal((await s.listReportVersions('r-1')).length, 1)
+      })
+
+      test('when a copy is marked superseded, then the notice reads back with it', async (s) => {
+        await s.insertReport(report())
+        const notice = { version: 3, atMs: 3_000, signature: 'n.o.t', receivedFrom: 'USA' }
+        await s.transaction((tx) => tx.markSuperseded('r-1', notice))
+        assert.deepEqual((await s.getReport('r-1'))?.supersededBy, notice)
+        await assert.rejects(s.markSuperseded('nope', notice), { code: 'NOT_FOUND' })
+      })
+    })
+
+    describe('tracks (issue 12)', () => {
+      const track = (over: Partial<TrackRow> = {}): TrackRow => ({
+        originator: 'KOR',
+        trackNumber: 4011,
+        reportId: 'r-1',
+        topic: 'launch',
+        level: 'SECRET',
+        localLevel: 'SECRET',
+        releasableTo: null,
+        state: { atMs: 1_000, position: { lat: 39.4, lon: 125.9, altM: 1_000 }, quality: 9 },
+        status: 'live',
+        endedAtMs: null,
+        survivor: null,
+        updates: 1,
+        receivedFrom: null,
+        path: ['KOR'],
+        updatedAtMs: 1_000,
+        ...over,
+      })
+
+      test('when a track is put, then it reads back equal; put again, it is replaced', async (s) => {
+        assert.equal(await s.getTrack('KOR', 4011), undefined)
+        await s.transaction((tx) => tx.putTrack(track()))
+        assert.deepEqual(await s.getTrack('KOR', 4011), track())
+        const dropped = track({
+          status: 'dropped',
+          endedAtMs: 9_000,
+          updates: 5,
+          updatedAtMs: 9_000,
+        })
+        await s.putTrack(dropped)
+        assert.deepEqual(await s.transaction((tx) => tx.getTrack('KOR', 4011)), dropped)
+        assert.equal((await s.listTracks({})).length, 1)
+      })
+
+      test('when listed, then originator, report, status, sinceMs and limit filter, most recently changed last', async (s) => {
+        await s.putTrack(track({ trackNumber: 1, updatedAtMs: 3 }))
+        await s.putTrack(
+          track({ trackNumber: 2, originator: 'USA', updatedAtMs: 1, receivedFrom: 'USA' }),
+        )
+        await s.putTrack(
+          track({ trackNumber: 3, reportId: 'r-2', status: 'dropped', updatedAtMs: 2 }),
+        )
+        const numbers = (rows: TrackRow[]) => rows.map((t) => t.trackNumber)
+        assert.deepEqual(numbers(await s.listTracks({})), [2, 3, 1])
+        assert.deepEqual(numbers(await s.listTracks({ originator: 'KOR' })), [3, 1])
+        assert.deepEqual(numbers(await s.listTracks({ reportId: 'r-2' })), [3])
+        assert.deepEqual(numbers(await s.listTracks({ status: 'live' })), [2, 1])
+        assert.deepEqual(numbers(await s.listTracks({ sinceMs: 2 })), [3, 1])
+        assert.deepEqual(numbers(await s.listTracks({ limit: 1 })), [2])
       })
     })
 

@@ -13,6 +13,7 @@ import { nodeConfigSchema } from '../../src/node/config.ts'
 import { generatePartyKeys, publicJwks } from '../../src/node/crypto/keys.ts'
 import { createNode } from '../../src/node/main.ts'
 import type { Store } from '../../src/node/store/store.ts'
+import { ISSUED } from '../../src/node/store/store.ts'
 import { ROOT } from '../helpers/cli.ts'
 
 const TAXII = 'application/taxii+json;version=2.1'
@@ -477,6 +478,7 @@ describe('TAXII 2.1 server (one node, inject)', () => {
       path: ['USA', 'KOR'],
       createdAtMs: clockMs,
       originatorSignature: null,
+      ...ISSUED,
     }
     await store.insertReport(fromUsa)
     assert.ok((await launchTexts('operator')).includes('usa'), 'KOR holds it')

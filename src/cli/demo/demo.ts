@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildRegistryIndex } from '../../domain/registry-index.ts'
 import { EntenteError } from '../../lib/errors.ts'
 import { loadScenario } from '../load-scenario.ts'
+import { type LocalNode, ROLES_ISSUED } from '../local-network.ts'
 import { renderTable } from '../table.ts'
 import type { LiveEvent } from './live.ts'
 import { Run, type RunSpec } from './replay.ts'
@@ -61,7 +62,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     await Promise.all(runs.map((r) => r.stop()))
     await server.close()
   })
-  if (options.build && !existsSync(join(WEB_DIST, 'index.html'))) await buildDashboard()
+  const built = ['index.html', 'console.html'].every((page) => existsSync(join(WEB_DIST, page)))
+  if (options.build && !built) await buildDashboard()
   const dir = resolve(
     options.dir ?? join(ROOT, '.entente', `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`),
   )
@@ -82,7 +84,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     say(`\n▶ ${run.spec.id}: ${describeRun(run)} — three nodes, ${options.speed}× real time`)
     server.broadcast('run', { id: run.spec.id, status: 'running' })
     narrated = run.spec.id
-    await run.play(dir)
+    await run.play(dir, (nodes) => say(consoleLinks(nodes, join(dir, run.spec.id))))
     narrated = null
     server.broadcast('run', { id: run.spec.id, status: 'done' })
     say(warningTable(run))
@@ -91,6 +93,22 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     `\nAll runs done. The nodes go on (late relays show on the timeline); the dashboard keeps serving at http://localhost:${options.port} until Ctrl-C.`,
   )
   await stopping
+}
+
+/**
+ * Each node's console, and where its sign-in tokens are: a file only this user may read (a
+ * token is a credential, so it is not printed to a terminal that may be shared or logged).
+ */
+function consoleLinks(nodes: readonly LocalNode[], runDir: string): string {
+  const file = join(runDir, 'tokens.txt')
+  const lines = nodes.flatMap((n) =>
+    ROLES_ISSUED.map((role) => `${n.party} ${role.padEnd(15)} ${n.tokens[role]}`),
+  )
+  writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 })
+  return [
+    ...nodes.map((n) => `  ${n.party} console: ${n.url}/`),
+    `  sign in with a token from ${file}`,
+  ].join('\n')
 }
 
 function describeRun(run: Run): string {

@@ -164,6 +164,8 @@ function draftOf(entry: AuditEntry, c: Correlation): Draft | null {
     case 'disclosure':
     case 'link':
     case 'withdrawal':
+    case 'correction':
+    case 'track':
       return null
   }
 }

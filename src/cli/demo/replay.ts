@@ -83,8 +83,11 @@ export class Run {
     return this.index.registry.timeZone
   }
 
-  /** Runs the replay to its end; resolves when the last launch's impact is a minute past. */
-  async play(root: string): Promise<void> {
+  /**
+   * Runs the replay to its end; resolves when the last launch's impact is a minute past.
+   * `onStarted` hears of the nodes once they answer (the demo prints their consoles).
+   */
+  async play(root: string, onStarted?: (nodes: readonly LocalNode[]) => void): Promise<void> {
     this.status = 'running'
     const launches = this.input.launches
     this.#originMs = Math.min(...launches.map((l) => l.timeMs)) - LEAD_S * 1000
@@ -106,6 +109,7 @@ export class Run {
       },
     })
     await Promise.all(this.nodes.map((n) => startNodeProcess(n)))
+    onStarted?.(this.nodes)
     for (const node of this.nodes) this.#follow(node)
     this.#scheduleReports()
     const endMs =

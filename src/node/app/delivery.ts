@@ -7,6 +7,7 @@ import type { NodeContext } from './context.ts'
 import { redecideRelease } from './disclosure.ts'
 import { consentsHeld } from './release-inputs.ts'
 import { denyAtEgress } from './releases.ts'
+import { trackStillAllowed } from './tracks.ts'
 
 /** How often the durable outbox is scanned for retries that have come due. */
 const SCAN_INTERVAL_MS = 1_000
@@ -216,7 +217,15 @@ export class DeliveryWorker {
       : []
     const allowed: OutboxRow[] = []
     const denied: { message: OutboxRow; release: ReleaseRow | undefined; reasons: Reasons }[] = []
+    const tracksDenied: { message: OutboxRow; reasons: Reasons }[] = []
     for (const message of batch) {
+      if (message.kind === 'track') {
+        // A batch of track updates has no release row: its decision is made again here.
+        const verdict = await trackStillAllowed(ctx, message, atMs)
+        if (verdict.ok) allowed.push(message)
+        else tracksDenied.push({ message, reasons: verdict.reasons })
+        continue
+      }
       if (message.kind !== 'report') {
         allowed.push(message)
         continue
@@ -233,12 +242,28 @@ export class DeliveryWorker {
       if (verdict?.ok === true) allowed.push(message)
       else denied.push({ message, release, reasons: verdict?.ok === false ? verdict.reasons : [] })
     }
-    if (denied.length > 0)
+    if (denied.length > 0 || tracksDenied.length > 0)
       await auditedTransaction(ctx, async (tx, audit) => {
         for (const { message, release, reasons } of denied) {
           if (release === undefined)
             await tx.withdrawMessage(message.messageId, 'withdrawn: no release row', atMs)
           else await denyAtEgress(tx, audit, release, reasons, atMs, 'delivery', message.messageId)
+        }
+        for (const { message, reasons } of tracksDenied) {
+          await tx.withdrawMessage(message.messageId, 'withdrawn: delivery', atMs)
+          await audit.append(tx, {
+            atMs,
+            type: 'decision',
+            party: message.recipient,
+            subject: message.subjectId,
+            data: {
+              kind: 'track',
+              decision: 'denied',
+              egress: 'delivery',
+              withdrawnMessageId: message.messageId,
+              reasons,
+            },
+          })
         }
       })
     return allowed

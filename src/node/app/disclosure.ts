@@ -62,6 +62,8 @@ export function mayDisclose(
 ): Allowed | 'own' | null {
   if (dc.viewer === ctx.party || dc.viewer === report.originator) return 'own'
   if (dc.withdrawn.has(report.id)) return null
+  // A copy known to be superseded by a version not held here is passed on to no one (issue 12).
+  if (report.supersededBy !== null) return null
   const outcome = releaseOptions(ctx.index, {
     holder: ctx.party,
     recipient: dc.viewer,
@@ -112,6 +114,26 @@ export function redecideRelease(
         {
           code: 'REPORT_WITHDRAWN',
           message: `report ${release.reportId} was withdrawn by its originator: it leaves for no one`,
+        },
+      ],
+    }
+  if (report !== undefined && report.supersededBy !== null)
+    return {
+      ok: false,
+      reasons: [
+        {
+          code: 'REPORT_SUPERSEDED',
+          message: `report ${release.reportId} is superseded by its version ${report.supersededBy.version}, which is not held here: the copy held leaves for no one`,
+        },
+      ],
+    }
+  if (report !== undefined && report.version > 1 && reportDigest(report) !== release.reportSha256)
+    return {
+      ok: false,
+      reasons: [
+        {
+          code: 'REPORT_SUPERSEDED',
+          message: `this release was decided for an earlier version of report ${release.reportId}, now superseded by version ${report.version} (decided on its own)`,
         },
       ],
     }

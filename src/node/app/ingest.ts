@@ -2,7 +2,7 @@ import { asPartyId } from '../../domain/ids.ts'
 import { hasLevel } from '../../domain/party.ts'
 import { EntenteError } from '../../lib/errors.ts'
 import { signReport } from '../crypto/originator-signature.ts'
-import type { ReleaseRow, ReportRow } from '../store/store.ts'
+import { ISSUED, type ReleaseRow, type ReportRow } from '../store/store.ts'
 import { auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import type { ReportInput } from './report-input.ts'
@@ -46,6 +46,7 @@ export async function ingestReport(ctx: NodeContext, input: ReportInput): Promis
     // Signed once, here, before the transaction (crypto never holds the store's lock); every
     // hop forwards it unchanged, so the last recipient can check the report is ours (H4).
     originatorSignature: signReport(signed, ctx.keys.signing),
+    ...ISSUED,
     receivedFrom: null,
     agreement: null,
     path: [ctx.party],

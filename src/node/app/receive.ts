@@ -20,6 +20,9 @@ import { planRelays, storeReceived } from './relay.ts'
 import type { PlannedRelease } from './releases.ts'
 import { answerRequest, applyIncomingMessage, checkIncomingMessage } from './requests.ts'
 import { applyWithdrawal, checkWithdrawal } from './withdrawals.ts'
+import { applySuperseded, checkSuperseded, storeCorrection } from './corrections.ts'
+import { verifySupersessionOf } from '../crypto/supersession-signature.ts'
+import { applyTrackArrival, type CheckedTrack, checkTrackArrival } from './tracks.ts'
 
 export interface Arrival {
   readonly receipt: string
@@ -235,7 +238,7 @@ function frameKeyOf(
       return checked.report === null
         ? null
         : {
-            key: `report:${checked.report.id}`,
+            key: `report:${checked.report.id}:v${checked.report.version}`,
             digest: reportDigest(checked.report),
             what: `report id ${checked.report.id} (with other content)`,
           }
@@ -257,6 +260,18 @@ function frameKeyOf(
         key: `withdrawal:${message.payload.reportId}`,
         digest: null,
         what: `withdrawal of ${message.payload.reportId}`,
+      }
+    case 'track':
+      return {
+        key: `track:${message.payload.batch.originator}:${message.payload.batch.batchId}`,
+        digest: null,
+        what: `track batch ${message.payload.batch.batchId}`,
+      }
+    case 'superseded':
+      return {
+        key: `superseded:${message.payload.reportId}:${message.payload.version}`,
+        digest: null,
+        what: `superseded notice of ${message.payload.reportId} v${message.payload.version}`,
       }
   }
 }
@@ -334,8 +349,10 @@ async function commitAdmission(
   const { envelope, checked, status } = admission
   const message = status === 'accepted' ? checked.message : null
   const report = message?.kind === 'report' ? checked.report : null
-  // Another arrival may have taken the report's id since it was checked: check again, under the lock.
-  if (report !== null && (await idConflict(tx, report)) !== null) throw new DecideAgain()
+  // Another arrival may have taken the report's id since it was checked: check again, under the
+  // lock. An earlier message of the same frame may hold an earlier or the same version now.
+  const standing = report === null ? null : await heldAs(tx, report)
+  if (typeof standing === 'object' && standing !== null) throw new DecideAgain()
   const row: InboxRow = {
     messageId: envelope.messageId,
     sender: envelope.sender,
@@ -374,11 +391,18 @@ async function commitAdmission(
     },
   })
   if (message === null) return
-  if (report !== null) {
+  if (report !== null && standing === 'newer') {
+    const received = { report, sender: envelope.sender, nowMs }
+    await storeCorrection(ctx, tx, audit, received, admission.relays)
+  } else if (report !== null && standing === 'new') {
     const received = { report, sender: envelope.sender, agreement: message.agreement, nowMs }
     await storeReceived(tx, audit, received, admission.relays)
   } else if (message.kind === 'withdrawal') await applyWithdrawal(ctx, tx, audit, message, nowMs)
-  else if (message.kind !== 'report') await applyIncomingMessage(ctx, tx, audit, message, nowMs)
+  else if (message.kind === 'superseded') await applySuperseded(ctx, tx, audit, message, nowMs)
+  else if (message.kind === 'track' && (checked.track ?? null) !== null)
+    await applyTrackArrival(ctx, tx, audit, message, checked.track as CheckedTrack, nowMs)
+  else if (message.kind !== 'report' && message.kind !== 'track')
+    await applyIncomingMessage(ctx, tx, audit, message, nowMs)
 }
 
 interface CheckedArrival {
@@ -387,6 +411,8 @@ interface CheckedArrival {
   /** The report as this node would store it, for an acceptable report message. */
   readonly report: ReportRow | null
   readonly reportId: string | null
+  /** What was decided of a track batch before the transaction. */
+  readonly track?: CheckedTrack | null
 }
 
 /** Everything decided before the transaction: schema, references, ownership, the re-check. */
@@ -403,6 +429,15 @@ async function checkArrival(
     const reasons = await checkWithdrawal(ctx, message, nowMs)
     return { reasons, message, report: null, reportId: message.payload.reportId }
   }
+  if (message.kind === 'superseded') {
+    const reasons = await checkSuperseded(ctx, message, nowMs)
+    return { reasons, message, report: null, reportId: message.payload.reportId }
+  }
+  if (message.kind === 'track') {
+    const track = await checkTrackArrival(ctx, message, nowMs)
+    const reportId = message.payload.batch.reportId
+    return { reasons: track.reasons, message, report: null, reportId, track }
+  }
   if (message.kind !== 'report') {
     const reasons = await checkIncomingMessage(ctx, message, nowMs)
     return { reasons, message, report: null, reportId: null }
@@ -416,13 +451,37 @@ async function checkArrival(
   const recheck = await recheckRelease(ctx, signed, nowMs)
   if (recheck.reasons.length > 0)
     return { reasons: recheck.reasons, message: signed, report: null, reportId }
+  const statement = checkStatement(ctx, signed)
+  if (statement !== null) return { reasons: [statement], message: signed, report: null, reportId }
   const report = receivedReport(signed, recheck.localLevel, nowMs)
-  const conflict = await idConflict(ctx.store, report)
-  return {
-    reasons: conflict === null ? [] : [conflict],
-    message: signed,
-    report: conflict === null ? report : null,
-    reportId,
+  const held = await heldAs(ctx.store, report)
+  if (typeof held === 'object') return { reasons: [held], message: signed, report: null, reportId }
+  // The same version again, or an earlier one after a later (by another path): nothing to store.
+  const stores = held === 'new' || held === 'newer'
+  return { reasons: [], message: signed, report: stores ? report : null, reportId }
+}
+
+/** A correction (version ≥ 2) carries its originator's supersession statement for this version. */
+function checkStatement(ctx: NodeContext, message: Message<'report'>): QuarantineReason | null {
+  const { report, supersession } = message.payload
+  const version = report.version ?? 1
+  if (version === 1)
+    return supersession === undefined
+      ? null
+      : {
+          code: 'PAYLOAD_INVALID',
+          message: 'payload.supersession: the issued version (1) supersedes nothing',
+        }
+  try {
+    const key = ctx.originatorKey(report.originator)
+    verifySupersessionOf(supersession, key, { ...report, version })
+    return null
+  } catch (error) {
+    if (!isOriginatorSignatureError(error)) throw error
+    return {
+      code: 'ORIGINATOR_SIGNATURE_INVALID',
+      message: `payload.supersession: ${error.message}`,
+    }
   }
 }
 
@@ -460,18 +519,26 @@ function checkOriginatorSignature(
   }
 }
 
+/** How an arriving report stands to the one held under its id. */
+type HeldAs = 'new' | 'newer' | 'same' | 'earlier'
+
 /**
- * A report's identity is its originator's: an id held here with another originator or other
- * content is never merged with it (C2, M8). The same report again, by another way, is fine.
+ * A report's identity is its originator's: an id held here with another originator, or the
+ * same version with other content, is never merged with it (C2, M8). The same report again,
+ * by another way, is fine; so is a later version (a correction, its originator's signature
+ * verified) and an earlier one arriving late (kept out: a track never moves back).
  */
-async function idConflict(
+async function heldAs(
   reader: Pick<StoreTx, 'getReport'>,
   report: ReportRow,
-): Promise<QuarantineReason | null> {
+): Promise<HeldAs | QuarantineReason> {
   const held = await reader.getReport(report.id)
-  if (held === undefined) return null
-  if (held.originator === report.originator && reportDigest(held) === reportDigest(report))
-    return null
+  if (held === undefined) return 'new'
+  if (held.originator === report.originator) {
+    if (report.version > held.version) return 'newer'
+    if (report.version < held.version) return 'earlier'
+    if (reportDigest(held) === reportDigest(report)) return 'same'
+  }
   return {
     code: 'ID_CONFLICT',
     message: `report id ${report.id} is held here with other content or another originator`,
@@ -531,6 +598,9 @@ function receivedReport(message: Message<'report'>, localLevel: Level, nowMs: nu
     path,
     createdAtMs: nowMs,
     originatorSignature: message.payload.originatorSignature ?? null,
+    version: report.version ?? 1,
+    supersession: message.payload.supersession ?? null,
+    supersededBy: null,
   }
 }
 

@@ -32,10 +32,16 @@ export function releaseModeOf(ctx: NodeContext, option: Allowed): ReleaseMode {
 
 /** SHA-256 of what identifies a report's content: sealing checks it against the row decided. */
 export function reportDigest(
-  report: Pick<ReportRow, 'id' | 'originator' | 'level' | 'topic' | 'releasableTo' | 'payload'>,
+  report: Pick<ReportRow, 'id' | 'originator' | 'level' | 'topic' | 'releasableTo' | 'payload'> & {
+    readonly version?: number
+  },
 ): string {
-  const { id, originator, level, topic, releasableTo, payload } = report
-  return sha256Hex(canonicalJson({ id, originator, level, topic, releasableTo, payload }))
+  const { id, originator, level, topic, releasableTo, payload, version } = report
+  // Version 1 hashes as before versions existed: releases decided then still seal.
+  const numbered = version === undefined || version === 1 ? {} : { version }
+  return sha256Hex(
+    canonicalJson({ id, originator, level, topic, releasableTo, payload, ...numbered }),
+  )
 }
 
 /** The originators' explicit consents (R4) this node holds, in force at `atMs`. */

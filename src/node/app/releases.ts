@@ -164,6 +164,7 @@ export function composeRelease(
         releasableTo: report.releasableTo === null ? null : [...report.releasableTo],
         payload: report.payload as LaunchFacts,
         createdAtMs: report.createdAtMs,
+        ...(report.version === 1 ? {} : { version: report.version }),
       },
       // The originator's signature, exactly as it signed it; a hub adds only its envelope's.
       ...(originatorSignature === null ? {} : { originatorSignature }),
@@ -177,6 +178,7 @@ export function composeRelease(
         recipient: release.recipient,
         levelAtRecipient: release.levelAtRecipient,
       }),
+      ...(report.supersession === null ? {} : { supersession: report.supersession }),
     },
   })
 }
@@ -219,6 +221,8 @@ export async function decidePending(
   releaseId: string,
   approve: boolean,
   officer: string,
+  /** The officer's reason, kept in the approval's audit entry (the console requires one). */
+  note: string | null = null,
 ): Promise<ReleaseRow> {
   const release = await ctx.store.getRelease(releaseId)
   if (release === undefined)
@@ -244,7 +248,7 @@ export async function decidePending(
       type: 'approval',
       party: release.recipient,
       subject: release.reportId,
-      data: { releaseId, approved: approve, officer },
+      data: { releaseId, approved: approve, officer, ...(note === null ? {} : { note }) },
     })
     if (!approve) {
       await tx.updateRelease(releaseId, { state: 'rejected', updatedAtMs: nowMs, officer })
@@ -281,7 +285,7 @@ export async function denyAtEgress(
   release: ReleaseRow,
   reasons: ReleaseRow['reasons'],
   atMs: number,
-  egress: 'approval' | 'answer' | 'delivery' | 'withdrawal',
+  egress: 'approval' | 'answer' | 'delivery' | 'withdrawal' | 'correction',
   messageId: string | null = null,
 ): Promise<ReleaseRow> {
   await tx.updateRelease(release.id, { state: 'denied', updatedAtMs: atMs, reasons })

@@ -12,3 +12,17 @@ export const reportInputSchema = z.strictObject({
 })
 
 export type ReportInput = z.infer<typeof reportInputSchema>
+
+/**
+ * A correction of one of this node's own reports (POST /api/reports/{id}/corrections): the new
+ * version's marking (it may raise the level), releasability and launch facts. The topic is the
+ * report's own; it may be given, and must then be the same.
+ */
+export const correctionInputSchema = z.strictObject({
+  marking: z.strictObject({ originator: partyIdSchema, level: levelSchema }),
+  topic: topicSchema.optional(),
+  releasableTo: z.array(partyIdSchema).max(64).optional(),
+  launch: launchSchema,
+})
+
+export type CorrectionInput = z.infer<typeof correctionInputSchema>

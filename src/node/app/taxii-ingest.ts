@@ -4,6 +4,7 @@ import { isEntenteError } from '../../lib/errors.ts'
 import { splitLaunches, stixBundleToReport, type StixReport } from '../../interop/stix.ts'
 import { LAUNCH_TYPE, type StixObject, versionOf } from '../../interop/stix-objects.ts'
 import type { ReportRow } from '../store/store.ts'
+import { ISSUED } from '../store/store.ts'
 import { auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import { ingestReport } from './ingest.ts'
@@ -165,6 +166,7 @@ async function receiveFromParty(
     createdAtMs: nowMs,
     // A partner's TAXII POST carries no originator signature: relayed on, it is quarantined (H4).
     originatorSignature: null,
+    ...ISSUED,
   }
   const relays = chosen === null ? [] : await planRelays(ctx, row.agreement, row, nowMs)
   await auditedTransaction(ctx, async (tx, audit) => {

@@ -28,6 +28,8 @@ export interface Signable {
   readonly topic: string
   readonly releasableTo: readonly string[] | null
   readonly payload: unknown
+  /** Issue 12: absent or 1 for the issued report (signed without it, as before versions). */
+  readonly version?: number
 }
 
 export const ORIGINATOR_SIGNATURE_FAILURES = [
@@ -69,8 +71,10 @@ export function isOriginatorSignatureError(value: unknown): value is OriginatorS
 
 /** The signed fields only, in the RFC 8785 canonical form: the JWS payload, byte for byte. */
 export function canonicalReport(report: Signable): string {
-  const { id, originator, level, topic, releasableTo, payload } = report
-  return canonicalJson8785({ id, originator, level, topic, releasableTo, payload })
+  const { id, originator, level, topic, releasableTo, payload, version } = report
+  // Version 1 is signed without the field: signatures made before corrections still verify.
+  const numbered = version === undefined || version === 1 ? {} : { version }
+  return canonicalJson8785({ id, originator, level, topic, releasableTo, payload, ...numbered })
 }
 
 /** RFC 8785 canonical JSON of a plain object (what an originator signs). */

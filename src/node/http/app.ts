@@ -11,6 +11,8 @@ import { openApiDocument } from './openapi.ts'
 import { frameworkErrorCode, frameworkErrorDetail, sendError, sendProblem } from './problem.ts'
 import type { Route } from './routes.ts'
 import { apiRoutes } from './routes-api.ts'
+import { sessionRoutes } from './routes-session.ts'
+import { registerConsole } from './console-static.ts'
 import { registerTaxii, sendTaxiiError, TAXII_PREFIX } from './taxii.ts'
 
 export const JOSE_MEDIA_TYPE = 'application/jose'
@@ -44,10 +46,12 @@ export function buildHttpApp(
     sendProblem(reply, 404, 'NOT_FOUND', `no route ${request.method} ${request.url}`),
   )
 
-  for (const route of apiRoutes) addRoute(app, ctx, route)
+  const routes: readonly Route[] = [...apiRoutes, ...sessionRoutes(() => routes)]
+  for (const route of routes) addRoute(app, ctx, route)
+  registerConsole(app)
   registerTaxii(app, ctx)
   app.get('/api/health', (_request, reply) => reply.send({ ok: true, party: ctx.party }))
-  app.get('/api/openapi.json', (_request, reply) => reply.send(openApiDocument(ctx, apiRoutes)))
+  app.get('/api/openapi.json', (_request, reply) => reply.send(openApiDocument(ctx, routes)))
   app.post('/federation/inbox', async (request, reply) => {
     if (typeof request.body !== 'string') {
       throw new EntenteError(

@@ -4,6 +4,7 @@ import { EntenteError } from '../../lib/errors.ts'
 import { type AuthFailureFamily, authFailuresOf } from '../app/auth-failures.ts'
 import type { NodeContext } from '../app/context.ts'
 import type { TokenRow } from '../store/store.ts'
+import { assertSameOrigin, sessionCookieOf } from './session-cookie.ts'
 
 export const ROLES = ['operator', 'release-officer', 'auditor', 'admin'] as const
 export type Role = (typeof ROLES)[number]
@@ -22,14 +23,22 @@ export function tokenIdOf(storedHash: string, length = 12): string {
 /** The only route that takes `?access_token=`: EventSource cannot set headers. */
 const QUERY_TOKEN_ROUTE = '/api/events'
 
-/** The bearer token of a request: the header, or `access_token` on the event stream only. */
-function bearerOf(request: FastifyRequest): string | null {
+type Credential = { readonly token: string; readonly from: 'bearer' | 'query' | 'cookie' }
+
+/**
+ * The caller's token: the bearer header, else the console's session cookie, else
+ * `access_token` on the event stream only.
+ */
+function credentialOf(ctx: NodeContext, request: FastifyRequest): Credential | null {
   const header = request.headers.authorization
-  if (typeof header === 'string' && header.startsWith('Bearer ')) return header.slice(7).trim()
+  if (typeof header === 'string' && header.startsWith('Bearer '))
+    return { token: header.slice(7).trim(), from: 'bearer' }
+  const cookie = sessionCookieOf(request, ctx.party)
+  if (cookie !== null) return { token: cookie, from: 'cookie' }
   if (request.method !== 'GET' || request.routeOptions.url !== QUERY_TOKEN_ROUTE) return null
   const query = request.query as Record<string, unknown> | undefined
   const token = query?.['access_token']
-  return typeof token === 'string' ? token : null
+  return typeof token === 'string' ? { token, from: 'query' } : null
 }
 
 /** Why a stored token may not be used at `nowMs` (the node's clock), or null when it may. */
@@ -72,7 +81,10 @@ export async function authorize(
   request: FastifyRequest,
   allowed: readonly Role[],
 ): Promise<TokenRow> {
-  const token = bearerOf(request)
+  const credential = credentialOf(ctx, request)
+  const token = credential?.token ?? null
+  // A browser sends the cookie by itself: a state-changing call must prove it is our console's.
+  if (credential?.from === 'cookie') assertSameOrigin(request)
   const stored = token === null ? undefined : await ctx.store.findToken(tokenHash(token))
   const row = usableToken(stored, ctx.now())
   if (row === undefined) {

@@ -27,6 +27,10 @@ export const OPERATOR_EVENT_TYPES = [
   'link',
   /** A report withdrawn by its originator, here or at a peer. */
   'withdrawal',
+  /** A report corrected by its originator, or a copy told it is superseded. */
+  'correction',
+  /** A batch of track updates applied here: the picture moved. */
+  'track',
 ] as const satisfies readonly AuditType[]
 
 const OPERATOR_TYPES: ReadonlySet<AuditType> = new Set(OPERATOR_EVENT_TYPES)

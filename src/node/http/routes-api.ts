@@ -3,7 +3,11 @@ import { grantConsent, revokeConsent } from '../app/consents.ts'
 import type { NodeContext } from '../app/context.ts'
 import { ingestReport } from '../app/ingest.ts'
 import { decidePending, releaseOnward } from '../app/releases.ts'
-import { reportInputSchema } from '../app/report-input.ts'
+import { correctionInputSchema, reportInputSchema } from '../app/report-input.ts'
+import { correctReport } from '../app/corrections.ts'
+import { postTrackBatch, postTrackUpdates, trackView } from '../app/tracks.ts'
+import { trackBatchPostSchema, trackPostSchema } from '../../protocol/track.ts'
+import type { CopyStatus } from '../../domain/report-life.ts'
 import { answerRequest, createRequest } from '../app/requests.ts'
 import { withdrawalOf, withdrawReport } from '../app/withdrawals.ts'
 import {
@@ -28,15 +32,25 @@ const instantMs = z.iso
   .datetime({ offset: true, message: 'an ISO 8601 instant with offset' })
   .transform((s) => Date.parse(s))
 const idParam = z.strictObject({ id: z.string().min(1).max(100) })
+const trackNumberParam = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1)
+const trackParam = z.strictObject({ trackNumber: trackNumberParam })
 /** Who acted, for the audit: the token's label (never the token). */
 const officerOf = (ctx: NodeContext, caller: TokenRow | null): string =>
   `${ctx.party}:${caller?.label || caller?.role || 'rule'}`
 
 /**
- * A held report as the API shows it: the row, with its marking in this node's scheme, and its
- * status: `withdrawn` (with when and why) once its originator withdrew it, else `current`.
+ * A held report as the API shows it: the row (its latest version held here), with its marking
+ * in this node's scheme, and its status (issue 12): `withdrawn` (with when and why) once its
+ * originator withdrew it; `superseded` when a later version exists that this node was told of
+ * but may not hold; else `current`.
  */
 function reportView(ctx: NodeContext, r: ReportRow, withdrawal: WithdrawalRow | undefined) {
+  const status: CopyStatus =
+    withdrawal !== undefined ? 'withdrawn' : r.supersededBy !== null ? 'superseded' : 'current'
   return {
     ...r,
     marking: {
@@ -45,13 +59,32 @@ function reportView(ctx: NodeContext, r: ReportRow, withdrawal: WithdrawalRow | 
       levelHere: r.localLevel,
       scheme: ctx.party,
     },
-    status: withdrawal === undefined ? 'current' : 'withdrawn',
+    status,
     ...(withdrawal === undefined ? {} : { withdrawal: withdrawalOf(withdrawal) }),
   }
 }
 
+/** The versions a report had before the one held, as the API shows them (oldest first). */
+async function historyOf(ctx: NodeContext, id: string) {
+  return (await ctx.store.listReportVersions(id)).map((v) => ({
+    version: v.version,
+    level: v.level,
+    levelHere: v.localLevel,
+    releasableTo: v.releasableTo,
+    payload: v.payload,
+    receivedFrom: v.receivedFrom,
+    createdAtMs: v.createdAtMs,
+    originatorSignature: v.originatorSignature,
+  }))
+}
+
 const withdrawBody = z.strictObject({
   reason: z.string().trim().min(1, 'a reason, not empty').max(2_000),
+})
+
+/** The officer's note, kept in the audit (optional on the API; the console requires one). */
+const verdictBody = z.strictObject({
+  note: z.string().trim().min(1, 'a note, not empty').max(2_000).optional(),
 })
 
 /** A release officer's approval or denial of a pending (manual) release. */
@@ -64,7 +97,10 @@ function officerVerdict(approve: boolean): Route {
     summary: `a release officer ${approve ? 'approves' : 'denies'} a pending (manual) release`,
     handler: async (ctx, request, reply, caller) => {
       const { id } = parse(idParam, request.params, 'params')
-      return reply.send(await decidePending(ctx, id, approve, officerOf(ctx, caller)))
+      const body = parse(verdictBody, request.body ?? {}, '')
+      return reply.send(
+        await decidePending(ctx, id, approve, officerOf(ctx, caller), body.note ?? null),
+      )
     },
   }
 }
@@ -112,7 +148,20 @@ export const apiRoutes: readonly Route[] = [
       const report = await ctx.store.getReport(id)
       if (report === undefined)
         throw new EntenteError('NOT_FOUND', `report '${id}' is not held here`)
-      return reportView(ctx, report, await ctx.store.getWithdrawal(id))
+      const view = reportView(ctx, report, await ctx.store.getWithdrawal(id))
+      return { ...view, history: await historyOf(ctx, id) }
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/reports/:id/corrections',
+    roles: ['operator', 'admin'],
+    summary:
+      "correct one of this node's own reports: a new version (signed by this node as originator, with its own marking, which may be higher), released by the engine now to every peer; a peer that held an earlier version and may not receive this one gets a content-free superseded notice",
+    handler: async (ctx, request, reply) => {
+      const { id } = parse(idParam, request.params, 'params')
+      const input = parse(correctionInputSchema, request.body, '')
+      return reply.code(201).send(await correctReport(ctx, id, input))
     },
   },
   {
@@ -125,6 +174,79 @@ export const apiRoutes: readonly Route[] = [
       const { id } = parse(idParam, request.params, 'params')
       const { reason } = parse(withdrawBody, request.body, '')
       return reply.send(await withdrawReport(ctx, id, reason))
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/tracks/:trackNumber/updates',
+    roles: ['operator', 'admin'],
+    summary:
+      "post one or a batch of a track's lifecycle messages (initial, update, drop, correlate) from this party's sensors: folded into the track (an update older than the state held changes nothing), signed once as originator, decided for every peer now and queued for those allowed",
+    handler: async (ctx, request, reply) => {
+      const { trackNumber } = parse(trackParam, request.params, 'params')
+      const post = parse(trackPostSchema, request.body, '')
+      const result = await postTrackUpdates(ctx, trackNumber, post)
+      return reply
+        .code(result.created ? 201 : 200)
+        .send({ ...result, track: trackView(ctx, result.track) })
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/tracks/updates',
+    roles: ['operator', 'admin'],
+    summary:
+      "post the lifecycle messages of many tracks of one report in one batch (each names its trackNumber; a sensor network's gateway): one originator signature and one release decision per peer for the whole batch",
+    handler: async (ctx, request, reply) => {
+      const post = parse(trackBatchPostSchema, request.body, '')
+      const result = await postTrackBatch(ctx, post)
+      return reply.code(result.created.length > 0 ? 201 : 200).send({
+        ...result,
+        tracks: result.tracks.map((t) => trackView(ctx, t)),
+      })
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/tracks',
+    roles: ANY_ROLE,
+    summary:
+      'the tracks this node holds, its own and those it received, each at its latest state, most recently changed last',
+    handler: async (ctx, request) => {
+      const q = parse(
+        z.strictObject({
+          originator: z.string().max(10).optional(),
+          reportId: z.string().max(128).optional(),
+          status: z.enum(['live', 'dropped', 'correlated']).optional(),
+          since: instantMs.optional(),
+          limit: z.coerce.number().int().min(1).max(100_000).optional(),
+        }),
+        request.query,
+        'query',
+      )
+      const { since, ...filter } = q
+      const rows = await ctx.store.listTracks({
+        ...filter,
+        ...(since === undefined ? {} : { sinceMs: since }),
+      })
+      return rows.map((r) => trackView(ctx, r))
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/tracks/:originator/:trackNumber',
+    roles: ANY_ROLE,
+    summary: 'one track this node holds, at its latest state',
+    handler: async (ctx, request) => {
+      const { originator, trackNumber } = parse(
+        z.strictObject({ originator: z.string().min(1).max(10), trackNumber: trackNumberParam }),
+        request.params,
+        'params',
+      )
+      const row = await ctx.store.getTrack(originator, trackNumber)
+      if (row === undefined)
+        throw new EntenteError('NOT_FOUND', `track ${originator} ${trackNumber} is not held here`)
+      return trackView(ctx, row)
     },
   },
   {

@@ -44,6 +44,30 @@ export interface ReportRow {
    * as it arrived (verified); null for a report a partner added over TAXII, which carries none.
    */
   readonly originatorSignature: string | null
+  /** Issue 12: 1 for the issued report, one more for each correction (the row is the latest held). */
+  readonly version: number
+  /**
+   * For a correction (version ≥ 2): the originator's signed statement that it supersedes the
+   * earlier versions (supersession-signature.ts), forwarded alone to whom may not receive it.
+   */
+  readonly supersession: string | null
+  /** Set when a later version exists that this node was told of but does not hold. */
+  readonly supersededBy: Supersession | null
+}
+
+/** The version fields of a report as issued (version 1, neither superseding nor superseded). */
+export const ISSUED = { version: 1, supersession: null, supersededBy: null } as const
+
+/** A content-free notice that a later version of a report exists (issue 12). */
+export interface Supersession {
+  /** The version that supersedes the one held. */
+  readonly version: number
+  /** The originator's instant of that version. */
+  readonly atMs: number
+  /** The originator's statement (compact JWS), as it arrived. */
+  readonly signature: string
+  /** The peer the notice came from. */
+  readonly receivedFrom: string
 }
 
 export interface ReleaseRow {
@@ -150,6 +174,10 @@ export const AUDIT_TYPES = [
   'link',
   /** A report withdrawn by its originator (issue 12): here, or as a copy held or relayed. */
   'withdrawal',
+  /** A report corrected by its originator (issue 12), or a copy told it is superseded. */
+  'correction',
+  /** A batch of track messages applied here (issue 12): posted, or arrived from a peer. */
+  'track',
 ] as const
 export type AuditType = (typeof AUDIT_TYPES)[number]
 
@@ -214,6 +242,32 @@ export interface WithdrawalRow {
   readonly recordedAtMs: number
 }
 
+/**
+ * A track as this node holds it (issue 12): its latest state, and how its life stands. An own
+ * track's `receivedFrom` is null; a peer's names the peer and the path it came by.
+ */
+export interface TrackRow {
+  readonly originator: string
+  readonly trackNumber: number
+  readonly reportId: string
+  readonly topic: string
+  /** The marking of the batch that last changed it, in the originator's scheme. */
+  readonly level: string
+  /** That marking in this party's scheme. */
+  readonly localLevel: string
+  readonly releasableTo: readonly string[] | null
+  /** The latest state (greatest measurement instant) applied: `TrackState` of src/domain/track.ts. */
+  readonly state: Readonly<Record<string, unknown>>
+  readonly status: 'live' | 'dropped' | 'correlated'
+  readonly endedAtMs: number | null
+  readonly survivor: number | null
+  readonly updates: number
+  readonly receivedFrom: string | null
+  readonly path: readonly string[]
+  /** When this node last changed it. */
+  readonly updatedAtMs: number
+}
+
 export interface TokenRow {
   /** SHA-256 of the token (own roles), or `taxii:PARTY:sha256(secret)` (a peer's TAXII client). */
   readonly tokenHash: string
@@ -230,6 +284,16 @@ export interface TokenRow {
 export interface StoreTx {
   insertReport(report: ReportRow): Promise<void>
   getReport(id: string): Promise<ReportRow | undefined>
+  /**
+   * Issue 12: a later version of a held report takes the row's place; the row it replaces is
+   * kept in the report's history. NOT_FOUND if the report is not held, CONFLICT unless
+   * `report.version` is above the held one.
+   */
+  replaceReport(report: ReportRow): Promise<void>
+  /** Records that a later version exists that this node does not hold (a content-free notice). */
+  markSuperseded(reportId: string, supersession: Supersession): Promise<void>
+  /** The versions a report had before the one held, oldest first (the history). */
+  listReportVersions(reportId: string): Promise<ReportRow[]>
   insertRelease(release: ReleaseRow): Promise<void>
   updateRelease(
     id: string,
@@ -275,6 +339,9 @@ export interface StoreTx {
   insertWithdrawal(row: WithdrawalRow): Promise<boolean>
   /** The withdrawal of a report, if it was withdrawn. */
   getWithdrawal(reportId: string): Promise<WithdrawalRow | undefined>
+  getTrack(originator: string, trackNumber: number): Promise<TrackRow | undefined>
+  /** Inserts the track, or replaces the one held under its originator and number. */
+  putTrack(track: TrackRow): Promise<void>
   /** Appends to the hash chain and returns the entry with its seq and hashes. */
   appendAudit(entry: AuditInput): Promise<AuditEntry>
   /** Stores a new token (by its hash); CONFLICT if that hash is stored. */
@@ -307,6 +374,14 @@ export interface Store extends StoreTx {
     status?: RequestRow['status']
   }): Promise<RequestRow[]>
   listAudit(filter: AuditFilter): Promise<AuditEntry[]>
+  /** Tracks, most recently changed last; `sinceMs` on `updatedAtMs`. */
+  listTracks(filter: {
+    originator?: string
+    reportId?: string
+    status?: TrackRow['status']
+    sinceMs?: number
+    limit?: number
+  }): Promise<TrackRow[]>
   /** Every withdrawal recorded, oldest first. */
   listWithdrawals(): Promise<WithdrawalRow[]>
   lastAudit(): Promise<AuditEntry | undefined>

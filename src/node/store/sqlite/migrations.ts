@@ -221,6 +221,52 @@ CREATE TABLE withdrawals (
 ) STRICT;
 `
 
+/**
+ * Issue 12: a report has versions. The row holds the latest version held here, with its
+ * number, the originator's supersession statement (a correction's) and, when a notice told of
+ * a later version not held, that notice; the versions it replaced are kept whole in
+ * `report_versions` (the history the API shows).
+ */
+const REPORT_VERSIONS = `
+ALTER TABLE reports ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE reports ADD COLUMN supersession TEXT;
+ALTER TABLE reports ADD COLUMN superseded_by TEXT;
+CREATE TABLE report_versions (
+  report_id TEXT NOT NULL REFERENCES reports (id),
+  version INTEGER NOT NULL,
+  row TEXT NOT NULL,
+  replaced_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (report_id, version)
+) STRICT;
+`
+
+/**
+ * Issue 12: tracks. One row per track (originator, number) with its latest state; the batches
+ * that carried its updates to peers are in the outbox, as every message is.
+ */
+const TRACKS = `
+CREATE TABLE tracks (
+  originator TEXT NOT NULL,
+  track_number INTEGER NOT NULL,
+  report_id TEXT NOT NULL,
+  topic TEXT NOT NULL,
+  level TEXT NOT NULL,
+  local_level TEXT NOT NULL,
+  releasable_to TEXT,
+  state TEXT NOT NULL,
+  status TEXT NOT NULL,
+  ended_at_ms INTEGER,
+  survivor INTEGER,
+  updates INTEGER NOT NULL,
+  received_from TEXT,
+  path TEXT NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (originator, track_number)
+) STRICT;
+CREATE INDEX tracks_by_updated ON tracks (updated_at_ms);
+CREATE INDEX tracks_by_report ON tracks (report_id);
+`
+
 /** Every migration this build knows, oldest first; versions are 1, 2, 3, ... */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: INITIAL },
@@ -231,6 +277,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: 'receipts', up: RECEIPTS },
   { version: 7, name: 'outbox-due-by-recipient', up: OUTBOX_DUE_BY_RECIPIENT },
   { version: 8, name: 'withdrawals', up: WITHDRAWALS },
+  { version: 9, name: 'report-versions', up: REPORT_VERSIONS },
+  { version: 10, name: 'tracks', up: TRACKS },
 ]
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

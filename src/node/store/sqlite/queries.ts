@@ -14,9 +14,11 @@ import type {
   OutboxRow,
   ReleaseRow,
   ReportRow,
+  Supersession,
   RequestRow,
   Store,
   TokenRow,
+  TrackRow,
   WithdrawalRow,
 } from '../store.ts'
 import type { Params, SqlValue, Table } from './rows.ts'
@@ -145,6 +147,60 @@ export class Queries {
 
   getReport(id: string): ReportRow | undefined {
     return this.#one(t.REPORTS, 'id', id)
+  }
+
+  replaceReport(r: ReportRow): void {
+    const held = this.getReport(r.id)
+    if (held === undefined) throw new EntenteError('NOT_FOUND', `report ${r.id} does not exist`)
+    if (r.version <= held.version)
+      throw new EntenteError(
+        'CONFLICT',
+        `report ${r.id}: version ${r.version} does not follow the held version ${held.version}`,
+      )
+    this.#sql(
+      `INSERT INTO report_versions (report_id, version, row, replaced_at_ms)
+       VALUES (@id, @version, @row, @atMs)`,
+    ).run({ id: held.id, version: held.version, row: JSON.stringify(held), atMs: r.createdAtMs })
+    const fields = Object.keys(t.REPORTS.encode(r)).filter((f) => f !== 'id')
+    const set = fields.map((f) => `${f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)} = @${f}`)
+    this.#sql(`UPDATE reports SET ${set.join(', ')} WHERE id = @id`).run(t.REPORTS.encode(r))
+  }
+
+  markSuperseded(reportId: string, s: Supersession): void {
+    this.#update(
+      'UPDATE reports SET superseded_by = @s WHERE id = @reportId',
+      { reportId, s: JSON.stringify(s) },
+      `report ${reportId}`,
+    )
+  }
+
+  listReportVersions(reportId: string): ReportRow[] {
+    const rows = this.#sql(
+      'SELECT row FROM report_versions WHERE report_id = ? ORDER BY version',
+    ).all(reportId) as { row: string }[]
+    return rows.map((r) => JSON.parse(r.row) as ReportRow)
+  }
+
+  getTrack(originator: string, trackNumber: number): TrackRow | undefined {
+    const raw: unknown = this.#sql(
+      `SELECT ${t.TRACKS.columns} FROM tracks WHERE originator = ? AND track_number = ?`,
+    ).get(originator, trackNumber)
+    return raw === undefined ? undefined : t.TRACKS.decode(raw)
+  }
+
+  putTrack(track: TrackRow): void {
+    const sql = t.TRACKS.insert.replace('INSERT INTO', 'INSERT OR REPLACE INTO')
+    this.#sql(sql).run(t.TRACKS.encode(track))
+  }
+
+  listTracks(f: Filter<'listTracks'>): TrackRow[] {
+    const w = where([
+      ['originator = @originator', 'originator', f.originator],
+      ['report_id = @reportId', 'reportId', f.reportId],
+      ['status = @status', 'status', f.status],
+      ['updated_at_ms >= @sinceMs', 'sinceMs', f.sinceMs],
+    ])
+    return this.#list(t.TRACKS, w, `ORDER BY updated_at_ms, rowid ${limitOf(f.limit)}`)
   }
 
   listReports(f: Filter<'listReports'>): ReportRow[] {

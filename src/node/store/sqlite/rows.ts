@@ -10,6 +10,7 @@ import type {
   ReportRow,
   RequestRow,
   TokenRow,
+  TrackRow,
   WithdrawalRow,
 } from '../store.ts'
 import {
@@ -119,6 +120,9 @@ export const REPORTS = table<ReportRow>('reports', {
   path: json(),
   createdAtMs: same(),
   originatorSignature: same(),
+  version: same(),
+  supersession: same(),
+  supersededBy: jsonOrNull(),
 })
 
 export const RELEASES = table<ReleaseRow>('releases', {
@@ -232,4 +236,22 @@ export const WITHDRAWALS = table<WithdrawalRow>('withdrawals', {
   signature: same(),
   receivedFrom: same(),
   recordedAtMs: same(),
+})
+
+export const TRACKS = table<TrackRow>('tracks', {
+  originator: same(),
+  trackNumber: same(),
+  reportId: same(),
+  topic: same(),
+  level: same(),
+  localLevel: same(),
+  releasableTo: jsonOrNull(),
+  state: json(),
+  status: oneOf(['live', 'dropped', 'correlated'], 'tracks.status'),
+  endedAtMs: same(),
+  survivor: same(),
+  updates: same(),
+  receivedFrom: same(),
+  path: json(),
+  updatedAtMs: same(),
 })

@@ -11,6 +11,8 @@ import type {
   OutboxRow,
   ReleaseRow,
   ReportRow,
+  Supersession,
+  TrackRow,
   RequestRow,
   Store,
   StoreTx,
@@ -117,6 +119,26 @@ class SqliteTx implements StoreTx {
 
   getReport(id: string) {
     return this.#run((q) => q.getReport(id))
+  }
+
+  replaceReport(r: ReportRow) {
+    return this.#run((q) => q.replaceReport(r))
+  }
+
+  markSuperseded(reportId: string, supersession: Supersession) {
+    return this.#run((q) => q.markSuperseded(reportId, supersession))
+  }
+
+  listReportVersions(reportId: string) {
+    return this.#run((q) => q.listReportVersions(reportId))
+  }
+
+  getTrack(originator: string, trackNumber: number) {
+    return this.#run((q) => q.getTrack(originator, trackNumber))
+  }
+
+  putTrack(track: TrackRow) {
+    return this.#run((q) => q.putTrack(track))
   }
 
   insertRelease(r: ReleaseRow) {
@@ -365,6 +387,15 @@ export class SqliteStore implements Store {
   }
 
   insertReport = (r: ReportRow) => this.#write((tx) => tx.insertReport(r))
+  replaceReport = (r: ReportRow) => this.#write((tx) => tx.replaceReport(r))
+  markSuperseded = (reportId: string, s: Supersession) =>
+    this.#write((tx) => tx.markSuperseded(reportId, s))
+  listReportVersions = (reportId: string) =>
+    this.#gate.read(() => this.#q.listReportVersions(reportId))
+  getTrack = (originator: string, trackNumber: number) =>
+    this.#gate.read(() => this.#q.getTrack(originator, trackNumber))
+  putTrack = (track: TrackRow) => this.#write((tx) => tx.putTrack(track))
+  listTracks = (f: Filter<'listTracks'>) => this.#gate.read(() => this.#q.listTracks(f))
   insertRelease = (r: ReleaseRow) => this.#write((tx) => tx.insertRelease(r))
   updateRelease = (id: string, change: Parameters<StoreTx['updateRelease']>[1]) =>
     this.#write((tx) => tx.updateRelease(id, change))

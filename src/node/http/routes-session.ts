@@ -1,0 +1,103 @@
+import { z } from 'zod'
+import { EntenteError } from '../../lib/errors.ts'
+import type { NodeContext } from '../app/context.ts'
+import type { TokenRow } from '../store/store.ts'
+import { ANY_ROLE, auditAuthFailure, type Role, tokenHash, usableToken } from './auth.ts'
+import { parse } from './routes-api.ts'
+import type { Route } from './routes.ts'
+import {
+  assertSameOrigin,
+  clearSessionCookie,
+  SESSION_MAX_AGE_S,
+  setSessionCookie,
+} from './session-cookie.ts'
+
+/** Who is signed in, as GET /api/session answers (the console's one source of its role). */
+export interface SessionView {
+  readonly party: string
+  readonly role: Role
+  readonly label: string
+  /** The registry's zone: the console shows each time in UTC and in it. */
+  readonly timeZone: string
+  /** This party's marking levels, lowest first (the ingest form's choices). */
+  readonly levels: readonly string[]
+  /** Every party of the registry but this one (the forms' recipients). */
+  readonly partners: readonly string[]
+  /** The longest window a request to a partner may cover. */
+  readonly maxRequestWindowDays: number
+  /** Every API route this role may call, as `METHOD /path`: the console offers only these. */
+  readonly allowed: readonly string[]
+  readonly expiresAt: string | null
+}
+
+const signInBody = z.strictObject({ token: z.string().min(1).max(512) })
+
+function sessionView(ctx: NodeContext, row: TokenRow, routes: readonly Route[]): SessionView {
+  return {
+    party: ctx.party,
+    role: row.role,
+    label: row.label,
+    timeZone: ctx.index.registry.timeZone,
+    levels: ctx.index.registry.parties.get(ctx.party)?.levels ?? [],
+    partners: [...ctx.index.registry.parties.keys()].filter((p) => p !== ctx.party),
+    maxRequestWindowDays: ctx.config.release.maxRequestWindowDays,
+    allowed: routes
+      .filter((r) => r.roles === 'public' || r.roles.includes(row.role))
+      .map((r) => `${r.method} ${r.path}`),
+    expiresAt: row.expiresAtMs === null ? null : new Date(row.expiresAtMs).toISOString(),
+  }
+}
+
+/** The console's sign-in, who-am-I and sign-out; `routes` are the API's, for `allowed`. */
+export function sessionRoutes(routes: () => readonly Route[]): readonly Route[] {
+  return [
+    {
+      method: 'POST',
+      path: '/api/session',
+      roles: 'public',
+      summary:
+        'sign in to the console with an API token: sets an HttpOnly, Secure, SameSite=Strict session cookie (needs header x-entente-csrf: 1)',
+      handler: async (ctx, request, reply) => {
+        assertSameOrigin(request)
+        const { token } = parse(signInBody, request.body, '')
+        const row = usableToken(await ctx.store.findToken(tokenHash(token)), ctx.now())
+        if (row === undefined) {
+          await auditAuthFailure(ctx, request, '/api/session', 'sign-in refused')
+          throw new EntenteError('UNAUTHORIZED', 'token: not a valid API token of this node')
+        }
+        const untilExpiryS =
+          row.expiresAtMs === null ? SESSION_MAX_AGE_S : (row.expiresAtMs - ctx.now()) / 1000
+        return reply
+          .header(
+            'set-cookie',
+            setSessionCookie(ctx.party, token, Math.min(SESSION_MAX_AGE_S, untilExpiryS)),
+          )
+          .header('cache-control', 'no-store')
+          .send(sessionView(ctx, row, routes()))
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/session',
+      roles: ANY_ROLE,
+      summary: 'who is signed in: party, role, label, zone and the routes this role may call',
+      handler: (ctx, _request, reply, caller) =>
+        reply.header('cache-control', 'no-store').send(sessionView(ctx, need(caller), routes())),
+    },
+    {
+      method: 'DELETE',
+      path: '/api/session',
+      roles: 'public',
+      summary: 'sign out of the console: clears the session cookie',
+      handler: (ctx, request, reply) => {
+        assertSameOrigin(request)
+        return reply.header('set-cookie', clearSessionCookie(ctx.party)).code(204).send()
+      },
+    },
+  ]
+}
+
+function need(caller: TokenRow | null): TokenRow {
+  if (caller === null) throw new Error('GET /api/session is not public')
+  return caller
+}

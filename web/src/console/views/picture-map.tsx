@@ -1,0 +1,108 @@
+import { geoCircle, geoPath } from 'd3-geo'
+import { useMemo } from 'preact/hooks'
+import { BaseLayer } from '../../map/base-layer.tsx'
+import { MAP_WIDTH, regionProjection } from '../../map/projection.ts'
+import { originatorColor } from '../colors.ts'
+import type { LatLon, Report } from '../types.ts'
+
+const EARTH_RADIUS_KM = 6371
+/** The impact area drawn around the aim point: a share of the range (the report gives no CEP). */
+const IMPACT_SHARE_OF_RANGE = 0.06
+
+/** Where a report's missile comes down: its impact, else range along its heading. */
+export function impactOf(report: Report): LatLon | null {
+  const { site, impact, headingDeg, rangeKm } = report.payload
+  if (impact !== undefined) return impact
+  if (site === undefined || headingDeg === undefined || rangeKm === undefined) return null
+  const d = rangeKm / EARTH_RADIUS_KM
+  const bearing = (headingDeg * Math.PI) / 180
+  const lat1 = (site.lat * Math.PI) / 180
+  const lon1 = (site.lon * Math.PI) / 180
+  const lat2 = Math.asin(
+    Math.sin(lat1) * Math.cos(d) + Math.cos(lat1) * Math.sin(d) * Math.cos(bearing),
+  )
+  const lon2 =
+    lon1 +
+    Math.atan2(
+      Math.sin(bearing) * Math.sin(d) * Math.cos(lat1),
+      Math.cos(d) - Math.sin(lat1) * Math.sin(lat2),
+    )
+  return { lat: (lat2 * 180) / Math.PI, lon: (lon2 * 180) / Math.PI }
+}
+
+/** The dashboard's region map with each report: site, ground track and impact area. */
+export function PictureMap({ reports }: { readonly reports: readonly Report[] }) {
+  const { projection, height } = useMemo(regionProjection, [])
+  const path = geoPath(projection)
+  return (
+    <figure class="map">
+      <svg
+        viewBox={`0 0 ${MAP_WIDTH} ${height}`}
+        role="img"
+        aria-labelledby="picture-map-title"
+        data-testid="picture-map"
+      >
+        <title id="picture-map-title">
+          {reports.length} reports on the map, in their originators' colours
+        </title>
+        <BaseLayer projection={projection} width={MAP_WIDTH} height={height} />
+        {reports.map((r) => {
+          const site = r.payload.site
+          const impact = impactOf(r)
+          if (site === undefined) return null
+          const color = originatorColor(r.originator)
+          const [sx, sy] = projection([site.lon, site.lat]) ?? [0, 0]
+          const withdrawn = r.status !== 'current'
+          return (
+            <g
+              key={r.id}
+              class={withdrawn ? 'report-shape withdrawn' : 'report-shape'}
+              data-testid="map-report"
+              data-report-id={r.id}
+              data-status={r.status}
+              stroke={color}
+              fill={color}
+            >
+              {impact !== null && (
+                <>
+                  <path
+                    class="report-track"
+                    fill="none"
+                    d={
+                      path({
+                        type: 'LineString',
+                        coordinates: [
+                          [site.lon, site.lat],
+                          [impact.lon, impact.lat],
+                        ],
+                      }) ?? ''
+                    }
+                  />
+                  <path
+                    class="report-impact"
+                    d={
+                      path(
+                        geoCircle()
+                          .center([impact.lon, impact.lat])
+                          .radius(
+                            (((r.payload.rangeKm ?? 100) * IMPACT_SHARE_OF_RANGE) /
+                              EARTH_RADIUS_KM) *
+                              (180 / Math.PI),
+                          )(),
+                      ) ?? ''
+                    }
+                  />
+                </>
+              )}
+              <circle cx={sx} cy={sy} r={6}>
+                <title>
+                  {r.originator} report {r.id} ({r.status})
+                </title>
+              </circle>
+            </g>
+          )
+        })}
+      </svg>
+    </figure>
+  )
+}
