@@ -19,7 +19,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   sim: ['lib', 'domain', 'sim'],
   protocol: ['lib', 'domain', 'protocol'],
   scenario: ['lib', 'domain', 'sim', 'scenario'],
-  interop: ['lib', 'domain', 'interop'],
+  interop: ['lib', 'domain', 'protocol', 'interop'],
   node: ['lib', 'domain', 'protocol', 'scenario', 'interop', 'sim', 'node'],
   cli: ['lib', 'domain', 'protocol', 'sim', 'scenario', 'interop', 'node', 'cli'],
 }

@@ -75,7 +75,7 @@ async function cotExport(ctx: NodeContext, viewer: PartyId, atMs: number): Promi
   const shown = await disclosableReports(ctx, viewer, atMs)
   await recordDisclosures(ctx, viewer, 'export', shown, atMs)
   const reports = shown.map((d) => d.report)
-  const events = reports.flatMap(reportToCot)
+  const events = shown.flatMap((d) => reportToCot(d.report, d.labels))
   return { text: events.join('\n'), reports: reports.length, items: `${events.length} CoT events` }
 }
 

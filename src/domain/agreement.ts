@@ -22,10 +22,17 @@ export type EventType = (typeof EVENT_TYPES)[number]
 /** One row of levels, one per party, that the parties treat as equal. */
 export type EquivalenceRow = Readonly<Partial<Record<PartyId, Level>>>
 
+/**
+ * The agreement's own rows, or `spif`: the parties' SPIF policies supply the mapping (their
+ * equivalentClassification elements). Rows, when written, govern: the agreement is the
+ * legal instrument, whatever the policies say.
+ */
+export type Equivalence = readonly EquivalenceRow[] | 'spif'
+
 /** The terms an amendment may replace (rule 6). */
 export interface Terms {
   readonly topics: 'all' | readonly Topic[]
-  readonly equivalence: readonly EquivalenceRow[]
+  readonly equivalence: Equivalence
   readonly release: ReleaseMode
 }
 

@@ -9,6 +9,8 @@ export const DENIAL_CODES = [
   'AGREEMENT_NOT_IN_FORCE',
   'TOPIC_OUT_OF_SCOPE',
   'LEVEL_NOT_COVERED',
+  /** The agreement takes its equivalence from the parties' SPIFs, and they map no level. */
+  'NO_EQUIVALENT_CLASSIFICATION',
   'NO_ORIGINATOR_CONSENT',
 ] as const
 export type DenialCode = (typeof DENIAL_CODES)[number]

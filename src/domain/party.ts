@@ -1,4 +1,5 @@
 import type { Level, PartyId } from './ids.ts'
+import type { SpifPolicy } from './spif.ts'
 
 /** A state (or organisation) with its classification scheme, lowest level first. */
 export interface Party {
@@ -7,6 +8,8 @@ export interface Party {
   readonly levels: readonly Level[]
   /** The level that needs no agreement to be released, if the scheme has one. */
   readonly public: Level | null
+  /** The SPIF policy the scheme was read from; its levels are the policy's classifications. */
+  readonly policy?: SpifPolicy
 }
 
 /** Position of a level in the party's scheme (0 = lowest), or -1 when the scheme lacks it. */

@@ -1,8 +1,9 @@
-import type { Agreement, ReleaseMode } from './agreement.ts'
+import type { Agreement, Equivalence, ReleaseMode } from './agreement.ts'
 import type { AgreementId, Level, PartyId, Topic } from './ids.ts'
 import { compileLifecycle, type Lifecycle } from './lifecycle.ts'
 import { higherLevel, type Party } from './party.ts'
 import type { Registry } from './registry.ts'
+import { mapAcross } from './spif.ts'
 import { type EpochMs, formatInstant } from './time.ts'
 
 /** level of `from` → (party `to` → the most protective level of `to` in any row naming both). */
@@ -14,6 +15,8 @@ export interface CompiledTerms {
   readonly topics: ReadonlySet<Topic>
   readonly release: ReleaseMode
   readonly levels: LevelMap
+  /** Where `levels` came from: the agreement's rows, or its parties' SPIF policies. */
+  readonly levelsFrom: 'rows' | 'spif'
 }
 
 export interface CompiledAgreement {
@@ -86,7 +89,8 @@ function compileAgreement(agreement: Agreement, registry: Registry): CompiledAgr
       allTopics: version.terms.topics === 'all',
       topics: new Set(version.terms.topics === 'all' ? [] : version.terms.topics),
       release: version.terms.release,
-      levels: buildLevelMap(version.terms.equivalence, registry.parties),
+      levels: buildLevelMap(version.terms.equivalence, agreement.parties, registry.parties),
+      levelsFrom: version.terms.equivalence === 'spif' ? 'spif' : 'rows',
     })),
     startText: Number.isFinite(fromMs) ? formatInstant(fromMs, zone) : null,
     endText: Number.isFinite(untilMs) ? formatInstant(untilMs, zone) : null,
@@ -94,9 +98,12 @@ function compileAgreement(agreement: Agreement, registry: Registry): CompiledAgr
 }
 
 function buildLevelMap(
-  rows: Agreement['terms']['equivalence'],
+  equivalence: Equivalence,
+  members: readonly PartyId[],
   parties: ReadonlyMap<PartyId, Party>,
 ): LevelMap {
+  if (equivalence === 'spif') return policyLevelMap(members, parties)
+  const rows = equivalence
   const map = new Map<PartyId, Map<Level, Map<PartyId, Level>>>()
   for (const row of rows) {
     const entries = Object.entries(row) as [PartyId, Level][]
@@ -115,6 +122,31 @@ function buildLevelMap(
             : higherLevel(party, existing, toLevel)
         targets.set(to, chosen)
       }
+    }
+  }
+  return map
+}
+
+/** Every member's every level mapped to every other member through their SPIF policies. */
+function policyLevelMap(
+  members: readonly PartyId[],
+  parties: ReadonlyMap<PartyId, Party>,
+): LevelMap {
+  const map = new Map<PartyId, Map<Level, Map<PartyId, Level>>>()
+  for (const from of members) {
+    const source = parties.get(from)?.policy
+    if (source === undefined) continue
+    const byLevel = new Map<Level, Map<PartyId, Level>>()
+    map.set(from, byLevel)
+    for (const { name } of source.classifications) {
+      const targets = new Map<PartyId, Level>()
+      for (const to of members) {
+        const target = parties.get(to)?.policy
+        if (to === from || target === undefined) continue
+        const level = mapAcross(source, name, target)
+        if (level !== null) targets.set(to, level)
+      }
+      byLevel.set(name, targets)
     }
   }
   return map

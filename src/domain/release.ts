@@ -74,7 +74,7 @@ function evaluate(
   const failures: Reason[] = []
   const passing: Passing[] = []
   for (const compiled of candidates) {
-    const pass = checkAgreement(query, compiled, failures)
+    const pass = checkAgreement(index, query, compiled, failures)
     if (pass === null) continue
     if (passing.length === 0 || all) passing.push(pass)
     else if (isBetter(pass, passing[0] as Passing, query)) passing[0] = pass
@@ -195,11 +195,12 @@ function noAgreement(index: RegistryIndex, holder: PartyId, recipient: PartyId):
 
 /** R2 for one agreement: records every failing condition, returns the mapping if none. */
 function checkAgreement(
+  index: RegistryIndex,
   query: ReleaseQuery,
   compiled: CompiledAgreement,
   failures: Reason[],
 ): Passing | null {
-  const { atMs, report, recipient } = query
+  const { atMs, report } = query
   const id = compiled.agreement.id
   const before = failures.length
   if (atMs < compiled.fromMs || atMs >= compiled.untilMs) failures.push(notInForce(compiled, atMs))
@@ -209,10 +210,7 @@ function checkAgreement(
     failures.push(reason('TOPIC_OUT_OF_SCOPE', `${id} covers ${scope}, not ${report.topic}`, id))
   }
   const level = levelAtRecipient(query, compiled, terms)
-  if (level === null) {
-    const held = heldDescription(query)
-    failures.push(reason('LEVEL_NOT_COVERED', `${id} maps no level of ${recipient} to ${held}`, id))
-  }
+  if (level === null) failures.push(notCovered(index, query, compiled, terms))
   return failures.length === before && level !== null ? { compiled, terms, level } : null
 }
 
@@ -223,6 +221,33 @@ function notInForce(compiled: CompiledAgreement, atMs: number): Reason {
   else if (compiled.startText === null) when = `it has not entered into force`
   else when = `it enters into force at ${compiled.startText}`
   return reason('AGREEMENT_NOT_IN_FORCE', `${id} is not in force: ${when}`, id)
+}
+
+function notCovered(
+  index: RegistryIndex,
+  query: ReleaseQuery,
+  compiled: CompiledAgreement,
+  terms: CompiledTerms,
+): Reason {
+  const { recipient } = query
+  const id = compiled.agreement.id
+  const held = heldDescription(query)
+  if (terms.levelsFrom === 'rows')
+    return reason('LEVEL_NOT_COVERED', `${id} maps no level of ${recipient} to ${held}`, id)
+  const [party] = held.split(' ')
+  const policies = [party ?? '', recipient].map((p) => policyName(index, p)).join(' and ')
+  return reason(
+    'NO_EQUIVALENT_CLASSIFICATION',
+    `${id} takes its equivalence from the parties' SPIF policies, and ${policies} give ${held} no equivalent classification at ${recipient}`,
+    id,
+  )
+}
+
+function policyName(index: RegistryIndex, party: string): string {
+  const policy = index.registry.parties.get(party as PartyId)?.policy
+  return policy === undefined
+    ? `${party} (no SPIF policy)`
+    : `${party}'s ${policy.name} (${policy.id})`
 }
 
 function heldDescription(query: ReleaseQuery): string {

@@ -1,4 +1,5 @@
 import { Result } from '../lib/result.ts'
+import { type ConfidentialityLabel, labelLine, type ReleaseLabels } from '../protocol/label.ts'
 import type { StixReport } from './stix.ts'
 import { markingLabel } from './stix.ts'
 import { parseInstantMs, stixTime, textOf } from './stix-objects.ts'
@@ -32,6 +33,8 @@ export interface CotOptions {
   /** Circular and linear (vertical) error of track points, 1 sigma, metres. */
   readonly ceM?: number
   readonly leM?: number
+  /** The STANAG 4774 labels of this release (originator's, recipient's alternative). */
+  readonly labels?: ReleaseLabels
 }
 
 /** One CoT event as Entente reads it back. */
@@ -63,7 +66,7 @@ export function launchToCotEvents(
   const site = report.payload['site'] as { lat?: unknown; lon?: unknown } | undefined
   const launchMs = parseInstantMs(textOf(report.payload['time']))
   const name = `${report.originator} launch ${textOf(report.payload['launchId']) || report.id.slice(0, 8)}`
-  const remarks = `[${markingLabel(report)}] ${report.topic}: ${textOf(report.payload['text']) || 'launch report'} (report ${report.id})`
+  const remarks = `[${markingLabel(report)}]${labelRemark(options.labels)} ${report.topic}: ${textOf(report.payload['text']) || 'launch report'} (report ${report.id})`
   const events: CotEvent[] = []
   if (typeof site?.lat === 'number' && typeof site.lon === 'number' && !Number.isNaN(launchMs)) {
     events.push({
@@ -98,6 +101,14 @@ export function launchToCotEvents(
     })
   }
   return events.map(cotEventToXml)
+}
+
+/** ` [4774 originator …; alternative …]`: both labels, each policy with its URI. */
+function labelRemark(labels: ReleaseLabels | undefined): string {
+  if (labels === undefined) return ''
+  const one = (l: ConfidentialityLabel) => `${labelLine(l)} (${l.policyIdentifier.uri})`
+  const alternative = labels.alternative === null ? 'none' : one(labels.alternative)
+  return ` [4774 originator ${one(labels.originator)}; alternative ${alternative}]`
 }
 
 /**

@@ -26,6 +26,7 @@ export const stixId = (type: string, name: string): string => `${type}--${uuidV5
 export const ENTENTE_IDENTITY_ID = stixId('identity', 'entente')
 export const LAUNCH_EXTENSION_ID = stixId('extension-definition', 'entente-launch/1.0')
 export const MARKING_EXTENSION_ID = stixId('extension-definition', 'entente-marking/1.0')
+export const LABEL_EXTENSION_ID = stixId('extension-definition', 'entente-stanag-4774-label/1.0')
 export const MARKING_MODIFIED_EXTENSION_ID = stixId(
   'extension-definition',
   'entente-marking-modified/1.0',
@@ -108,6 +109,31 @@ const MARKING_EXTENSION: StixObject = {
   schema:
     'originator, classification, holder_classification, releasability ' +
     '(unrestricted | none | listed), releasable_to (party ids, when listed); see docs/interop.md',
+  version: '1.0.0',
+  extension_types: ['property-extension'],
+}
+
+/**
+ * Declared only in bundles made for one recipient (a release): the marking then carries the
+ * report's STANAG 4774 labels, the originator's and the alternative in the recipient's policy.
+ */
+export const LABEL_EXTENSION: StixObject = {
+  type: 'extension-definition',
+  spec_version: '2.1',
+  id: LABEL_EXTENSION_ID,
+  created: DEFINED_AT,
+  modified: DEFINED_AT,
+  created_by_ref: ENTENTE_IDENTITY_ID,
+  name: 'Entente STANAG 4774 confidentiality labels',
+  description:
+    'A marking-definition property extension: the confidentiality label of a released report ' +
+    "shaped as NATO STANAG 4774, in the originator's policy and, as the alternative label, in " +
+    "the recipient's policy, at the level the governing agreement maps it to.",
+  schema:
+    'recipient (party id), originator_label and alternative_label (absent when the recipient ' +
+    'has no level for it): each { policy_identifier: { name, uri }, classification, ' +
+    'categories: [{ tag_name, category_type (PERMISSIVE | RESTRICTIVE | INFORMATIVE), ' +
+    'values }] }; see docs/interop.md',
   version: '1.0.0',
   extension_types: ['property-extension'],
 }

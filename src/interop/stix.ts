@@ -1,7 +1,10 @@
+import type { ConfidentialityLabel, ReleaseLabels } from '../protocol/label.ts'
 import { type LatLon, regionOf } from './region.ts'
 import {
   CONFIDENCE_SCORE,
   DEFINITION_OBJECTS,
+  LABEL_EXTENSION,
+  LABEL_EXTENSION_ID,
   LAUNCH_EXTENSION_ID,
   LAUNCH_TYPE,
   MARKING_EXTENSION_ID,
@@ -39,6 +42,8 @@ export interface StixReport {
 export interface StixExportContext {
   /** A party's display name for its identity object (its id when absent). */
   readonly partyName?: (party: string) => string | undefined
+  /** A bundle for one recipient: the release's STANAG 4774 labels, carried by the marking. */
+  readonly release?: { readonly recipient: string; readonly labels: ReleaseLabels }
 }
 
 /** The ids of a report's objects, derived from its id (UUIDv5): export is reproducible. */
@@ -117,8 +122,9 @@ export function reportToStixBundle(
     id: ids.bundle,
     objects: [
       ...DEFINITION_OBJECTS,
+      ...(context.release === undefined ? [] : [LABEL_EXTENSION]),
       ...parties.sort().map((p) => partyIdentity(p, context.partyName?.(p))),
-      marking(report, ids.marking, at),
+      marking(report, ids.marking, at, context.release),
       launch,
       ...locations,
       ...relationships,
@@ -135,7 +141,12 @@ export function markingLabel(
   return `${report.originator} ${report.level}${rel}`
 }
 
-function marking(report: StixReport, id: string, at: string): StixObject {
+function marking(
+  report: StixReport,
+  id: string,
+  at: string,
+  release: StixExportContext['release'],
+): StixObject {
   const list = report.releasableTo
   const releasability = list === null ? 'unrestricted' : list.length === 0 ? 'none' : 'listed'
   return {
@@ -156,7 +167,31 @@ function marking(report: StixReport, id: string, at: string): StixObject {
         ...(list !== null && list.length > 0 ? { releasable_to: [...list] } : {}),
       },
       [MARKING_MODIFIED_EXTENSION_ID]: { extension_type: 'toplevel-property-extension' },
+      ...(release === undefined ? {} : { [LABEL_EXTENSION_ID]: labelExtension(release) }),
     },
+  }
+}
+
+function labelExtension(release: NonNullable<StixExportContext['release']>) {
+  const { recipient, labels } = release
+  return {
+    extension_type: 'property-extension',
+    recipient,
+    originator_label: stixLabel(labels.originator),
+    ...(labels.alternative === null ? {} : { alternative_label: stixLabel(labels.alternative) }),
+  }
+}
+
+/** STIX custom properties are snake_case: the 4774 element names, spelt so. */
+function stixLabel(label: ConfidentialityLabel) {
+  return {
+    policy_identifier: { ...label.policyIdentifier },
+    classification: label.classification,
+    categories: label.categories.map((c) => ({
+      tag_name: c.tagName,
+      category_type: c.type,
+      values: [...c.values],
+    })),
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { releaseLabelsSchema } from './label.ts'
 import { launchSchema, levelSchema, partyIdSchema, topicSchema } from './launch.ts'
 import { type TrackWire, trackWireSchema } from './track.ts'
 
@@ -58,6 +59,8 @@ export const reportMessageSchema = z.strictObject({
   heldLevel: levelSchema.nullable().optional(),
   /** The sender's view of the level at the recipient: informative only, never trusted. */
   levelAtRecipient: levelSchema.nullable().optional(),
+  /** The sender's STANAG 4774 labels of this release (label.ts): informative, never trusted. */
+  labels: releaseLabelsSchema.optional(),
   /**
    * Issue 12, a correction (version ≥ 2) only: the originator's signed statement that this
    * version supersedes the earlier ones (supersession-signature.ts), which a holder forwards,

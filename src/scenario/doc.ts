@@ -1,4 +1,5 @@
 import type { AgreementKind, EventType, ReleaseMode } from '../domain/agreement.ts'
+import type { SpifPolicy } from '../domain/spif.ts'
 
 /**
  * A validated scenario: the YAML's own shape and snake_case keys, every default filled in,
@@ -16,6 +17,8 @@ export interface ScenarioDoc {
   readonly what_ifs: Readonly<Record<string, WhatIfDoc>>
   readonly source?: string
   readonly note?: string
+  /** The SPIF policy of each party that names a `spif` file, read by the loader. */
+  readonly policies?: Readonly<Record<string, SpifPolicy>>
 }
 
 interface Provenance {
@@ -30,13 +33,17 @@ export interface PartyDoc extends Provenance {
   /** Lowest first. */
   readonly levels: readonly string[]
   readonly public: string | null
+  /** An Open XML SPIF file, relative to the scenario's folder; `levels` are read from it. */
+  readonly spif?: string
 }
 
 export type EquivalenceRowDoc = Readonly<Record<string, string>>
+/** Rows, or `spif`: the parties' SPIF policies supply the mapping. */
+export type EquivalenceDoc = readonly EquivalenceRowDoc[] | 'spif'
 
 export interface EventChangesDoc {
   readonly topics?: 'all' | readonly string[]
-  readonly equivalence?: readonly EquivalenceRowDoc[]
+  readonly equivalence?: EquivalenceDoc
   readonly release?: ReleaseMode
 }
 
@@ -56,7 +63,7 @@ export interface AgreementDoc extends Provenance {
   readonly parties: readonly string[]
   readonly hub: string | null
   readonly topics: 'all' | readonly string[]
-  readonly equivalence: readonly EquivalenceRowDoc[]
+  readonly equivalence: EquivalenceDoc
   readonly term: {
     readonly initial: string
     readonly renewal: string | null

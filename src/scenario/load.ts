@@ -1,7 +1,8 @@
 import type { ScenarioDoc } from './doc.ts'
 import type { Locator } from './locate.ts'
 import { formatPath, type PathIssue } from './path.ts'
-import { readTextFile } from './read-file.ts'
+import { readBeside, readTextFile } from './read-file.ts'
+import { resolveSpifs, type SideFileReader } from './spif-refs.ts'
 import type { ParsedScenario } from './schema.ts'
 import { completeLaunch } from './validate-launches.ts'
 import { checkEachWhatIf, checkScenario, runWhatIfs, unknownWhatIfs } from './what-if-run.ts'
@@ -41,18 +42,20 @@ function placed(file: string, locator: Locator, issues: readonly PathIssue[]): S
     .sort((a, b) => a.line - b.line)
 }
 
-function complete(doc: ParsedScenario): ScenarioDoc {
-  return { ...doc, launches: doc.launches.map(completeLaunch) }
+function complete(doc: ParsedScenario, policies: ScenarioDoc['policies']): ScenarioDoc {
+  return { ...doc, launches: doc.launches.map(completeLaunch), policies: policies ?? {} }
 }
 
 /**
- * Parses and validates a scenario, then applies the named what-ifs in order. Pure. Every
- * issue found is returned; nothing is thrown for a mistake in the file.
+ * Parses and validates a scenario, then applies the named what-ifs in order. Pure: the files
+ * it names (parties' SPIF policies) come through `readSide`. Every issue found is returned;
+ * nothing is thrown for a mistake in the file.
  */
 export function parseScenarioText(
   text: string,
   file: string,
   whatIfIds: readonly string[] = [],
+  readSide: SideFileReader | null = null,
 ): LoadResult {
   const source = readYaml(text)
   if (!source.ok)
@@ -64,7 +67,9 @@ export function parseScenarioText(
     ok: false,
     issues: placed(file, source.locator, issues),
   })
-  const base = checkScenario(source.value)
+  const spifs = resolveSpifs(source.value, readSide)
+  if (spifs.issues.length > 0) return fail(spifs.issues)
+  const base = checkScenario(spifs.value)
   if (!base.ok) return fail(base.issues)
   const unknown = unknownWhatIfs(base.doc, whatIfIds).map((issue) => ({
     file,
@@ -78,7 +83,7 @@ export function parseScenarioText(
   }
   const result = runWhatIfs(base.doc, whatIfIds)
   if (!result.ok) return fail(result.issues)
-  return { ok: true, doc: complete(result.doc), file }
+  return { ok: true, doc: complete(result.doc, spifs.policies), file }
 }
 
 /** Reads a scenario file and parses it; an unreadable file is one issue at line 0. */
@@ -86,5 +91,5 @@ export function loadScenarioFile(path: string, whatIfIds: readonly string[] = []
   const read = readTextFile(path)
   if (!read.ok)
     return { ok: false, issues: [{ file: path, line: 0, path: '(root)', message: read.message }] }
-  return parseScenarioText(read.text, path, whatIfIds)
+  return parseScenarioText(read.text, path, whatIfIds, (ref) => readBeside(path, ref))
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 
 /** The one place in src/scenario that touches the disk. */
 export function readTextFile(
@@ -13,4 +14,12 @@ export function readTextFile(
       message: `cannot read the file${typeof code === 'string' ? ` (${code})` : ''}`,
     }
   }
+}
+
+/** A file a scenario names (a party's `spif`), relative to the scenario's folder. */
+export function readBeside(
+  scenarioPath: string,
+  ref: string,
+): { ok: true; text: string } | { ok: false; message: string } {
+  return readTextFile(resolve(dirname(scenarioPath), ref))
 }

@@ -23,6 +23,10 @@ export const partySchema = z
     name: text,
     levels: z.array(level).min(1).meta({ description: 'Classification levels, lowest first' }),
     public: level.nullable().default(null).meta({ description: 'The level releasable to anyone' }),
+    spif: text.optional().meta({
+      description:
+        "An Open XML SPIF policy file, relative to the scenario's folder; its classifications are the levels",
+    }),
     ...provenance,
   })
   .meta({ id: 'Party' })
@@ -33,10 +37,15 @@ export const topicsSchema = z
   })
   .meta({ id: 'Topics', description: '"all", or a list of topic slugs' })
 
-export const equivalenceSchema = z.array(z.record(partyId, level)).min(1).meta({
-  id: 'Equivalence',
-  description: 'Rows of levels, one per party, that the parties treat as equal',
-})
+export const equivalenceSchema = z
+  .union([z.literal('spif'), z.array(z.record(partyId, level)).min(1)], {
+    error: 'must be "spif" or a non-empty list of rows of levels',
+  })
+  .meta({
+    id: 'Equivalence',
+    description:
+      'Rows of levels, one per party, that the parties treat as equal; or "spif": the parties\' SPIF policies map the levels',
+  })
 
 export const releaseSchema = z.enum(RELEASE_MODES)
 

@@ -69,6 +69,7 @@ export function toRegistry(doc: ScenarioDoc): Registry {
         name: p.name,
         levels: p.levels.map(asLevel),
         public: p.public === null ? null : asLevel(p.public),
+        ...(doc.policies?.[id] === undefined ? {} : { policy: doc.policies[id] }),
       },
     ]),
   )
@@ -105,7 +106,8 @@ function toTerms(doc: EventChangesDoc): Partial<Terms> {
   if (doc.topics !== undefined)
     terms.topics = doc.topics === 'all' ? 'all' : doc.topics.map(asTopic)
   if (doc.equivalence !== undefined)
-    terms.equivalence = doc.equivalence as readonly EquivalenceRow[]
+    terms.equivalence =
+      doc.equivalence === 'spif' ? 'spif' : (doc.equivalence as readonly EquivalenceRow[])
   if (doc.release !== undefined) terms.release = doc.release
   return terms
 }

@@ -5,8 +5,11 @@ import { checkLevel, checkParty, checkUnique, type Parties } from './validate-co
 
 type Row = Readonly<Record<string, string>>
 
-function checkRows(agreement: ParsedAgreement, rows: readonly Row[], path: Path): PathIssue[] {
+type Rows = readonly Row[] | 'spif'
+
+function checkRows(agreement: ParsedAgreement, rows: Rows, path: Path): PathIssue[] {
   const members = agreement.parties
+  if (rows === 'spif') return []
   return rows.flatMap((row, index) => {
     const rowPath = [...path, index]
     const named = Object.keys(row)
@@ -32,12 +35,33 @@ function checkRows(agreement: ParsedAgreement, rows: readonly Row[], path: Path)
   })
 }
 
-function checkRowLevels(parties: Parties, rows: readonly Row[], path: Path): PathIssue[] {
+function checkRowLevels(parties: Parties, rows: Rows, path: Path): PathIssue[] {
+  if (rows === 'spif') return []
   return rows.flatMap((row, index) =>
     Object.entries(row).flatMap(([id, level]) =>
       Object.hasOwn(parties, id) ? checkLevel(parties, id, level, [...path, index, id]) : [],
     ),
   )
+}
+
+/** `equivalence: spif` needs a policy for every party it names (path ends at `equivalence`). */
+function checkSpifMembers(
+  agreement: ParsedAgreement,
+  parties: Parties,
+  rows: Rows,
+  path: Path,
+): PathIssue[] {
+  if (rows !== 'spif') return []
+  const missing = agreement.parties.filter(
+    (id) => Object.hasOwn(parties, id) && parties[id]?.spif === undefined,
+  )
+  if (missing.length === 0) return []
+  return [
+    issueAt(
+      path,
+      `"spif" takes the levels' equivalence from every party's SPIF policy, but ${missing.join(', ')} names no spif file`,
+    ),
+  ]
 }
 
 function checkShape(agreement: ParsedAgreement, path: Path): PathIssue[] {
@@ -120,14 +144,18 @@ function checkEvents(agreement: ParsedAgreement, parties: Parties, path: Path): 
 function checkChanges(
   agreement: ParsedAgreement,
   parties: Parties,
-  changes: { equivalence?: Row[] | undefined; topics?: unknown; release?: unknown },
+  changes: { equivalence?: Rows | undefined; topics?: unknown; release?: unknown },
   path: Path,
 ): PathIssue[] {
   if (Object.keys(changes).length === 0)
     return [issueAt(path, 'an amendment must change topics, equivalence or release')]
   const rows = changes.equivalence ?? []
   const rowsPath = [...path, 'equivalence']
-  return [...checkRows(agreement, rows, rowsPath), ...checkRowLevels(parties, rows, rowsPath)]
+  return [
+    ...checkRows(agreement, rows, rowsPath),
+    ...checkRowLevels(parties, rows, rowsPath),
+    ...checkSpifMembers(agreement, parties, rows, rowsPath),
+  ]
 }
 
 export function checkAgreement(
@@ -145,6 +173,7 @@ export function checkAgreement(
     ...checkShape(agreement, path),
     ...checkRows(agreement, agreement.equivalence, [...path, 'equivalence']),
     ...checkRowLevels(doc.parties, agreement.equivalence, [...path, 'equivalence']),
+    ...checkSpifMembers(agreement, doc.parties, agreement.equivalence, [...path, 'equivalence']),
     ...checkEvents(agreement, doc.parties, [...path, 'events']),
   ]
 }

@@ -3,6 +3,7 @@ import { parseInstantMs } from '../../interop/stix-objects.ts'
 import { isEntenteError } from '../../lib/errors.ts'
 import { destinationPoint, type LatLon } from '../../sim/geodesy.ts'
 import { buildTrajectory, positionAt, type Trajectory } from '../../sim/trajectory.ts'
+import type { ReleaseLabels } from '../../protocol/label.ts'
 import type { ReportRow } from '../store/store.ts'
 
 /** Seconds between two points of a simulated track sent to TAK. */
@@ -13,14 +14,16 @@ export const MAX_TRACK_POINTS = 1_000
 export const MAX_FLIGHT_S = 86_400
 
 /**
- * A report as CoT events (XML, one event per string): its launch site, then the missile along
+ * A report as CoT events (XML, one event per string; remarks name the release's STANAG 4774
+ * labels, when given): its launch site, then the missile along
  * the simulator's arc from the site to the impact (given, or at `rangeKm` along `headingDeg`)
  * every TRACK_STEP_S seconds (further apart on a flight so long that it would pass
  * MAX_TRACK_POINTS). A report the simulator cannot fly, or whose flight would last more than
  * MAX_FLIGHT_S, gives its site only.
  */
-export function reportToCot(report: ReportRow): string[] {
-  return launchToCotEvents(report, simulatedTrack(report.payload))
+export function reportToCot(report: ReportRow, labels?: ReleaseLabels): string[] {
+  const options = labels === undefined ? {} : { labels }
+  return launchToCotEvents(report, simulatedTrack(report.payload), options)
 }
 
 function simulatedTrack(payload: Readonly<Record<string, unknown>>): CotTrackPoint[] {

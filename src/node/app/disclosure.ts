@@ -4,9 +4,11 @@ import { asLevel, asPartyId, type PartyId } from '../../domain/ids.ts'
 import type { Consent } from '../../domain/registry.ts'
 import { isDenied, releaseOptions } from '../../domain/release.ts'
 import type { DisclosurePath, ReleaseRow, ReportRow } from '../store/store.ts'
+import type { ReleaseLabels } from '../../protocol/label.ts'
 import { auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import { activeConsents, releaseModeOf, reportDigest, reportFacts } from './release-inputs.ts'
+import { disclosureLabels } from './release-labels.ts'
 
 /**
  * The one disclosure policy. Every path that shows a report to anyone outside this node —
@@ -178,6 +180,8 @@ export interface Disclosable {
   readonly report: ReportRow
   /** Null for the node's own party, the originator, or a public-level report. */
   readonly agreement: string | null
+  /** The release's STANAG 4774 labels; absent when the viewer is this node or the originator. */
+  readonly labels?: ReleaseLabels
 }
 
 /** Every report held here that `viewer` may see at `atMs`, in the store's order. */
@@ -192,7 +196,9 @@ export async function disclosableReports(
   for (const report of reports) {
     const verdict = mayDisclose(ctx, report, dc)
     if (verdict === null) continue
-    out.push({ report, agreement: verdict === 'own' ? null : (verdict.hops[0]?.agreement ?? null) })
+    const agreement = verdict === 'own' ? null : (verdict.hops[0]?.agreement ?? null)
+    const labels = disclosureLabels(ctx, report, viewer, verdict)
+    out.push({ report, agreement, ...(labels === undefined ? {} : { labels }) })
   }
   return out
 }

@@ -9,6 +9,7 @@ import { type AuditBatch, auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import { enqueue, composeForPeer } from './outbox.ts'
 import { signReport } from '../crypto/originator-signature.ts'
+import { releaseLabels } from '../../protocol/label.ts'
 import type { LaunchFacts } from '../../protocol/launch.ts'
 import { type EgressVerdict, redecideRelease } from './disclosure.ts'
 import {
@@ -170,6 +171,13 @@ export function composeRelease(
       path: [...release.path],
       heldLevel: report.localLevel,
       levelAtRecipient: release.levelAtRecipient,
+      labels: releaseLabels(ctx.index.registry.parties, {
+        originator: report.originator,
+        level: report.level,
+        releasableTo: report.releasableTo,
+        recipient: release.recipient,
+        levelAtRecipient: release.levelAtRecipient,
+      }),
       ...(report.supersession === null ? {} : { supersession: report.supersession }),
     },
   })

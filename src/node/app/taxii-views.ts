@@ -2,7 +2,7 @@ import { asPartyId, type PartyId } from '../../domain/ids.ts'
 import { reportToStixBundle } from '../../interop/stix.ts'
 import { type StixObject, stixId, versionOf } from '../../interop/stix-objects.ts'
 import { tokenHash, usableToken } from '../http/auth.ts'
-import type { ReportRow, TokenRow } from '../store/store.ts'
+import type { TokenRow } from '../store/store.ts'
 import type { NodeContext } from './context.ts'
 import { type Disclosable, disclosableReports } from './disclosure.ts'
 
@@ -36,7 +36,7 @@ export async function collectionView(
     ctx.index.registry.parties.get(asPartyId(p))?.name
   const seen = new Map<string, TaxiiEntry>()
   for (const d of shown) {
-    for (const object of bundleObjectsOf(ctx, d.report, partyName)) {
+    for (const object of bundleObjectsOf(ctx, d, viewer, partyName)) {
       if (seen.has(object.id)) continue
       const version = versionOf(object)
       // Every object built from a report shows some of it (its site, its marking): serving any
@@ -53,19 +53,23 @@ const BUNDLE_CACHE_REPORTS = 20_000
 
 function bundleObjectsOf(
   ctx: NodeContext,
-  report: ReportRow,
+  { report, labels }: Disclosable,
+  viewer: PartyId,
   partyName: (p: string) => string | undefined,
 ): readonly StixObject[] {
+  // A release's marking carries the viewer's labels: one bundle per report and viewer then.
+  const key = labels === undefined ? report.id : `${report.id} ${viewer}`
   let cache = bundleCache.get(ctx)
   if (cache === undefined) {
     cache = new Map<string, readonly StixObject[]>()
     bundleCache.set(ctx, cache)
   }
-  let objects = cache.get(report.id)
+  let objects = cache.get(key)
   if (objects === undefined) {
     if (cache.size >= BUNDLE_CACHE_REPORTS) cache.clear()
-    objects = reportToStixBundle(report, { partyName }).objects
-    cache.set(report.id, objects)
+    const release = labels === undefined ? {} : { release: { recipient: viewer, labels } }
+    objects = reportToStixBundle(report, { partyName, ...release }).objects
+    cache.set(key, objects)
   }
   return objects
 }

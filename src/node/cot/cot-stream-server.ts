@@ -11,6 +11,8 @@ import {
   recordDisclosures,
 } from '../app/disclosure.ts'
 import { reportStoredBy } from '../app/event-hub.ts'
+import { disclosureLabels } from '../app/release-labels.ts'
+import type { ReleaseLabels } from '../../protocol/label.ts'
 import { Result } from '../../lib/result.ts'
 import type { TlsMaterial } from '../crypto/ca.ts'
 import type { AuditEntry, ReportRow } from '../store/store.ts'
@@ -70,8 +72,10 @@ function viewerOf(ctx: NodeContext, client: Client): Result<PartyId, string> {
 function shownAs(
   report: ReportRow,
   verdict: NonNullable<ReturnType<typeof mayDisclose>>,
+  labels: ReleaseLabels | undefined,
 ): Disclosable {
-  return { report, agreement: verdict === 'own' ? null : (verdict.hops[0]?.agreement ?? null) }
+  const agreement = verdict === 'own' ? null : (verdict.hops[0]?.agreement ?? null)
+  return { report, agreement, ...(labels === undefined ? {} : { labels }) }
 }
 
 /** A stored report never changes, nor do its CoT events: built once per report, not per client. */
@@ -79,21 +83,28 @@ const cotCache = new WeakMap<NodeContext, Map<string, string>>()
 const COT_CACHE_REPORTS = 20_000
 
 /** A report's events, one per line; null when they cannot be built (the report is skipped). */
-function cotTextOf(ctx: NodeContext, report: ReportRow): string | null {
+function cotTextOf(
+  ctx: NodeContext,
+  report: ReportRow,
+  viewer: PartyId,
+  labels: ReleaseLabels | undefined,
+): string | null {
+  // Labelled for one viewer (a release): one text per report and viewer then.
+  const key = labels === undefined ? report.id : `${report.id} ${viewer}`
   let cache = cotCache.get(ctx)
   if (cache === undefined) {
     cache = new Map<string, string>()
     cotCache.set(ctx, cache)
   }
-  let text = cache.get(report.id)
+  let text = cache.get(key)
   if (text === undefined) {
     try {
-      text = `${reportToCot(report).join('\n')}\n`
+      text = `${reportToCot(report, labels).join('\n')}\n`
     } catch {
       return null // a report no CoT can show must not stop the stream (security review H5)
     }
     if (cache.size >= COT_CACHE_REPORTS) cache.clear()
-    cache.set(report.id, text)
+    cache.set(key, text)
   }
   return text
 }
@@ -154,12 +165,10 @@ class StreamClient {
     const context = await disclosureContext(this.#ctx, this.#viewer, this.#ctx.now())
     const verdict = mayDisclose(this.#ctx, report, context)
     if (verdict === null) return
-    const text = cotTextOf(this.#ctx, report)
+    const labels = disclosureLabels(this.#ctx, report, this.#viewer, verdict)
+    const text = cotTextOf(this.#ctx, report, this.#viewer, labels)
     if (text === null || !this.#socket.writable) return
-    const shown = {
-      report,
-      agreement: verdict === 'own' ? null : (verdict.hops[0]?.agreement ?? null),
-    }
+    const shown = shownAs(report, verdict, labels)
     // On the record before it leaves: a failed record sends nothing.
     await recordDisclosures(this.#ctx, this.#viewer, 'cot-stream', [shown], context.atMs)
     this.#socket.write(text)
@@ -177,10 +186,11 @@ class StreamClient {
   #send(report: ReportRow, context: DisclosureContext): boolean {
     const verdict = mayDisclose(this.#ctx, report, context)
     if (verdict === null) return true
-    const text = cotTextOf(this.#ctx, report)
+    const labels = disclosureLabels(this.#ctx, report, this.#viewer, verdict)
+    const text = cotTextOf(this.#ctx, report, this.#viewer, labels)
     if (text === null || !this.#socket.writable) return true
     const more = this.#socket.write(text)
-    this.#shown.push(shownAs(report, verdict))
+    this.#shown.push(shownAs(report, verdict, labels))
     return more
   }
 

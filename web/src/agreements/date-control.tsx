@@ -1,5 +1,15 @@
 import type { Scenario } from '../api/types.ts'
-import { dayAt, dayIndex, isDayInRange, LAST_INDEX, marksOf, pendingBands } from './dates.ts'
+import {
+  dayAt,
+  dayIndex,
+  isDayInRange,
+  LAST_INDEX,
+  MARK_ROWS,
+  markRows,
+  marksOf,
+  mergeSameDay,
+  pendingBands,
+} from './dates.ts'
 
 interface DateControlProps {
   readonly scenario: Scenario
@@ -9,9 +19,10 @@ interface DateControlProps {
 
 /** A day slider 2014–2024 with a date input, the agreements' events marked beneath it. */
 export function DateControl({ scenario, date, onDate }: DateControlProps) {
-  const marks = marksOf(scenario.agreements)
+  const marks = mergeSameDay(marksOf(scenario.agreements))
   const bands = pendingBands(scenario.agreements)
   const pct = (d: string): string => `${((dayIndex(d) / LAST_INDEX) * 100).toFixed(3)}%`
+  const rows = markRows(marks, (d) => (dayIndex(d) / LAST_INDEX) * 100, 70)
   return (
     <div class="date-control">
       <div class="date-fields">
@@ -53,7 +64,11 @@ export function DateControl({ scenario, date, onDate }: DateControlProps) {
           />
         ))}
       </datalist>
-      <div class="marks" data-testid="date-marks">
+      <div
+        class="marks"
+        data-testid="date-marks"
+        style={{ height: `${Math.max(MARK_ROWS, ...rows.map((r) => r + 1)) * 20 + 4}px` }}
+      >
         {bands.map((b) => (
           <span
             key={`${b.agreement}-${b.from}`}
@@ -67,12 +82,12 @@ export function DateControl({ scenario, date, onDate }: DateControlProps) {
           <button
             type="button"
             key={`${m.agreement}-${m.date}-${m.type}`}
-            class={`mark mark-${m.type} row-${i % 3}${dayIndex(m.date) > LAST_INDEX * 0.7 ? ' flip' : ''}`}
-            style={{ left: pct(m.date) }}
+            class={`mark mark-${m.type} row-${rows[i] ?? 0}${dayIndex(m.date) > LAST_INDEX * 0.7 ? ' flip' : ''}`}
+            style={{ left: pct(m.date), top: `${(rows[i] ?? 0) * 20}px` }}
             data-testid="date-mark"
             data-date={m.date}
             aria-label={`Go to ${m.date}: ${m.label}`}
-            title={`${m.date}: ${m.label}`}
+            title={`${m.date}: ${m.label}${m.members === undefined ? '' : ` (${m.members.join(', ')})`}`}
             onClick={() => onDate(m.date)}
           >
             <span>

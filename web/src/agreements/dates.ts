@@ -25,9 +25,12 @@ export function isDayInRange(date: string): boolean {
 
 export interface Mark {
   readonly date: string
+  /** The agreement's id; a merged mark's ids, space-separated. */
   readonly agreement: string
   readonly type: string
   readonly label: string
+  /** A merged mark's agreements (mergeSameDay). */
+  readonly members?: readonly string[]
 }
 
 export interface Band {
@@ -62,6 +65,30 @@ export function marksOf(agreements: readonly Agreement[]): Mark[] {
     .sort((a, b) => a.date.localeCompare(b.date))
 }
 
+/**
+ * One mark per day and kind of event: on a registry of 30 agreements, many enter into force
+ * the same (assumed) day, and their labels would print over each other. A merged mark names
+ * how many and lists them in its title.
+ */
+export function mergeSameDay(marks: readonly Mark[]): Mark[] {
+  const merged = new Map<string, Mark[]>()
+  for (const m of marks) {
+    const key = `${m.date} ${m.type} ${m.label.endsWith('(no effect)') ? 'void' : ''}`
+    merged.set(key, [...(merged.get(key) ?? []), m])
+  }
+  return [...merged.values()].map((same) => {
+    const first = same[0] as Mark
+    if (same.length === 1) return first
+    const what = first.label.slice(first.label.indexOf(': ') + 2)
+    return {
+      ...first,
+      agreement: same.map((m) => m.agreement).join(' '),
+      label: `${same.length} agreements: ${what}`,
+      members: same.map((m) => m.agreement),
+    }
+  })
+}
+
 function markLabel(agreement: string, type: string): string {
   const short = agreement.replace(/-gsomia$/, ' GSOMIA')
   switch (type) {
@@ -90,4 +117,33 @@ export function pendingBands(agreements: readonly Agreement[]): Band[] {
       label: `${a.id} pending termination`,
     })),
   )
+}
+
+/** Rows under the slider at least and at most; a label's estimated width, in % per character. */
+export const MARK_ROWS = 3
+export const MAX_MARK_ROWS = 6
+const PCT_PER_CHAR = 0.6
+
+/**
+ * The row of each mark (in date order): the first whose last label ends before this one
+ * starts, else a new row (up to MAX_MARK_ROWS; then the row that ends first), so that labels
+ * close in time do not print over each other. A mark past `flipAtPct` has its label to the left of its line. Widths are estimated
+ * from the text length (the browser's measure is not at hand when the rows are chosen).
+ */
+export function markRows(
+  marks: readonly Mark[],
+  pctOf: (date: string) => number,
+  flipAtPct: number,
+): number[] {
+  const ends = Array.from({ length: MARK_ROWS }, () => -Infinity)
+  return marks.map((m) => {
+    const at = pctOf(m.date)
+    const width = (m.date.length + 1 + m.label.length) * PCT_PER_CHAR
+    const [from, to] = at > flipAtPct ? [at - width, at] : [at, at + width]
+    let row = ends.findIndex((end) => end < from)
+    if (row < 0 && ends.length < MAX_MARK_ROWS) row = ends.push(-Infinity) - 1
+    if (row < 0) row = ends.indexOf(Math.min(...ends))
+    ends[row] = to
+    return row
+  })
 }

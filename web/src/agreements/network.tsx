@@ -1,8 +1,7 @@
 import type { AgreementRow, Scenario } from '../api/types.ts'
 import { partyColor } from '../ui/colors.ts'
-
-const WIDTH = 520
-const HEIGHT = 340
+import { partiesOf } from './filter.ts'
+import { networkLayout } from './layout.ts'
 
 interface Segment {
   readonly a: string
@@ -10,33 +9,69 @@ interface Segment {
   readonly row: AgreementRow
 }
 
-/** Parties on a circle; edges are agreements, a mediated one drawn as spokes through its hub. */
+/** Up to this many agreements drawn, each edge carries its id even on a large network. */
+const LABEL_EDGES_UP_TO = 8
+
+/**
+ * Parties on a circle (grouped by region when there are many, layout.ts); edges are the
+ * agreements shown, a mediated one drawn as spokes through its hub.
+ */
 export function Network({
   scenario,
   rows,
+  filtered = false,
+  focus = null,
 }: {
   readonly scenario: Scenario
   readonly rows: readonly AgreementRow[]
+  /** The rows are a filter's: parties none of them names are dimmed. */
+  readonly filtered?: boolean
+  /** The party the view is filtered on, drawn with a ring. */
+  readonly focus?: string | null
 }) {
-  const at = positions(scenario.parties.map((p) => p.id))
+  const layout = networkLayout(scenario.parties.map((p) => p.id))
+  const at = layout.positions
   const segments = rows.flatMap(segmentsOf)
+  const shown = partiesOf(rows)
+  const labels = layout.labelEdges || rows.length <= LABEL_EDGES_UP_TO
+  const r = layout.nodeRadius
   return (
     <svg
-      class="network"
-      viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+      class={layout.groups.length > 0 ? 'network network-large' : 'network'}
+      viewBox={`0 0 ${layout.width} ${layout.height}`}
       role="img"
       aria-label="Parties and the agreements between them, coloured by status"
       data-testid="network"
     >
+      {layout.groups.map((g) => (
+        <text key={g.region} class="region-label" x={g.x} y={g.y} text-anchor={g.anchor}>
+          {g.region}
+        </text>
+      ))}
       {segments.map((s, i) => (
-        <Edge key={i} segment={s} at={at} offset={offsetOf(segments, i)} />
+        <Edge
+          key={i}
+          segment={s}
+          at={at}
+          offset={offsetOf(segments, i) * (r / 26)}
+          label={labels}
+        />
       ))}
       {scenario.parties.map((p) => {
         const [x, y] = at.get(p.id) ?? [0, 0]
+        const dim = filtered && !shown.has(p.id)
         return (
-          <g key={p.id} class="party-node" role="img" aria-label={`${p.id}: ${p.name}`}>
-            <circle cx={x} cy={y} r={26} fill={partyColor(scenario, p.id)} />
-            <text x={x} y={y + 5} text-anchor="middle">
+          <g
+            key={p.id}
+            class={`party-node${dim ? ' dim' : ''}${focus === p.id ? ' focus' : ''}`}
+            role="img"
+            aria-label={`${p.id}: ${p.name}`}
+            data-testid="party-node"
+            data-party={p.id}
+          >
+            <title>{`${p.id}: ${p.name}`}</title>
+            <circle cx={x} cy={y} r={r} fill={partyColor(scenario, p.id)} />
+            <text x={x} y={y + r / 5} text-anchor="middle" font-size={r < 20 ? 9 : undefined}>
               {p.id}
             </text>
           </g>
@@ -63,29 +98,14 @@ function offsetOf(segments: readonly Segment[], index: number): number {
   return (k - (same.length - 1) / 2) * 56
 }
 
-function positions(parties: readonly string[]): Map<string, [number, number]> {
-  const order = ['USA', 'JPN', 'KOR']
-  const sorted = [...parties].sort((a, b) => rank(order, a) - rank(order, b))
-  return new Map(
-    sorted.map((p, i) => {
-      const angle = -Math.PI / 2 + (i * 2 * Math.PI) / sorted.length
-      return [p, [WIDTH / 2 + 180 * Math.cos(angle), HEIGHT / 2 + 16 + 130 * Math.sin(angle)]]
-    }),
-  )
-}
-
-function rank(order: readonly string[], party: string): number {
-  const i = order.indexOf(party)
-  return i < 0 ? order.length : i
-}
-
 interface EdgeProps {
   readonly segment: Segment
-  readonly at: ReadonlyMap<string, [number, number]>
+  readonly at: ReadonlyMap<string, readonly [number, number]>
   readonly offset: number
+  readonly label: boolean
 }
 
-function Edge({ segment, at, offset }: EdgeProps) {
+function Edge({ segment, at, offset, label: labelled }: EdgeProps) {
   const [x1, y1] = at.get(segment.a) ?? [0, 0]
   const [x2, y2] = at.get(segment.b) ?? [0, 0]
   const length = Math.hypot(x2 - x1, y2 - y1) || 1
@@ -107,9 +127,11 @@ function Edge({ segment, at, offset }: EdgeProps) {
     >
       <title>{label}</title>
       <path d={`M${x1},${y1} Q${cx},${cy} ${x2},${y2}`} />
-      <text x={lx} y={ly - 4} text-anchor="middle">
-        {row.id}
-      </text>
+      {labelled && (
+        <text x={lx} y={ly - 4} text-anchor="middle">
+          {row.id}
+        </text>
+      )}
     </g>
   )
 }
