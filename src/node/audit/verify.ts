@@ -1,7 +1,13 @@
 import type { KeyObject } from 'node:crypto'
 import type { AuditCheckpoint, AuditEntry, Store } from '../store/store.ts'
+import { bytesEqual } from '../../lib/bytes.ts'
+import { MemoryHashStore, MerkleAppender } from '../../lib/merkle-appender.ts'
+import { rootHash } from '../../lib/merkle.ts'
+import { openNote } from '../../lib/signed-note.ts'
 import { verifyCheckpointSignature } from './checkpoint.ts'
+import { checkpointVerifier, merkleHasher } from './checkpoint-note.ts'
 import { auditHash, GENESIS_HASH } from './hash.ts'
+import { auditLeaf, readCheckpointNote } from './merkle-log.ts'
 
 export type AuditVerification =
   | {
@@ -48,7 +54,17 @@ export async function verifyAuditChain(
       return broken(entry.seq, `entry ${entry.seq}: hash does not match its contents (edited?)`)
     prevHash = entry.hash
   }
+  const tree = new MemoryHashStore()
+  const appender = MerkleAppender.empty(merkleHasher)
+  for (const entry of entries) tree.put(appender.append(auditLeaf(entry)))
   for (const checkpoint of [...checkpoints].sort((a, b) => a.seq - b.seq)) {
+    const note = readCheckpointNote(checkpoint.signature)
+    if (note !== undefined) {
+      const problem = merkleCheckpointProblem(note, checkpoint, publicKey, tree, entries.length)
+      if (problem !== undefined)
+        return broken(Math.min(checkpoint.seq, entries.length + 1), problem)
+      continue
+    }
     if (!(await verifyCheckpointSignature(checkpoint, publicKey)))
       return broken(checkpoint.seq, `checkpoint at entry ${checkpoint.seq}: signature invalid`)
     const entry = entries[checkpoint.seq - 1]
@@ -71,6 +87,28 @@ export async function verifyAuditChain(
     lastSeq: last?.seq ?? 0,
     lastHash: last?.hash ?? GENESIS_HASH,
   }
+}
+
+/**
+ * A C2SP checkpoint row: its note signed by the node's key, saying the row's size and root,
+ * and the Merkle tree of the stored entries having that root at that size.
+ */
+function merkleCheckpointProblem(
+  note: NonNullable<ReturnType<typeof readCheckpointNote>>,
+  row: AuditCheckpoint,
+  publicKey: KeyObject,
+  tree: MemoryHashStore,
+  entries: number,
+): string | undefined {
+  const at = `checkpoint of size ${row.seq}`
+  if (!openNote(note.note, [checkpointVerifier(note.origin, publicKey)]).ok)
+    return `${at}: its note is not signed by this node's key`
+  if (note.size !== row.seq || Buffer.from(note.rootHash).toString('hex') !== row.hash)
+    return `${at}: the row and its signed note differ`
+  if (note.size > entries) return `${at}: only ${entries} entries are stored (log truncated?)`
+  if (!bytesEqual(rootHash(merkleHasher, tree, note.size), note.rootHash))
+    return `${at}: the Merkle root of the stored entries differs from the signed one (rewritten?)`
+  return undefined
 }
 
 /** Entries read per query when the stored chain is verified. */
