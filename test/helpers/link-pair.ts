@@ -4,7 +4,9 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { prepareNetwork } from '../../src/cli/local-network.ts'
 import { asPartyId } from '../../src/domain/ids.ts'
+import { merkleLogOf } from '../../src/node/app/audit-log.ts'
 import type { NodeContext } from '../../src/node/app/context.ts'
+import { presentCheckpoint } from '../../src/node/audit/witness.ts'
 import { receiveFrame } from '../../src/node/app/receive.ts'
 import { loadNodeConfig } from '../../src/node/config.ts'
 import type { LinkTls } from '../../src/node/crypto/ca.ts'
@@ -77,6 +79,7 @@ export async function linkPair(): Promise<{
           maxBackoffMs: 400,
           random: Math.random,
           now: kor.ctx.now,
+          checkpoint: (old) => presentCheckpoint(merkleLogOf(kor.ctx), old),
         }),
       ),
     'https-post': () =>

@@ -164,6 +164,7 @@ function draftOf(entry: AuditEntry, c: Correlation): Draft | null {
     case 'disclosure':
     case 'link':
     case 'withdrawal':
+    case 'witness':
       return null
   }
 }

@@ -150,6 +150,8 @@ export const AUDIT_TYPES = [
   'link',
   /** A report withdrawn by its originator (issue 12): here, or as a copy held or relayed. */
   'withdrawal',
+  /** Issue 13: a peer's checkpoint witnessed, a cosignature received, a LOG_FORK. */
+  'witness',
 ] as const
 export type AuditType = (typeof AUDIT_TYPES)[number]
 
