@@ -33,6 +33,7 @@ export async function verifyAuditChain(
   entries: readonly AuditEntry[],
   checkpoints: readonly AuditCheckpoint[],
   publicKey: KeyObject,
+  witnessed: readonly string[] = [],
 ): Promise<AuditVerification> {
   const broken = (seq: number, problem: string): AuditVerification => ({
     ok: false,
@@ -79,6 +80,16 @@ export async function verifyAuditChain(
         `checkpoint at entry ${checkpoint.seq}: the entry's hash differs from the signed one`,
       )
   }
+  // Checkpoints peers cosigned (kept in the log) or hold (given): no own key is trusted here.
+  const cosigned = entries.flatMap((e) =>
+    e.type === 'witness' && e.data['event'] === 'cosigned' && typeof e.data['note'] === 'string'
+      ? [e.data['note']]
+      : [],
+  )
+  for (const note of [...cosigned, ...witnessed]) {
+    const problem = witnessedProblem(note, tree, entries.length)
+    if (problem !== undefined) return broken(problem.seq, problem.text)
+  }
   const last = entries[entries.length - 1]
   return {
     ok: true,
@@ -108,6 +119,28 @@ function merkleCheckpointProblem(
   if (note.size > entries) return `${at}: only ${entries} entries are stored (log truncated?)`
   if (!bytesEqual(rootHash(merkleHasher, tree, note.size), note.rootHash))
     return `${at}: the Merkle root of the stored entries differs from the signed one (rewritten?)`
+  return undefined
+}
+
+/**
+ * A checkpoint of this log that a peer witnessed: the stored tree must still have its size and
+ * root, or the log was truncated or rewritten — whatever the node's own key signed since.
+ */
+export function witnessedProblem(
+  note: string,
+  tree: MemoryHashStore,
+  entries: number,
+): { seq: number; text: string } | undefined {
+  const checkpoint = readCheckpointNote(note)
+  if (checkpoint === undefined) return { seq: 0, text: 'a witnessed checkpoint does not parse' }
+  const at = `checkpoint of size ${checkpoint.size} witnessed by a peer`
+  if (checkpoint.size > entries)
+    return { seq: entries + 1, text: `${at}: only ${entries} entries are stored (log truncated)` }
+  if (!bytesEqual(rootHash(merkleHasher, tree, checkpoint.size), checkpoint.rootHash))
+    return {
+      seq: checkpoint.size,
+      text: `${at}: the stored entries have another Merkle root (log rewritten)`,
+    }
   return undefined
 }
 
@@ -161,10 +194,11 @@ function unreadableProblem(error: unknown): string {
 export async function verifyStoredChain(
   store: Pick<Store, 'listAudit' | 'listCheckpoints'>,
   publicKey: KeyObject,
+  witnessed: readonly string[] = [],
 ): Promise<AuditVerification> {
   const { entries, unreadable } = await readStoredChain(store)
   const checkpoints = await store.listCheckpoints()
-  if (unreadable === null) return verifyAuditChain(entries, checkpoints, publicKey)
+  if (unreadable === null) return verifyAuditChain(entries, checkpoints, publicKey, witnessed)
   const before = checkpoints.filter((c) => c.seq <= unreadable.afterSeq)
   const readable = await verifyAuditChain(entries, before, publicKey)
   if (!readable.ok) return readable

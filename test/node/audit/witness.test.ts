@@ -6,7 +6,6 @@ import { MemoryHashStore, MerkleAppender } from '../../../src/lib/merkle-appende
 import { openNote } from '../../../src/lib/signed-note.ts'
 import { signCheckpoint } from '../../../src/lib/tlog-checkpoint.ts'
 import { merkleLogOf } from '../../../src/node/app/audit-log.ts'
-import { DeliveryWorker } from '../../../src/node/app/delivery.ts'
 import { receiveFrame } from '../../../src/node/app/receive.ts'
 import {
   checkpointSigner,
@@ -16,11 +15,11 @@ import {
 } from '../../../src/node/audit/checkpoint-note.ts'
 import { logOrigin, readCheckpointNote } from '../../../src/node/audit/merkle-log.ts'
 import { verifyFrameReceipt, sealFrame } from '../../../src/node/crypto/frame.ts'
-import type { AuditEntry } from '../../../src/node/store/store.ts'
+import { checkBundle, nodeVerifierKeys, parseKeyFile } from '../../../src/node/audit/proofs.ts'
+import type { AuditEntry, TokenRow } from '../../../src/node/store/store.ts'
 import type { FrameCheckpoint } from '../../../src/protocol/link.ts'
 import { PROTOCOL_VERSION } from '../../../src/protocol/messages.ts'
-import { linkPair, requestMessage } from '../../helpers/link-pair.ts'
-import { waitFor } from '../../helpers/nodes.ts'
+import { deliverOverLiveLink, linkPair, requestMessage } from '../../helpers/link-pair.ts'
 
 const witnessEntries = async (
   ctx: { store: { listAudit: (f: object) => Promise<AuditEntry[]> } },
@@ -30,6 +29,22 @@ const witnessEntries = async (
     (e) => e.data['event'] === event,
   )
 
+async function tokenFor(
+  ctx: { store: { insertToken: (row: TokenRow) => Promise<void> } },
+  role: TokenRow['role'],
+): Promise<string> {
+  const token = randomBytes(32).toString('base64url')
+  await ctx.store.insertToken({
+    tokenHash: createHash('sha256').update(token).digest('hex'),
+    role,
+    label: 'test',
+    createdAtMs: Date.now(),
+    expiresAtMs: Date.now() + 3_600_000,
+    revokedAtMs: null,
+  })
+  return token
+}
+
 describe('peers witness each other on the live link (issue 13)', () => {
   let pair: Awaited<ReturnType<typeof linkPair>>
   before(async () => {
@@ -37,49 +52,9 @@ describe('peers witness each other on the live link (issue 13)', () => {
   })
   after(async () => pair.close())
 
-  async function deliverRequests(ids: readonly string[]): Promise<void> {
-    const link = pair.links.wss()
-    const nowMs = pair.kor.ctx.now()
-    await pair.kor.ctx.store.transaction(async (tx) => {
-      for (const id of ids) {
-        const message = requestMessage(pair.kor.ctx, id)
-        await tx.enqueue({
-          messageId: message.messageId,
-          recipient: 'JPN',
-          kind: 'request',
-          envelope: message.envelope,
-          subjectId: `req-${id}`,
-          createdAtMs: nowMs,
-          attempts: 0,
-          nextAttemptAtMs: nowMs,
-          deliveredAtMs: null,
-          receipt: null,
-          lastError: null,
-          withdrawnAtMs: null,
-        })
-        await tx.appendAudit({
-          atMs: nowMs,
-          type: 'send',
-          party: 'JPN',
-          subject: `req-${id}`,
-          data: { messageId: message.messageId },
-        })
-      }
-    })
-    const worker = new DeliveryWorker(pair.kor.ctx, new Map([[asPartyId('JPN'), link]]))
-    worker.start()
-    await waitFor(
-      'every request delivered',
-      async () => pair.kor.ctx.store.listOutbox({ recipient: 'JPN', delivered: false }),
-      (rows) => rows.length === 0,
-    )
-    await worker.stop()
-    await link.close()
-  }
-
   it('given frames from KOR, JPN keeps each checkpoint and KOR keeps JPN’s cosignature of it', async () => {
-    await deliverRequests(['w-1', 'w-2'])
-    await deliverRequests(['w-3'])
+    await deliverOverLiveLink(pair, ['w-1', 'w-2'])
+    await deliverOverLiveLink(pair, ['w-3'])
     const kept = await witnessEntries(pair.jpn.ctx, 'checkpoint')
     assert.ok(kept.length >= 2, `JPN kept ${kept.length} checkpoints of KOR's log`)
     const sizes = kept.map((e) => e.data['size'] as number)
@@ -99,6 +74,32 @@ describe('peers witness each other on the live link (issue 13)', () => {
     // The cosigned checkpoint is of KOR's log as its own tree holds it.
     const last = readCheckpointNote(cosigned.at(-1)?.data['note'] as string)
     assert.ok(last !== undefined && merkleLogOf(pair.kor.ctx).holds(last))
+  })
+
+  it('GET /api/audit/proof/{seq} serves a tlog-proof that checks with the public keys, to auditors only', async () => {
+    const auditor = await tokenFor(pair.kor.ctx, 'auditor')
+    const operator = await tokenFor(pair.kor.ctx, 'operator')
+    const get = (url: string, token: string) =>
+      pair.kor.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } })
+    assert.equal((await get('/api/audit/proof/2', operator)).statusCode, 403)
+    const checkpoint = await get('/api/audit/checkpoint', auditor)
+    assert.equal(checkpoint.statusCode, 200, checkpoint.body)
+    const head = checkpoint.json<{ origin: string; cosigned: { cosigners: string[] } | null }>()
+    assert.equal(head.origin, 'entente/KOR')
+    assert.deepEqual(head.cosigned?.cosigners, ['entente/JPN'])
+    const response = await get('/api/audit/proof/2', auditor)
+    assert.equal(response.statusCode, 200, response.body)
+    const keys = parseKeyFile(
+      [
+        ...nodeVerifierKeys('KOR', pair.kor.ctx.keys.signingPublic),
+        ...nodeVerifierKeys('JPN', pair.jpn.ctx.keys.signingPublic),
+      ].join('\n'),
+    )
+    assert.ok(keys.ok)
+    const checked = checkBundle(response.json<{ proof: string }>().proof, keys.value, 1)
+    assert.ok(checked.ok, checked.ok ? '' : checked.issues)
+    assert.equal(checked.value.entries[0]?.['seq'], 2)
+    assert.equal((await get('/api/audit/proof/0', auditor)).statusCode, 400)
   })
 
   it('a forked checkpoint from KOR raises LOG_FORK on JPN, kept with both notes, shown in GET /api/peers', async () => {
@@ -162,15 +163,7 @@ describe('peers witness each other on the live link (issue 13)', () => {
       'on the event stream',
     )
     // Witnessed size unchanged: the fork is not taken as the new reference.
-    const token = randomBytes(32).toString('base64url')
-    await pair.jpn.ctx.store.insertToken({
-      tokenHash: createHash('sha256').update(token).digest('hex'),
-      role: 'auditor',
-      label: 'test',
-      createdAtMs: Date.now(),
-      expiresAtMs: Date.now() + 3_600_000,
-      revokedAtMs: null,
-    })
+    const token = await tokenFor(pair.jpn.ctx, 'auditor')
     const response = await pair.jpn.app.inject({
       method: 'GET',
       url: '/api/peers',
