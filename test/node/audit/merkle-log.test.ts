@@ -5,12 +5,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import Sqlite from 'better-sqlite3'
+import fc from 'fast-check'
 import { openNote } from '../../../src/lib/signed-note.ts'
 import { parseCheckpoint } from '../../../src/lib/tlog-checkpoint.ts'
 import { checkpointSigner, checkpointVerifier } from '../../../src/node/audit/checkpoint-note.ts'
-import { MerkleLog, logOrigin } from '../../../src/node/audit/merkle-log.ts'
+import { canonicalJson } from '../../../src/node/audit/hash.ts'
+import { MerkleLog, auditLeaf, logOrigin } from '../../../src/node/audit/merkle-log.ts'
 import { verifyStoredChain } from '../../../src/node/audit/verify.ts'
 import { SqliteStore } from '../../../src/node/store/sqlite/sqlite-store.ts'
+import { AUDIT_TYPES } from '../../../src/node/store/store.ts'
 
 const keys = generateKeyPairSync('ed25519')
 const origin = logOrigin('KOR')
@@ -37,6 +40,29 @@ const newLog = (store: SqliteStore) =>
   new MerkleLog(store, origin, checkpointSigner(origin, keys.privateKey), () => 1_572_566_500_000)
 
 describe('the audit as an RFC 6962 Merkle log with C2SP checkpoints', () => {
+  it('a leaf is exactly the canonical JSON of the whole entry (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          seq: fc.integer({ min: 1 }),
+          atMs: fc.integer({ min: 0 }),
+          type: fc.constantFrom(...AUDIT_TYPES),
+          party: fc.option(fc.string(), { nil: null }),
+          subject: fc.option(fc.string(), { nil: null }),
+          data: fc.dictionary(fc.string(), fc.jsonValue()),
+          prevHash: fc.string({ minLength: 1, maxLength: 64 }),
+          hash: fc.string({ minLength: 1, maxLength: 64 }),
+        }),
+        (entry) => {
+          const data = JSON.parse(JSON.stringify(entry.data)) as Record<string, unknown>
+          const full = { ...entry, data }
+          assert.equal(Buffer.from(auditLeaf(full)).toString('utf8'), canonicalJson(full))
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
   it('given 30 entries, the checkpoint note names the node, the size and the root, signed by its key', async () => {
     const { store } = await storeWith(30)
     const checkpoint = await newLog(store).checkpoint()
