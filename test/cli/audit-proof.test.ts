@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import Sqlite from 'better-sqlite3'
+import { readCheckpointNote } from '../../src/node/audit/merkle-log.ts'
 import { deliverOverLiveLink, linkPair } from '../helpers/link-pair.ts'
 import { entente, isCleanError } from '../helpers/cli.ts'
 
@@ -144,6 +146,40 @@ describe('entente audit prove | absence | check (issue 13)', () => {
     )
     assert.equal(gapped.status, 1)
     assert.match(gapped.stdout, /does NOT hold: /)
+  })
+
+  it('audit verify with what JPN holds: intact, then a truncated copy whose checkpoints were deleted too is caught', () => {
+    const held = entente(
+      'audit',
+      'witnessed',
+      '--dir',
+      pair.jpn.ctx.config.dataDir,
+      '--party',
+      'KOR',
+    )
+    assert.equal(held.status, 0, held.stderr)
+    const witnessedFile = file('kor-held-by-jpn.note', held.stdout)
+    const intact = entente('audit', 'verify', '--dir', korDir, '--witnessed', witnessedFile)
+    assert.equal(intact.status, 0, intact.stdout)
+    assert.match(intact.stdout, /intact/)
+    // The operator's copy: the last entries and every checkpoint row gone, nothing else to see.
+    const copy = join(scratch, 'kor-copy')
+    cpSync(korDir, copy, { recursive: true, filter: (src) => !/entente\.db/.test(src) })
+    const source = new Sqlite(join(korDir, 'entente.db'), { readonly: true })
+    source.exec(`VACUUM INTO '${join(copy, 'entente.db')}'`)
+    source.close()
+    const db = new Sqlite(join(copy, 'entente.db'))
+    const size = readCheckpointNote(held.stdout)?.size ?? 0
+    db.prepare('DELETE FROM audit WHERE seq > ?').run(size - 2)
+    db.prepare('DELETE FROM audit_checkpoints').run()
+    db.close()
+    assert.equal(entente('audit', 'verify', '--dir', copy).status, 0, 'alone, the copy verifies')
+    const caught = entente('audit', 'verify', '--dir', copy, '--witnessed', witnessedFile)
+    assert.equal(caught.status, 1)
+    assert.match(
+      caught.stdout,
+      /witnessed by a peer: only \d+ entries are stored \(log truncated\)/,
+    )
   })
 
   it('bad input is one clean line and exit 2', () => {
