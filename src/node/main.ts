@@ -208,7 +208,9 @@ export function peerLinks(
             maxBackoffMs: delivery.maxBackoffMs,
             random: ctx.random,
             now: ctx.now,
-            checkpoint: (old) => presentCheckpoint(merkleLogOf(ctx), old),
+            // A log the node refuses to sign (its store rewritten: CONFLICT) sends frames
+            // without a checkpoint rather than none at all; its peers see the checkpoints stop.
+            checkpoint: (old) => presentCheckpoint(merkleLogOf(ctx), old).catch(() => undefined),
           })
     links.set(party, link)
   }

@@ -114,7 +114,12 @@ export async function receiveFrame(
           ctx,
           peer,
           frame.checkpoint,
-          (await merkleLogOf(ctx).checkpoint()).note,
+          // Our own checkpoint rides along when we can sign one (not over a rewritten store).
+          (
+            await merkleLogOf(ctx)
+              .checkpoint()
+              .catch(() => undefined)
+          )?.note,
         )
   for (let attempt = 0; ; attempt++) {
     const nowMs = ctx.now()

@@ -132,12 +132,18 @@ export class MerkleLog {
         reader: this.#hashes,
         previous,
       })
-      await this.#store.insertCheckpoint({
-        seq: size,
-        hash: Buffer.from(root).toString('hex'),
-        atMs: this.#now(),
-        signature: note,
-      })
+      await this.#store
+        .insertCheckpoint({
+          seq: size,
+          hash: Buffer.from(root).toString('hex'),
+          atMs: this.#now(),
+          signature: note,
+        })
+        .catch((error: unknown) => {
+          // A data directory from before issue 13 may hold a JWS checkpoint at this size: the
+          // note is still valid and served, only not stored in its place.
+          if ((error as { code?: unknown }).code !== 'CONFLICT') throw error
+        })
       this.#last = { note, origin: this.origin, size, rootHash: root }
       return this.#last
     })

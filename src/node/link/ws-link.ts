@@ -31,7 +31,7 @@ export interface WsLinkOptions {
   /** The node's clock, for the frames' sentAtMs (informative: each message's instant is checked). */
   readonly now: () => number
   /** Issue 13: the node's audit checkpoint each frame carries, with a proof from `old`. */
-  readonly checkpoint?: (old: number) => Promise<FrameCheckpoint>
+  readonly checkpoint?: (old: number) => Promise<FrameCheckpoint | undefined>
 }
 
 interface InFlight {
