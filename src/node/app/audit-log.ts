@@ -35,6 +35,7 @@ export async function checkpointAt(ctx: NodeContext, entry: AuditEntry): Promise
   const log = merkleLogOf(ctx)
   if (log.lastSigned() === undefined || (log.lastSigned()?.size ?? 0) < entry.seq)
     await log.checkpoint()
+  await log.flush()
 }
 
 const logs = new WeakMap<object, MerkleLog>()

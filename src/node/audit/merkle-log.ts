@@ -70,6 +70,7 @@ export class MerkleLog {
   #loaded = false
   /** One sync or signature at a time: the tree grows in seq order, rows go in once. */
   #queue: Promise<unknown> = Promise.resolve()
+  readonly #pending = new Set<Promise<void>>()
 
   constructor(store: LogStore, origin: string, signer: NoteSigner, now: () => number) {
     this.#store = store
@@ -132,21 +133,28 @@ export class MerkleLog {
         reader: this.#hashes,
         previous,
       })
-      await this.#store
+      // Stored without holding up the frame that asked for it (a commit, an fsync, per frame):
+      // flush() waits for the rows, at shutdown and every checkpointEvery entries. A row never
+      // stored loses nothing a peer holds: the cosigned notes carry the same signature.
+      const stored = this.#store
         .insertCheckpoint({
           seq: size,
           hash: Buffer.from(root).toString('hex'),
           atMs: this.#now(),
           signature: note,
         })
-        .catch((error: unknown) => {
-          // A data directory from before issue 13 may hold a JWS checkpoint at this size: the
-          // note is still valid and served, only not stored in its place.
-          if ((error as { code?: unknown }).code !== 'CONFLICT') throw error
-        })
+        // CONFLICT: a data directory from before issue 13 holds a JWS checkpoint at this size.
+        .catch(() => undefined)
+      this.#pending.add(stored)
+      void stored.finally(() => this.#pending.delete(stored))
       this.#last = { note, origin: this.origin, size, rootHash: root }
       return this.#last
     })
+  }
+
+  /** Resolves once every checkpoint signed so far is stored (or could not be). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.#pending])
   }
 
   /** The last checkpoint signed, if any (not signing one). */

@@ -55,8 +55,16 @@ export async function heldCheckpoints(store: ProofStore): Promise<CosignedCheckp
     for (const entry of page) {
       if (entry.data['event'] !== 'cosigned' || typeof entry.data['note'] !== 'string') continue
       const parsed = parseNote(entry.data['note'])
-      const held = own.get(Number(entry.data['size']))
-      if (!parsed.ok || held === undefined) continue
+      const cosigned = readCheckpointNote(entry.data['note'])
+      if (!parsed.ok || cosigned === undefined) continue
+      // A checkpoint row not stored (yet): the cosigned note carries the log's own signature.
+      const signedByLog = parsed.value.signatures.filter((sig) => sig.name === cosigned.origin)
+      if (!own.has(cosigned.size) && signedByLog.length > 0) {
+        const note = formatNote({ text: parsed.value.text, signatures: signedByLog })
+        own.set(cosigned.size, { note: { ...cosigned, note }, extra: [] })
+      }
+      const held = own.get(cosigned.size)
+      if (held === undefined) continue
       const ownText = parseNote(held.note.note)
       if (!ownText.ok || ownText.value.text !== parsed.value.text) continue
       for (const sig of parsed.value.signatures)

@@ -87,6 +87,7 @@ export const auditRoutes: readonly Route[] = [
       )
       const log = merkleLogOf(ctx)
       if ((await log.sync()) >= seq && (log.lastSigned()?.size ?? 0) < seq) await log.checkpoint()
+      await log.flush()
       return { seq, proof: await proveEntry(ctx.store, log, seq) }
     },
   },

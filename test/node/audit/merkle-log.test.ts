@@ -65,7 +65,9 @@ describe('the audit as an RFC 6962 Merkle log with C2SP checkpoints', () => {
 
   it('given 30 entries, the checkpoint note names the node, the size and the root, signed by its key', async () => {
     const { store } = await storeWith(30)
-    const checkpoint = await newLog(store).checkpoint()
+    const log = newLog(store)
+    const checkpoint = await log.checkpoint()
+    await log.flush()
     const opened = openNote(checkpoint.note, [checkpointVerifier(origin, keys.publicKey)])
     assert.ok(opened.ok, 'the note verifies with the node key')
     const parsed = parseCheckpoint(opened.value.text)
@@ -87,6 +89,7 @@ describe('the audit as an RFC 6962 Merkle log with C2SP checkpoints', () => {
     const log = newLog(store)
     const first = await log.checkpoint()
     const again = await log.checkpoint()
+    await log.flush()
     assert.equal(again.note, first.note)
     assert.equal((await store.listCheckpoints()).length, 1)
     await store.close()
@@ -94,7 +97,9 @@ describe('the audit as an RFC 6962 Merkle log with C2SP checkpoints', () => {
 
   it('when the tail is deleted after a checkpoint, verify names the truncation and no new checkpoint is signed', async () => {
     const { store, file } = await storeWith(20)
-    await newLog(store).checkpoint()
+    const log = newLog(store)
+    await log.checkpoint()
+    await log.flush()
     await store.close()
     const db = new Sqlite(file)
     db.prepare('DELETE FROM audit WHERE seq > 12').run()
@@ -110,7 +115,9 @@ describe('the audit as an RFC 6962 Merkle log with C2SP checkpoints', () => {
 
   it('when an entry is edited and the chain re-hashed, the Merkle root no longer matches the signed one', async () => {
     const { store, file } = await storeWith(8)
-    await newLog(store).checkpoint()
+    const log = newLog(store)
+    await log.checkpoint()
+    await log.flush()
     await store.close()
     const db = new Sqlite(file)
     // The 'data' of entry 3 edited: the chain from there is recomputed by a fresh store below.
