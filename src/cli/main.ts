@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
 import { formatInstant } from '../domain/time.ts'
 import { EntenteError, isEntenteError } from '../lib/errors.ts'
@@ -5,6 +6,7 @@ import { agreementRows } from '../domain/agreement-view.ts'
 import { historyOrError, renderAgreementRows, renderHistory } from './agreements.ts'
 import type { ExportOptions } from './export.ts'
 import { parseInstant } from './instant.ts'
+import { registerAuditProofs } from './audit-proof.ts'
 import { registerNodeCert } from './node-cert.ts'
 import { loadScenario } from './load-scenario.ts'
 import { answerRelease, decisionJson, renderDecision } from './release.ts'
@@ -33,6 +35,16 @@ const whatIfOption = () =>
   new Option('--what-if <id>', 'apply a what-if of the scenario (repeatable, in order)')
     .argParser(collect)
     .default([])
+
+function readWitnessed(file: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new EntenteError('FILE_NOT_READABLE', `--witnessed: cannot read ${file}`, {
+      cause: error,
+    })
+  }
+}
 
 function print(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
@@ -213,14 +225,24 @@ function buildProgram(): Command {
   audit
     .command('verify')
     .description(
-      'recompute the hash chain and signed checkpoints; exit 1 naming the first broken entry',
+      'recompute the hash chain, the Merkle log and its checkpoints (signed, and cosigned by peers); exit 1 naming the first broken entry',
     )
     .requiredOption('--dir <dir>', 'data directory')
-    .action(async (opts: { dir: string }) => {
-      const result = await (await nodeCommands()).auditVerify(opts.dir)
+    .addOption(
+      new Option(
+        '--witnessed <file>',
+        'a checkpoint a peer holds of this log (its audit witnessed output; repeatable)',
+      )
+        .argParser(collect)
+        .default([]),
+    )
+    .action(async (opts: { dir: string; witnessed: string[] }) => {
+      const notes = opts.witnessed.map((file) => readWitnessed(file))
+      const result = await (await nodeCommands()).auditVerify(opts.dir, notes)
       print(result.text)
       if (!result.ok) process.exitCode = 1
     })
+  registerAuditProofs(audit)
   audit
     .command('query')
     .description('what was shared with, received from and asked by a party in a window')

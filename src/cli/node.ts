@@ -97,11 +97,16 @@ export async function runNode(party: string, configFile: string): Promise<void> 
   process.stdout.write(`entente: ${party} node stopped\n`)
 }
 
-export async function auditVerify(dir: string): Promise<{ ok: boolean; text: string }> {
+export async function auditVerify(
+  dir: string,
+  witnessedNotes: readonly string[] = [],
+): Promise<{ ok: boolean; text: string }> {
   requireDataDir(dir)
   const keys = await readPartyKeys(dir)
   const store = await openStore(dir)
-  const result = await verifyStoredChain(store, keys.signingPublic).finally(() => store.close())
+  const result = await verifyStoredChain(store, keys.signingPublic, witnessedNotes).finally(() =>
+    store.close(),
+  )
   if (result.ok)
     return {
       ok: true,

@@ -8,7 +8,8 @@ import { buildRegistryIndex } from '../domain/registry-index.ts'
 import { EntenteError } from '../lib/errors.ts'
 import { formatIssue, loadScenarioFile } from '../scenario/load.ts'
 import { toRegistry } from '../scenario/to-domain.ts'
-import { auditedTransaction, checkpointAt } from './app/audit-log.ts'
+import { auditedTransaction, checkpointAt, merkleLogOf } from './app/audit-log.ts'
+import { presentCheckpoint, witnessedSize } from './audit/witness.ts'
 import { type NodeContext, originatorKeyLookup, type Peer } from './app/context.ts'
 import { DeliveryWorker } from './app/delivery.ts'
 import { authFailuresOf } from './app/auth-failures.ts'
@@ -207,6 +208,9 @@ export function peerLinks(
             maxBackoffMs: delivery.maxBackoffMs,
             random: ctx.random,
             now: ctx.now,
+            // A log the node refuses to sign (its store rewritten: CONFLICT) sends frames
+            // without a checkpoint rather than none at all; its peers see the checkpoints stop.
+            checkpoint: (old) => presentCheckpoint(merkleLogOf(ctx), old).catch(() => undefined),
           })
     links.set(party, link)
   }
@@ -233,6 +237,7 @@ export async function listenForLinks(ctx: NodeContext, tls: LinkTls): Promise<Li
     },
     {
       lastSeq: (peer) => ctx.store.lastFrameSeq(peer),
+      witnessedSize: (peer) => witnessedSize(ctx, peer),
       receive: (peer, seq, body) => receiveFrame(ctx, peer, seq, body),
       refused: (remote, reason) =>
         void authFailuresOf(ctx).count({ remote, family: 'federation', route: 'link', reason }),

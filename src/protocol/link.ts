@@ -28,6 +28,37 @@ export const LINK_CODES = [
 export type LinkCode = (typeof LINK_CODES)[number]
 
 /**
+ * The sender's latest checkpoint of its audit log (issue 13; C2SP tlog-witness's request):
+ * the signed note, the size `old` of the last one the receiver acknowledged (its hello's
+ * `witnessedSize`, then each cosignature), and the consistency proof from `old` (base64).
+ */
+export const frameCheckpointSchema = z.strictObject({
+  note: z.string().max(16 * 1024),
+  old: z.number().int().min(0),
+  proof: z.array(z.string().max(64)).max(63),
+})
+export type FrameCheckpoint = z.infer<typeof frameCheckpointSchema>
+
+/**
+ * The receiver as a witness of the sender's log, in its receipt: `cosigned` (a C2SP
+ * tlog-cosignature line over the checkpoint), `conflict` (`old` is not the size it holds:
+ * tlog-witness's 409), `fork` (no valid consistency proof: LOG_FORK), `invalid` (not a
+ * checkpoint signed by the sender). `knownSize`: the size it now holds; `checkpoint`: its own.
+ */
+export const WITNESS_STATUSES = ['cosigned', 'conflict', 'fork', 'invalid'] as const
+export const receiptWitnessSchema = z.strictObject({
+  status: z.enum(WITNESS_STATUSES),
+  knownSize: z.number().int().min(0),
+  cosignature: z.string().max(1024).optional(),
+  checkpoint: z
+    .string()
+    .max(16 * 1024)
+    .optional(),
+  reason: z.string().max(300).optional(),
+})
+export type ReceiptWitness = z.infer<typeof receiptWitnessSchema>
+
+/**
  * The signed, encrypted content of a frame: who to whom, its sequence on this link, and the
  * messages it carries, each an envelope of src/protocol/messages.ts with its own id.
  */
@@ -39,6 +70,8 @@ export const framePayloadSchema = z.strictObject({
   sentAtMs: epochMsSchema,
   /** Envelopes, validated one by one by decodeMessage: a bad one is quarantined, not the frame. */
   messages: z.array(z.unknown()).min(1).max(MAX_FRAME_MESSAGES),
+  /** The sender's audit checkpoint, for the receiver to witness (optional: older senders). */
+  checkpoint: frameCheckpointSchema.optional(),
 })
 export type FramePayload = z.infer<typeof framePayloadSchema>
 
@@ -61,6 +94,8 @@ export const frameReceiptSchema = z.strictObject({
   receivedAtMs: epochMsSchema,
   frameSha256: z.string().regex(/^[0-9a-f]{64}$/),
   verdicts: z.array(messageVerdictSchema).max(MAX_FRAME_MESSAGES),
+  /** The receiver's answer to the frame's checkpoint, when it carried one. */
+  witness: receiptWitnessSchema.optional(),
 })
 export type FrameReceipt = z.infer<typeof frameReceiptSchema>
 
@@ -72,6 +107,8 @@ export const linkControlSchema = z.discriminatedUnion('t', [
     v: z.number().int(),
     party: partyIdSchema,
     lastSeq: z.number().int().min(0),
+    /** The size of the dialler's audit log the listener last witnessed (0: none yet). */
+    witnessedSize: z.number().int().min(0).optional(),
   }),
   /** Dialler → listener: one frame, a compact JWE. */
   z.strictObject({

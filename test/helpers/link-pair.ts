@@ -4,7 +4,10 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { prepareNetwork } from '../../src/cli/local-network.ts'
 import { asPartyId } from '../../src/domain/ids.ts'
+import { merkleLogOf } from '../../src/node/app/audit-log.ts'
 import type { NodeContext } from '../../src/node/app/context.ts'
+import { DeliveryWorker } from '../../src/node/app/delivery.ts'
+import { presentCheckpoint } from '../../src/node/audit/witness.ts'
 import { receiveFrame } from '../../src/node/app/receive.ts'
 import { loadNodeConfig } from '../../src/node/config.ts'
 import type { LinkTls } from '../../src/node/crypto/ca.ts'
@@ -17,6 +20,7 @@ import { WsPeerLink } from '../../src/node/link/ws-link.ts'
 import { createNode, listenForLinks } from '../../src/node/main.ts'
 import { PROTOCOL_VERSION } from '../../src/protocol/messages.ts'
 import { ROOT } from './cli.ts'
+import { waitFor } from './nodes.ts'
 import { type Script, ScriptedLink } from './scripted-link.ts'
 
 /** One in-process node of a pair: its context, its link certificate, and (when listening) servers. */
@@ -77,6 +81,7 @@ export async function linkPair(): Promise<{
           maxBackoffMs: 400,
           random: Math.random,
           now: kor.ctx.now,
+          checkpoint: (old) => presentCheckpoint(merkleLogOf(kor.ctx), old),
         }),
       ),
     'https-post': () =>
@@ -175,4 +180,51 @@ export function requestMessage(
     },
   }
   return { messageId: envelope.messageId, envelope: JSON.stringify(envelope) }
+}
+
+/**
+ * Queues requests from KOR to JPN (each with its 'send' entry) and lets a delivery worker carry
+ * them over the live link until none is left: frames, receipts and witnessing as in a node.
+ */
+export async function deliverOverLiveLink(
+  pair: Awaited<ReturnType<typeof linkPair>>,
+  ids: readonly string[],
+): Promise<void> {
+  const link = pair.links.wss()
+  const nowMs = pair.kor.ctx.now()
+  await pair.kor.ctx.store.transaction(async (tx) => {
+    for (const id of ids) {
+      const message = requestMessage(pair.kor.ctx, id)
+      await tx.enqueue({
+        messageId: message.messageId,
+        recipient: 'JPN',
+        kind: 'request',
+        envelope: message.envelope,
+        subjectId: `req-${id}`,
+        createdAtMs: nowMs,
+        attempts: 0,
+        nextAttemptAtMs: nowMs,
+        deliveredAtMs: null,
+        receipt: null,
+        lastError: null,
+        withdrawnAtMs: null,
+      })
+      await tx.appendAudit({
+        atMs: nowMs,
+        type: 'send',
+        party: 'JPN',
+        subject: `req-${id}`,
+        data: { messageId: message.messageId },
+      })
+    }
+  })
+  const worker = new DeliveryWorker(pair.kor.ctx, new Map([[asPartyId('JPN'), link]]))
+  worker.start()
+  await waitFor(
+    'every request delivered',
+    async () => pair.kor.ctx.store.listOutbox({ recipient: 'JPN', delivered: false }),
+    (rows) => rows.length === 0,
+  )
+  await worker.stop()
+  await link.close()
 }

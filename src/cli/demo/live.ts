@@ -166,6 +166,7 @@ function draftOf(entry: AuditEntry, c: Correlation): Draft | null {
     case 'withdrawal':
     case 'correction':
     case 'track':
+    case 'witness':
       return null
   }
 }

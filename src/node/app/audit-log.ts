@@ -1,5 +1,6 @@
 import type { AuditEntry, AuditInput, OutboxRow, StoreTx } from '../store/store.ts'
-import { signCheckpoint } from '../audit/checkpoint.ts'
+import { checkpointSigner } from '../audit/checkpoint-note.ts'
+import { MerkleLog, logOrigin } from '../audit/merkle-log.ts'
 import type { NodeContext } from './context.ts'
 
 /**
@@ -29,12 +30,25 @@ export async function publishAudit(ctx: NodeContext, batch: AuditBatch): Promise
   }
 }
 
+/** Signs a C2SP checkpoint of the Merkle log as it stands (at or after `entry`). */
 export async function checkpointAt(ctx: NodeContext, entry: AuditEntry): Promise<void> {
-  const checkpoint = await signCheckpoint(
-    { seq: entry.seq, hash: entry.hash, atMs: ctx.now() },
-    ctx.keys.signing,
-  )
-  await ctx.store.insertCheckpoint(checkpoint)
+  const log = merkleLogOf(ctx)
+  if (log.lastSigned() === undefined || (log.lastSigned()?.size ?? 0) < entry.seq)
+    await log.checkpoint()
+  await log.flush()
+}
+
+const logs = new WeakMap<object, MerkleLog>()
+
+/** The node's Merkle log (one per store, built from it at first use, kept in memory). */
+export function merkleLogOf(ctx: Pick<NodeContext, 'store' | 'party' | 'keys' | 'now'>): MerkleLog {
+  let log = logs.get(ctx.store)
+  if (log === undefined) {
+    const origin = logOrigin(ctx.party)
+    log = new MerkleLog(ctx.store, origin, checkpointSigner(origin, ctx.keys.signing), ctx.now)
+    logs.set(ctx.store, log)
+  }
+  return log
 }
 
 /** Runs `work` in one transaction with an audit batch, then publishes what it appended. */

@@ -1,4 +1,5 @@
-import type { PartyId } from '../../domain/ids.ts'
+import { asPartyId, type PartyId } from '../../domain/ids.ts'
+import { recordWitness } from '../audit/witness.ts'
 import type { MessageVerdict } from '../../protocol/link.ts'
 import type { Delivered, LinkStatus, PeerLink } from '../link/peer-link.ts'
 import type { OutboxRow, ReleaseRow, ReportRow } from '../store/store.ts'
@@ -276,7 +277,18 @@ export class DeliveryWorker {
   /** One commit for a delivery's receipt: every message marked delivered, each audited. */
   async #record(batch: readonly OutboxRow[], delivered: Delivered): Promise<void> {
     const nowMs = this.#ctx.now()
+    const recipient = batch[0]?.recipient
+    const witness =
+      delivered.witness === undefined || recipient === undefined
+        ? undefined
+        : await recordWitness(
+            this.#ctx,
+            asPartyId(recipient),
+            delivered.witness.presented,
+            delivered.witness.answer,
+          ).catch(() => undefined)
     await auditedTransaction(this.#ctx, async (tx, audit) => {
+      for (const input of witness?.audit ?? []) await audit.append(tx, input)
       for (const message of batch) {
         const verdict = delivered.verdicts.get(message.messageId) as MessageVerdict
         await tx.markDelivered(message.messageId, delivered.receipt, nowMs)
@@ -297,7 +309,9 @@ export class DeliveryWorker {
           data,
         })
       }
-    }).catch(() => undefined) // not recorded (store closing): sent again later; receipts are idempotent
+    })
+      .then(() => witness?.committed())
+      .catch(() => undefined) // not recorded (store closing): sent again later; receipts are idempotent
   }
 
   async #failed(batch: readonly OutboxRow[], error: string): Promise<void> {

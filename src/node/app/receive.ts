@@ -12,8 +12,9 @@ import {
   verifyReportSignature,
 } from '../crypto/originator-signature.ts'
 import { sha256Hex, signReceipt } from '../crypto/receipt.ts'
-import type { InboxRow, ReportRow, StoreTx } from '../store/store.ts'
-import { type AuditBatch, auditedTransaction } from './audit-log.ts'
+import { witnessCheckpoint } from '../audit/witness.ts'
+import type { AuditInput, InboxRow, ReportRow, StoreTx } from '../store/store.ts'
+import { type AuditBatch, auditedTransaction, merkleLogOf } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import { consentsHeld, reportDigest, reportFacts } from './release-inputs.ts'
 import { planRelays, storeReceived } from './relay.ts'
@@ -108,6 +109,21 @@ export async function receiveFrame(
   const envelopes = frameEnvelopes(ctx, peer, frame)
   if (!Array.isArray(envelopes)) return envelopes
   const frameHash = frameSha256(body)
+  // Issue 13: the frame's checkpoint is witnessed once; what is kept commits with the frame.
+  const witnessed =
+    frame.checkpoint === undefined
+      ? undefined
+      : await witnessCheckpoint(
+          ctx,
+          peer,
+          frame.checkpoint,
+          // Our own checkpoint rides along when we can sign one (not over a rewritten store).
+          (
+            await merkleLogOf(ctx)
+              .checkpoint()
+              .catch(() => undefined)
+          )?.note,
+        )
   for (let attempt = 0; ; attempt++) {
     const nowMs = ctx.now()
     const seen = new Map<string, string>()
@@ -125,12 +141,23 @@ export async function receiveFrame(
         receivedAtMs: nowMs,
         frameSha256: frameHash,
         verdicts: admissions.map(verdictOf),
+        ...(witnessed === undefined ? {} : { witness: witnessed.receipt }),
       },
       ctx.keys.signing,
     )
-    const committed = await commitAdmissions(ctx, admissions, receipt, nowMs, { peer, seq })
+    const committed = await commitAdmissions(
+      ctx,
+      admissions,
+      receipt,
+      nowMs,
+      { peer, seq },
+      witnessed?.audit,
+    )
     if (committed === 'replayed') return replayed(seq, await ctx.store.lastFrameSeq(peer))
-    if (committed) return { ok: true, receipt }
+    if (committed) {
+      witnessed?.committed()
+      return { ok: true, receipt }
+    }
     if (attempt >= 3)
       return { ok: false, code: 'FRAME_NOT_COMMITTED', message: 'send the frame again' }
   }
@@ -300,6 +327,7 @@ async function commitAdmissions(
   receipt: string,
   nowMs: number,
   frame: { peer: PartyId; seq: number } | null,
+  witnessAudit: readonly AuditInput[] = [],
 ): Promise<boolean | 'replayed'> {
   const requests: string[] = []
   try {
@@ -325,6 +353,7 @@ async function commitAdmissions(
         if (admission.status === 'accepted' && message?.kind === 'request')
           requests.push(message.payload.requestId)
       }
+      for (const input of witnessAudit) await audit.append(tx, input)
       if (frame !== null) await tx.setFrameSeq(frame.peer, frame.seq, nowMs)
     })
   } catch (error) {

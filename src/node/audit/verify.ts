@@ -1,7 +1,13 @@
 import type { KeyObject } from 'node:crypto'
 import type { AuditCheckpoint, AuditEntry, Store } from '../store/store.ts'
+import { bytesEqual } from '../../lib/bytes.ts'
+import { MemoryHashStore, MerkleAppender } from '../../lib/merkle-appender.ts'
+import { rootHash } from '../../lib/merkle.ts'
+import { openNote } from '../../lib/signed-note.ts'
 import { verifyCheckpointSignature } from './checkpoint.ts'
+import { checkpointVerifier, merkleHasher } from './checkpoint-note.ts'
 import { auditHash, GENESIS_HASH } from './hash.ts'
+import { auditLeaf, readCheckpointNote } from './merkle-log.ts'
 
 export type AuditVerification =
   | {
@@ -27,6 +33,7 @@ export async function verifyAuditChain(
   entries: readonly AuditEntry[],
   checkpoints: readonly AuditCheckpoint[],
   publicKey: KeyObject,
+  witnessed: readonly string[] = [],
 ): Promise<AuditVerification> {
   const broken = (seq: number, problem: string): AuditVerification => ({
     ok: false,
@@ -48,7 +55,17 @@ export async function verifyAuditChain(
       return broken(entry.seq, `entry ${entry.seq}: hash does not match its contents (edited?)`)
     prevHash = entry.hash
   }
+  const tree = new MemoryHashStore()
+  const appender = MerkleAppender.empty(merkleHasher)
+  for (const entry of entries) tree.put(appender.append(auditLeaf(entry)))
   for (const checkpoint of [...checkpoints].sort((a, b) => a.seq - b.seq)) {
+    const note = readCheckpointNote(checkpoint.signature)
+    if (note !== undefined) {
+      const problem = merkleCheckpointProblem(note, checkpoint, publicKey, tree, entries.length)
+      if (problem !== undefined)
+        return broken(Math.min(checkpoint.seq, entries.length + 1), problem)
+      continue
+    }
     if (!(await verifyCheckpointSignature(checkpoint, publicKey)))
       return broken(checkpoint.seq, `checkpoint at entry ${checkpoint.seq}: signature invalid`)
     const entry = entries[checkpoint.seq - 1]
@@ -63,6 +80,16 @@ export async function verifyAuditChain(
         `checkpoint at entry ${checkpoint.seq}: the entry's hash differs from the signed one`,
       )
   }
+  // Checkpoints peers cosigned (kept in the log) or hold (given): no own key is trusted here.
+  const cosigned = entries.flatMap((e) =>
+    e.type === 'witness' && e.data['event'] === 'cosigned' && typeof e.data['note'] === 'string'
+      ? [e.data['note']]
+      : [],
+  )
+  for (const note of [...cosigned, ...witnessed]) {
+    const problem = witnessedProblem(note, tree, entries.length)
+    if (problem !== undefined) return broken(problem.seq, problem.text)
+  }
   const last = entries[entries.length - 1]
   return {
     ok: true,
@@ -71,6 +98,50 @@ export async function verifyAuditChain(
     lastSeq: last?.seq ?? 0,
     lastHash: last?.hash ?? GENESIS_HASH,
   }
+}
+
+/**
+ * A C2SP checkpoint row: its note signed by the node's key, saying the row's size and root,
+ * and the Merkle tree of the stored entries having that root at that size.
+ */
+function merkleCheckpointProblem(
+  note: NonNullable<ReturnType<typeof readCheckpointNote>>,
+  row: AuditCheckpoint,
+  publicKey: KeyObject,
+  tree: MemoryHashStore,
+  entries: number,
+): string | undefined {
+  const at = `checkpoint of size ${row.seq}`
+  if (!openNote(note.note, [checkpointVerifier(note.origin, publicKey)]).ok)
+    return `${at}: its note is not signed by this node's key`
+  if (note.size !== row.seq || Buffer.from(note.rootHash).toString('hex') !== row.hash)
+    return `${at}: the row and its signed note differ`
+  if (note.size > entries) return `${at}: only ${entries} entries are stored (log truncated?)`
+  if (!bytesEqual(rootHash(merkleHasher, tree, note.size), note.rootHash))
+    return `${at}: the Merkle root of the stored entries differs from the signed one (rewritten?)`
+  return undefined
+}
+
+/**
+ * A checkpoint of this log that a peer witnessed: the stored tree must still have its size and
+ * root, or the log was truncated or rewritten — whatever the node's own key signed since.
+ */
+export function witnessedProblem(
+  note: string,
+  tree: MemoryHashStore,
+  entries: number,
+): { seq: number; text: string } | undefined {
+  const checkpoint = readCheckpointNote(note)
+  if (checkpoint === undefined) return { seq: 0, text: 'a witnessed checkpoint does not parse' }
+  const at = `checkpoint of size ${checkpoint.size} witnessed by a peer`
+  if (checkpoint.size > entries)
+    return { seq: entries + 1, text: `${at}: only ${entries} entries are stored (log truncated)` }
+  if (!bytesEqual(rootHash(merkleHasher, tree, checkpoint.size), checkpoint.rootHash))
+    return {
+      seq: checkpoint.size,
+      text: `${at}: the stored entries have another Merkle root (log rewritten)`,
+    }
+  return undefined
 }
 
 /** Entries read per query when the stored chain is verified. */
@@ -123,10 +194,11 @@ function unreadableProblem(error: unknown): string {
 export async function verifyStoredChain(
   store: Pick<Store, 'listAudit' | 'listCheckpoints'>,
   publicKey: KeyObject,
+  witnessed: readonly string[] = [],
 ): Promise<AuditVerification> {
   const { entries, unreadable } = await readStoredChain(store)
   const checkpoints = await store.listCheckpoints()
-  if (unreadable === null) return verifyAuditChain(entries, checkpoints, publicKey)
+  if (unreadable === null) return verifyAuditChain(entries, checkpoints, publicKey, witnessed)
   const before = checkpoints.filter((c) => c.seq <= unreadable.afterSeq)
   const readable = await verifyAuditChain(entries, before, publicKey)
   if (!readable.ok) return readable

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { witnessSummary } from '../audit/witness.ts'
 import { grantConsent, revokeConsent } from '../app/consents.ts'
 import type { NodeContext } from '../app/context.ts'
 import { ingestReport } from '../app/ingest.ts'
@@ -397,9 +398,10 @@ export const apiRoutes: readonly Route[] = [
     path: '/api/peers',
     roles: ANY_ROLE,
     summary:
-      "each peer's link: transport, state (up, down, connecting), last heard, backlog, frames in flight",
+      "each peer's link: transport, state (up, down, connecting), last heard, backlog, frames in flight, its audit log witnessed (size, LOG_FORKs)",
     handler: async (ctx) => {
       const backlog = await ctx.store.backlogByRecipient()
+      const witnessed = await witnessSummary(ctx)
       return ctx.peerStatus().map((p) => ({
         peer: p.peer,
         transport: p.transport,
@@ -408,6 +410,8 @@ export const apiRoutes: readonly Route[] = [
         backlog: backlog.get(p.peer) ?? 0,
         queued: p.queued,
         framesInFlight: p.framesInFlight,
+        witnessedSize: witnessed.get(p.peer)?.witnessedSize ?? 0,
+        logForks: witnessed.get(p.peer)?.logForks ?? 0,
       }))
     },
   },

@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import { agreementRows } from '../../domain/agreement-view.ts'
 import { accountFor } from '../app/audit-query.ts'
+import { merkleLogOf } from '../app/audit-log.ts'
+import { heldCheckpoints, proveEntry } from '../audit/proofs.ts'
 import { verifyStoredChain } from '../audit/verify.ts'
 import { AUDIT_TYPES } from '../store/store.ts'
 import { ANY_ROLE } from './auth.ts'
@@ -48,6 +50,46 @@ export const auditRoutes: readonly Route[] = [
     roles: ['auditor', 'admin'],
     summary: 'recompute the hash chain and check the signed checkpoints',
     handler: (ctx) => verifyStoredChain(ctx.store, ctx.keys.signingPublic),
+  },
+  {
+    method: 'GET',
+    path: '/api/audit/checkpoint',
+    roles: ['auditor', 'admin'],
+    summary:
+      "the audit log's latest C2SP checkpoint (signed now if the log grew) and the largest one its peers cosigned",
+    handler: async (ctx) => {
+      const latest = await merkleLogOf(ctx).checkpoint()
+      const cosigned = (await heldCheckpoints(ctx.store)).filter((c) => c.cosigners.length > 0)
+      const best = cosigned.at(-1)
+      return {
+        origin: latest.origin,
+        size: latest.size,
+        rootHash: Buffer.from(latest.rootHash).toString('base64'),
+        note: latest.note,
+        cosigned:
+          best === undefined
+            ? null
+            : { size: best.size, cosigners: best.cosigners, note: best.note },
+      }
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/audit/proof/:seq',
+    roles: ['auditor', 'admin'],
+    summary:
+      'a C2SP tlog-proof of audit entry seq (the entry as its extra data) under the most cosigned checkpoint that covers it',
+    handler: async (ctx, request) => {
+      const { seq } = parse(
+        z.object({ seq: z.coerce.number().int().min(1) }),
+        request.params,
+        'params',
+      )
+      const log = merkleLogOf(ctx)
+      if ((await log.sync()) >= seq && (log.lastSigned()?.size ?? 0) < seq) await log.checkpoint()
+      await log.flush()
+      return { seq, proof: await proveEntry(ctx.store, log, seq) }
+    },
   },
   {
     method: 'GET',

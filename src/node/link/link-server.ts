@@ -11,6 +11,8 @@ import { type LinkTls, normalizeFingerprint } from '../crypto/ca.ts'
 export interface FrameHandler {
   /** The last sequence committed from this peer (0 if none): sent in the hello. */
   lastSeq(peer: PartyId): Promise<number>
+  /** The size of the peer's audit log last witnessed here (issue 13), sent in the hello. */
+  witnessedSize?(peer: PartyId): Promise<number>
   /** Opens, checks and commits a frame; resolves with the receipt to send, or a refusal. */
   receive(
     peer: PartyId,
@@ -119,9 +121,16 @@ export async function startLinkServer(
     }, options.heartbeatMs)
     beat.unref()
     socket.on('close', () => clearInterval(beat))
-    void handler
-      .lastSeq(party)
-      .then((lastSeq) => send({ t: 'hello', v: PROTOCOL_VERSION, party: options.self, lastSeq }))
+    void Promise.all([handler.lastSeq(party), handler.witnessedSize?.(party)]).then(
+      ([lastSeq, witnessedSize]) =>
+        send({
+          t: 'hello',
+          v: PROTOCOL_VERSION,
+          party: options.self,
+          lastSeq,
+          ...(witnessedSize === undefined ? {} : { witnessedSize }),
+        }),
+    )
   })
 
   await new Promise<void>((resolve, reject) => {

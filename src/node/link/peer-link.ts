@@ -1,5 +1,5 @@
 import type { PartyId } from '../../domain/ids.ts'
-import type { MessageVerdict } from '../../protocol/link.ts'
+import type { MessageVerdict, ReceiptWitness } from '../../protocol/link.ts'
 
 /**
  * The seam between the delivery worker and the wire. The worker hands a link messages (the
@@ -36,6 +36,8 @@ export interface Delivered {
   readonly receipt: string
   readonly receivedAtMs: number
   readonly verdicts: ReadonlyMap<string, MessageVerdict>
+  /** Issue 13: the checkpoint the frame carried and the peer's answer to it (live link only). */
+  readonly witness?: { readonly presented: string; readonly answer: ReceiptWitness }
 }
 
 /** `connecting`: not yet up since the link opened; `down`: lost (or never reached), redialled. */

@@ -1,12 +1,13 @@
 import type { TLSSocket } from 'node:tls'
 import WebSocket from 'ws'
 import type { PartyId } from '../../domain/ids.ts'
-import { decodeControl, MAX_FRAME_MESSAGES } from '../../protocol/link.ts'
+import { decodeControl, type FrameCheckpoint, MAX_FRAME_MESSAGES } from '../../protocol/link.ts'
 import { PROTOCOL_VERSION } from '../../protocol/messages.ts'
 import type { Peer } from '../app/context.ts'
 import { type LinkTls, normalizeFingerprint } from '../crypto/ca.ts'
 import { sealFrame, verifyFrameReceipt } from '../crypto/frame.ts'
 import type { PartyKeys } from '../crypto/keys.ts'
+import { readCheckpointNote } from '../audit/merkle-log.ts'
 import {
   type Delivered,
   LinkError,
@@ -29,12 +30,15 @@ export interface WsLinkOptions {
   readonly random: () => number
   /** The node's clock, for the frames' sentAtMs (informative: each message's instant is checked). */
   readonly now: () => number
+  /** Issue 13: the node's audit checkpoint each frame carries, with a proof from `old`. */
+  readonly checkpoint?: (old: number) => Promise<FrameCheckpoint | undefined>
 }
 
 interface InFlight {
   readonly seq: number
   readonly body: string
   readonly messageIds: readonly string[]
+  readonly checkpoint: FrameCheckpoint | undefined
   readonly resolve: (delivered: Delivered) => void
   readonly reject: (error: Error) => void
   readonly timer: ReturnType<typeof setTimeout>
@@ -62,6 +66,8 @@ export class WsPeerLink implements PeerLink {
   #socket: WebSocket | null = null
   #state: LinkState = 'connecting'
   #nextSeq = 0
+  /** The size of our log the peer holds once the frames sent so far commit (its hello's, then ours). */
+  #presentedSize = 0
   #lastHeardAtMs: number | null = null
   #failures = 0
   #closed = false
@@ -93,9 +99,12 @@ export class WsPeerLink implements PeerLink {
       throw new LinkError(`a frame carries 1 to ${this.maxBatch} messages`)
     this.open()
     if (this.#state !== 'up') await this.#whenUp()
+    const checkpoint = await this.#options.checkpoint?.(this.#presentedSize)
     const socket = this.#socket
     if (socket === null || this.#state !== 'up') throw new LinkError(`${this.peer} is down`)
     const seq = this.#nextSeq++
+    if (checkpoint !== undefined)
+      this.#presentedSize = readCheckpointNote(checkpoint.note)?.size ?? this.#presentedSize
     const envelopes = messages.map((m) => JSON.parse(m.envelope) as unknown)
     const body = sealFrame(
       {
@@ -105,6 +114,7 @@ export class WsPeerLink implements PeerLink {
         recipient: this.peer,
         sentAtMs: this.#options.now(),
         messages: envelopes,
+        ...(checkpoint === undefined ? {} : { checkpoint }),
       },
       this.#self.keys.signing,
       this.#remote.encryptionKey,
@@ -120,6 +130,7 @@ export class WsPeerLink implements PeerLink {
         seq,
         body,
         messageIds: messages.map((m) => m.messageId),
+        checkpoint,
         resolve,
         reject,
         timer,
@@ -222,6 +233,7 @@ export class WsPeerLink implements PeerLink {
         if (control.party !== this.peer || control.v !== PROTOCOL_VERSION)
           return this.#drop(`the hello names ${control.party} v${control.v}`)
         this.#nextSeq = control.lastSeq + 1
+        this.#presentedSize = control.witnessedSize ?? 0
         this.#failures = 0
         this.#lastError = null
         this.#startHeartbeat(socket)
@@ -253,10 +265,14 @@ export class WsPeerLink implements PeerLink {
         messageIds: pending.messageIds,
       })
       this.#settle(seq)
+      if (receipt.witness?.status === 'conflict') this.#presentedSize = receipt.witness.knownSize
       pending.resolve({
         receipt: jws,
         receivedAtMs: receipt.receivedAtMs,
         verdicts: new Map(receipt.verdicts.map((v) => [v.messageId, v])),
+        ...(pending.checkpoint === undefined || receipt.witness === undefined
+          ? {}
+          : { witness: { presented: pending.checkpoint.note, answer: receipt.witness } }),
       })
     } catch (error) {
       this.#fail(

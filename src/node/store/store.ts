@@ -178,6 +178,8 @@ export const AUDIT_TYPES = [
   'correction',
   /** A batch of track messages applied here (issue 12): posted, or arrived from a peer. */
   'track',
+  /** Issue 13: a peer's checkpoint witnessed, a cosignature received, a LOG_FORK. */
+  'witness',
 ] as const
 export type AuditType = (typeof AUDIT_TYPES)[number]
 
