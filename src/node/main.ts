@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -27,7 +27,13 @@ import { importPeerKeys, importPublicKey, publicJwks, readPartyKeys } from './cr
 import { buildHttpApp } from './http/app.ts'
 import { postEnvelopeWith } from './http/post-envelope.ts'
 import { peerCas, serverTlsOptions } from './http/tls.ts'
-import { SqliteStore } from './store/sqlite/sqlite-store.ts'
+import {
+  describeStoreLocation,
+  openStoreAt,
+  sameStore,
+  type StoreLocation,
+  storeLocationSchema,
+} from './store/location.ts'
 import type { Store } from './store/store.ts'
 import { createHash, type KeyObject } from 'node:crypto'
 
@@ -35,16 +41,61 @@ export const DB_FILE = 'entente.db'
 /** The config the node last started with, written by `node --config` for `export`/`import`. */
 export const CONFIG_FILE = 'config.json'
 
+/** Where a data directory's store is, when not the SQLite file in it (node init --store). */
+export const STORE_FILE = 'store.json'
+
+/** The store of a data directory: the one recorded in it, else its SQLite file. */
+export function storeLocationOf(dataDir: string): StoreLocation {
+  const recorded = join(dataDir, STORE_FILE)
+  if (!existsSync(recorded)) return { sqlite: join(dataDir, DB_FILE) }
+  const parsed = storeLocationSchema.safeParse(JSON.parse(readFileSync(recorded, 'utf8')))
+  if (!parsed.success)
+    throw new EntenteError('CONFIG_INVALID', `${recorded}: not a store location this build knows`)
+  return parsed.data
+}
+
 /**
- * Opens the store of a data directory, which is made owner-only (0700) every time, whoever
- * created it, and so are the database files (0600): reports, audit and token hashes.
+ * The store a node's config names, checked against the one its data directory records: a
+ * node never moves to another store by a config edit alone (its history would split).
  */
-export async function openStore(dataDir: string): Promise<SqliteStore> {
+export function storeLocationFor(dataDir: string, store?: StoreLocation): StoreLocation {
+  const recorded = storeLocationOf(dataDir)
+  const wanted = store ?? recorded
+  if (
+    !sameStore(wanted, recorded) &&
+    (existsSync(join(dataDir, STORE_FILE)) || existsSync(join(dataDir, DB_FILE)))
+  )
+    throw new EntenteError(
+      'CONFIG_INVALID',
+      `store: ${describeStoreLocation(wanted)} is asked for but ${dataDir} holds ` +
+        `${describeStoreLocation(recorded)}; move the data or fix the config`,
+    )
+  return wanted
+}
+
+/**
+ * Opens the store of a data directory (`location`, else the one it records), the one opener
+ * of the node and of every CLI command. The directory is made owner-only (0700) every time,
+ * whoever created it, and so are SQLite's files (0600): reports, audit and token hashes. A
+ * location other than the default is recorded in the directory, for `--dir` commands.
+ * The PostgreSQL password comes from the location's passwordFile, else ENTENTE_PG_PASSWORD.
+ */
+export async function openStore(
+  dataDir: string,
+  location: StoreLocation = storeLocationOf(dataDir),
+): Promise<Store> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   ownerOnly(dataDir, 0o700)
-  const file = join(dataDir, DB_FILE)
-  const store = await SqliteStore.open(file)
-  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) ownerOnly(f, 0o600)
+  const store = await openStoreAt(location, process.env['ENTENTE_PG_PASSWORD'])
+  if ('sqlite' in location) {
+    const file = location.sqlite
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) ownerOnly(f, 0o600)
+  }
+  const recorded = join(dataDir, STORE_FILE)
+  const text = `${JSON.stringify(location, null, 2)}\n`
+  const isDefault = sameStore(location, { sqlite: join(dataDir, DB_FILE) })
+  if (!isDefault && (!existsSync(recorded) || readFileSync(recorded, 'utf8') !== text))
+    writeFileSync(recorded, text, { mode: 0o600 })
   return store
 }
 
@@ -115,7 +166,7 @@ export async function openNodeContext(
       )
     originators.set(id, importPublicKey(jwk, 'ed25519', `originators.${id}`))
   }
-  const store = await openStore(config.dataDir)
+  const store = await openStore(config.dataDir, storeLocationFor(config.dataDir, config.store))
   const events = new EventHub()
   const ctx: NodeContext = {
     party,

@@ -1,6 +1,14 @@
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,8 +22,10 @@ import pg from 'pg'
  * root), and removed by `stop`. `npm test`'s pretest installs Debian's postgresql if missing.
  */
 export interface TestPostgres {
-  /** The URL of this file's own database. */
+  /** The URL of this file's own database (with the password, if the server wants one). */
   readonly url: string
+  /** The same URL without its password, and the password (empty when the URL has none). */
+  readonly bare: { readonly url: string; readonly password: string }
   /** A name for a fresh, empty schema in it: one per store a test opens. */
   freshSchema(): string
   /** Drops the database (an existing server) or stops and removes the cluster. */
@@ -90,12 +100,19 @@ async function startCluster(): Promise<{ adminUrl: string; stop: () => void }> {
   if (user !== undefined) chownSync(dir, user.uid, user.gid)
   const data = join(dir, 'data')
   const port = await freePort()
+  // Loopback TCP asks for a password (SCRAM), so that the store's password path is exercised.
+  const password = randomBytes(12).toString('hex')
+  const pwfile = join(dir, 'pwfile')
+  writeFileSync(pwfile, `${password}\n`, { mode: 0o600 })
+  if (user !== undefined) chownSync(pwfile, user.uid, user.gid)
   asClusterUser(user, join(bin, 'initdb'), [
     '-D',
     data,
     '-U',
     'postgres',
-    '--auth=trust',
+    '--auth-local=trust',
+    '--auth-host=scram-sha-256',
+    `--pwfile=${pwfile}`,
     '-E',
     'UTF8',
     '--locale=C',
@@ -125,7 +142,7 @@ async function startCluster(): Promise<{ adminUrl: string; stop: () => void }> {
   }
   // A test file that dies without its after hook still leaves no server behind.
   process.once('exit', stop)
-  return { adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`, stop }
+  return { adminUrl: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, stop }
 }
 
 function withDatabase(url: string, database: string): string {
@@ -147,8 +164,13 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     await admin.end()
   }
   let schemas = 0
+  const url = withDatabase(adminUrl, database)
+  const parsed = new URL(url)
+  const password = decodeURIComponent(parsed.password)
+  parsed.password = ''
   return {
-    url: withDatabase(adminUrl, database),
+    url,
+    bare: { url: parsed.toString(), password },
     freshSchema: () => `s${++schemas}`,
     stop: async () => {
       if (cluster !== undefined) return cluster.stop()

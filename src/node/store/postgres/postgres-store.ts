@@ -152,8 +152,7 @@ export class PostgresStore implements Store {
         `store.schema: '${schema}' is not a lower-case SQL name (letters, digits, _)`,
       )
     const pool = new pg.Pool({
-      connectionString: options.url,
-      ...(options.password === undefined ? {} : { password: options.password }),
+      connectionString: withPassword(options.url, options.password),
       ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
       max: options.maxConnections ?? 10,
       types,
@@ -271,6 +270,17 @@ export class PostgresStore implements Store {
   }
 }
 
+/**
+ * The URL node-postgres connects with: it lets a connection string's (empty) password win over
+ * a `password` option, so the password goes into the string, in memory only.
+ */
+function withPassword(url: string, password: string | undefined): string {
+  if (password === undefined) return url
+  const parsed = new URL(url)
+  parsed.password = encodeURIComponent(password)
+  return parsed.toString()
+}
+
 /** Node's socket errors and PostgreSQL's connection-class SQLSTATEs (08xxx, 57P01…). */
 function isConnectionLost(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code
@@ -280,16 +290,17 @@ function isConnectionLost(error: unknown): boolean {
   )
 }
 
-/** A server that cannot be reached or refuses us is a configuration problem, said plainly. */
+/** A server that cannot be reached, refuses us or fails the migration: said in one line. */
 function connectionError(error: unknown): unknown {
   if (error instanceof EntenteError) return error
   const code = (error as { code?: unknown } | null)?.code
-  const auth = code === '28P01' || code === '28000'
-  if (!auth && !isConnectionLost(error) && code !== '3D000') return error
-  const reason = (error as Error).message
+  const auth = code === '28P01' || code === '28000' || /SASL|password/i.test(String(error))
+  const reason = auth ? 'authentication failed' : (error as Error).message
   return new EntenteError(
     'CONFIG_INVALID',
-    `store.postgres: cannot open the database (${auth ? 'authentication failed' : reason})`,
-    { cause: error },
+    `store.postgres: cannot open the database (${reason})`,
+    {
+      cause: error,
+    },
   )
 }
