@@ -41,7 +41,7 @@ describe('entente node init --store postgres://… and the commands on its data 
       ...['--store-schema', 'kor', '--store-password-file', passwordFile],
     )
     assert.equal(run.status, 0, run.stderr)
-    assert.match(run.stdout, /store schema v1 in PostgreSQL postgres:\/\/.*, schema kor\)/)
+    assert.match(run.stdout, /store schema v\d+ in PostgreSQL postgres:\/\/.*, schema kor\)/)
     assert.ok(!existsSync(join(dir, 'entente.db')), 'no SQLite file')
     const recorded = JSON.parse(readFileSync(join(dir, 'store.json'), 'utf8')) as unknown
     assert.deepEqual(recorded, { postgres: server.bare.url, schema: 'kor', passwordFile })

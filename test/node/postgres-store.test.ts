@@ -52,13 +52,14 @@ describe('PostgresStore', () => {
 
   it('given a schema at version 1, when a build knows version 2, then only 2 is applied, once', async () => {
     const schema = server.freshSchema()
-    await (await open(schema)).close()
     const pool = poolOn(schema)
     try {
+      await pool.query(`CREATE SCHEMA ${schema}`)
+      const initial = MIGRATIONS[0] as Migration
       const extra: Migration = { version: 2, name: 'notes', up: 'CREATE TABLE notes (x TEXT)' }
-      assert.equal(await migrate(pool, [...MIGRATIONS, extra].slice(0, 1)), 1)
-      assert.equal(await migrate(pool, [MIGRATIONS[0] as Migration, extra]), 2)
-      assert.equal(await migrate(pool, [MIGRATIONS[0] as Migration, extra]), 2, 'idempotent')
+      assert.equal(await migrate(pool, [initial]), 1)
+      assert.equal(await migrate(pool, [initial, extra]), 2)
+      assert.equal(await migrate(pool, [initial, extra]), 2, 'idempotent')
       const { rows } = await pool.query('SELECT name FROM schema_migrations ORDER BY version')
       assert.deepEqual(
         rows.map((r: { name: string }) => r.name),
@@ -71,15 +72,16 @@ describe('PostgresStore', () => {
 
   it('given a failing migration, when applied, then it leaves no trace', async () => {
     const schema = server.freshSchema()
-    await (await open(schema)).close()
     const pool = poolOn(schema)
     try {
+      await pool.query(`CREATE SCHEMA ${schema}`)
+      const initial = MIGRATIONS[0] as Migration
       const bad: Migration = {
         version: 2,
         name: 'bad',
         up: 'CREATE TABLE y (x TEXT); SELECT nope()',
       }
-      await assert.rejects(migrate(pool, [MIGRATIONS[0] as Migration, bad]))
+      await assert.rejects(migrate(pool, [initial, bad]))
       const { rows } = await pool.query("SELECT to_regclass('y') AS t")
       assert.deepEqual(rows, [{ t: null }])
       assert.equal(await migrate(pool), MIGRATIONS.length)
@@ -219,5 +221,101 @@ describe('PostgresStore', () => {
     } finally {
       await pool.end()
     }
+  })
+})
+
+describe('PostgresLeases (several processes of one party)', () => {
+  const message = (messageId: string, over: Partial<OutboxRow> = {}): OutboxRow => ({
+    messageId,
+    recipient: 'JPN',
+    kind: 'report',
+    envelope: '{}',
+    subjectId: messageId,
+    createdAtMs: 1,
+    attempts: 0,
+    nextAttemptAtMs: 1,
+    deliveredAtMs: null,
+    receipt: null,
+    lastError: null,
+    withdrawnAtMs: null,
+    ...over,
+  })
+
+  it('given two processes scanning one outbox at once, then each message is claimed by exactly one', async () => {
+    const schema = server.freshSchema()
+    const [a, b] = await Promise.all([open(schema), open(schema)])
+    const ids = Array.from({ length: 60 }, (_, i) => `m-${i}`)
+    await a.transaction(async (tx) => {
+      for (const id of ids) await tx.enqueue(message(id))
+    })
+    const claimer = (store: PostgresStore, holder: string) => {
+      const leases = store.leases(holder)
+      return async (): Promise<string[]> => {
+        const claimed: string[] = []
+        for (;;) {
+          // A holder may claim its own again (a retry): those it has are marked delivered.
+          const batch = await leases.claimDue(10, 7, 60_000)
+          if (batch.length === 0) return claimed
+          claimed.push(...batch.map((m) => m.messageId))
+          await store.transaction(async (tx) => {
+            for (const m of batch) await tx.markDelivered(m.messageId, 'receipt', 11)
+          })
+        }
+      }
+    }
+    const [byA, byB] = await Promise.all([claimer(a, 'kor-1')(), claimer(b, 'kor-2')()])
+    assert.deepEqual([...byA, ...byB].sort(), [...ids].sort(), 'every message claimed')
+    assert.equal(new Set([...byA, ...byB]).size, ids.length, 'none claimed twice')
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it('given claimed messages, when the claim lapses, then another process takes them over, oldest due first', async () => {
+    const store = await open()
+    await store.enqueue(message('late', { nextAttemptAtMs: 5 }))
+    await store.enqueue(message('early', { nextAttemptAtMs: 2 }))
+    await store.enqueue(message('not-due', { nextAttemptAtMs: 50 }))
+    const dead = store.leases('kor-dead')
+    const alive = store.leases('kor-alive')
+    // A claim of 0 ms has lapsed at once: the holder died before renewing anything.
+    assert.deepEqual(
+      (await dead.claimDue(10, 10, 0)).map((m) => m.messageId),
+      ['early', 'late'],
+    )
+    assert.deepEqual(
+      (await alive.claimDue(10, 10, 60_000)).map((m) => m.messageId),
+      ['early', 'late'],
+    )
+    assert.deepEqual(await dead.claimDue(10, 10, 60_000), [], 'an unexpired claim is kept')
+    assert.deepEqual(
+      (await alive.claimDue(10, 10, 60_000)).map((m) => m.messageId),
+      ['early', 'late'],
+      'the holder may take its own again (a retry)',
+    )
+    await store.markDelivered('early', 'receipt', 11)
+    await alive.releaseClaims()
+    assert.deepEqual(
+      (await dead.claimDue(10, 10, 60_000)).map((m) => m.messageId),
+      ['late'],
+      'released at a clean stop; delivered ones never come back',
+    )
+    await store.close()
+  })
+
+  it("given a peer's link lease, then one process holds it until it lapses or is released", async () => {
+    const schema = server.freshSchema()
+    const [a, b] = await Promise.all([open(schema), open(schema)])
+    const first = a.leases('kor-1')
+    const second = b.leases('kor-2')
+    assert.equal(await first.holdPeer('JPN', 60_000), true)
+    assert.equal(await second.holdPeer('JPN', 60_000), false, 'held by the other')
+    assert.equal(await first.holdPeer('JPN', 60_000), true, 'renewed by its holder')
+    assert.equal(await second.holdPeer('USA', 60_000), true, 'another peer is free')
+    assert.equal(await second.peerHolder('JPN'), 'kor-1')
+    await first.releasePeer('JPN')
+    assert.equal(await second.holdPeer('JPN', 0), true, 'released: taken over')
+    // A 0 ms lease has lapsed at once, as a killed holder's does: the other takes it.
+    assert.equal(await first.holdPeer('JPN', 60_000), true, 'lapsed: taken over')
+    assert.equal(await b.leases('kor-2').peerHolder('JPN'), 'kor-1')
+    await Promise.all([a.close(), b.close()])
   })
 })

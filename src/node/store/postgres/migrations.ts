@@ -186,8 +186,27 @@ CREATE TABLE withdrawals (
 );
 `
 
+/**
+ * Issue 14: several node processes of one party share the database. An outbox message is
+ * claimed by one process until `claimed_until_ms` (a dead process's claims lapse); a peer's
+ * link is held by one process at a time, by a lease it renews. Instants of leases are the
+ * database server's clock, so that the processes' machines need not agree on the time.
+ */
+const LEASES = `
+ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+ALTER TABLE outbox ADD COLUMN claimed_until_ms BIGINT;
+CREATE TABLE peer_leases (
+  peer TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  until_ms BIGINT NOT NULL
+);
+`
+
 /** Every migration this build knows, oldest first; versions are 1, 2, 3, ... */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', up: INITIAL }]
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', up: INITIAL },
+  { version: 2, name: 'leases', up: LEASES },
+]
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
   version INTEGER PRIMARY KEY,

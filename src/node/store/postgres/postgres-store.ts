@@ -17,6 +17,7 @@ import type {
   TokenRow,
   WithdrawalRow,
 } from '../store.ts'
+import { PostgresLeases } from './leases.ts'
 import { migrate } from './migrations.ts'
 import { PgQueries } from './queries.ts'
 
@@ -160,7 +161,7 @@ export class PostgresStore implements Store {
     // An idle client's lost connection is reported here; the next query reconnects.
     pool.on('error', () => undefined)
     try {
-      if (schema !== undefined) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+      if (schema !== undefined) await createSchema(pool, schema)
       return new PostgresStore(pool, await migrate(pool))
     } catch (error) {
       await pool.end()
@@ -257,6 +258,11 @@ export class PostgresStore implements Store {
   listTokens = () => this.#q.listTokens()
   schemaVersion = () => Promise.resolve(this.#version)
 
+  /** The outbox claims and peer-link leases of one process (`holder`) on this database. */
+  leases(holder: string): PostgresLeases {
+    return new PostgresLeases(this.#pool, holder)
+  }
+
   /** Waits for the transactions already queued, then closes the pool. */
   async close(): Promise<void> {
     await this.#gate.acquire()
@@ -267,6 +273,15 @@ export class PostgresStore implements Store {
     } finally {
       this.#gate.release()
     }
+  }
+}
+
+/** IF NOT EXISTS still races when processes start together: the loser sees 23505, and that is fine. */
+async function createSchema(pool: Pool, schema: string): Promise<void> {
+  try {
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== '23505') throw error
   }
 }
 
