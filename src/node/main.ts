@@ -19,6 +19,8 @@ import { type LinkServer, startLinkServer } from './link/link-server.ts'
 import type { PeerLink } from './link/peer-link.ts'
 import { WsPeerLink } from './link/ws-link.ts'
 import { EventHub } from './app/event-hub.ts'
+import { AuditFollower } from './app/audit-follower.ts'
+import { PostgresStore } from './store/postgres/postgres-store.ts'
 import { canonicalJson } from './audit/hash.ts'
 import { type NodeConfig } from './config.ts'
 import { checkCotIngestConfig } from './app/cot-ingest.ts'
@@ -128,7 +130,7 @@ export interface RunningNode {
 export async function openNodeContext(
   config: NodeConfig,
   overrides: Partial<Pick<NodeContext, 'now' | 'random' | 'deliverSoon' | 'peerStatus'>> = {},
-): Promise<{ ctx: NodeContext; registryDoc: unknown }> {
+): Promise<{ ctx: NodeContext; registryDoc: unknown; follower: AuditFollower | null }> {
   const party = asPartyId(config.party)
   const loaded = loadScenarioFile(config.registry.scenario, config.registry.whatIfs)
   if (!loaded.ok)
@@ -168,6 +170,8 @@ export async function openNodeContext(
   }
   const store = await openStore(config.dataDir, storeLocationFor(config.dataDir, config.store))
   const events = new EventHub()
+  // On PostgreSQL other processes of this party may append too: their entries are followed.
+  const follower = store instanceof PostgresStore ? new AuditFollower(store, events.publish) : null
   const ctx: NodeContext = {
     party,
     config,
@@ -179,14 +183,14 @@ export async function openNodeContext(
     now: overrides.now ?? clockOf(config),
     random: overrides.random ?? Math.random,
     newId: () => randomUUID(),
-    onAudit: events.publish,
+    onAudit: follower?.local ?? events.publish,
     events,
     publicJwks: publicJwks(keys),
     // Without a delivery worker (the CLI), the outbox waits for the node's next scan.
     deliverSoon: overrides.deliverSoon ?? (() => undefined),
     peerStatus: overrides.peerStatus ?? (() => []),
   }
-  return { ctx, registryDoc: loaded.doc }
+  return { ctx, registryDoc: loaded.doc, follower }
 }
 
 /** The composition root: the only place that reads the clock, randomness and the network. */
@@ -196,6 +200,8 @@ export async function createNode(
 ): Promise<{
   ctx: NodeContext
   worker: DeliveryWorker
+  /** Other processes' audit entries for the live streams (PostgreSQL only). */
+  follower: AuditFollower | null
   linkTls: LinkTls
   app: FastifyInstance
 }> {
@@ -204,7 +210,7 @@ export async function createNode(
   await ensureNodeCa(config.dataDir, config.party, Date.now())
   const linkTls = await readLinkTls(config.dataDir)
   let worker: DeliveryWorker | null = null
-  const { ctx, registryDoc } = await openNodeContext(config, {
+  const { ctx, registryDoc, follower } = await openNodeContext(config, {
     ...overrides,
     deliverSoon: (messages) => worker?.add(messages),
     peerStatus: () => worker?.peers() ?? [],
@@ -230,7 +236,7 @@ export async function createNode(
   }
   worker = new DeliveryWorker(ctx, peerLinks(ctx, linkTls, post))
   await recordStart(ctx, ctx.store, registryDoc)
-  return { ctx, worker, linkTls, app: buildHttpApp(ctx, tls) }
+  return { ctx, worker, linkTls, follower, app: buildHttpApp(ctx, tls) }
 }
 
 /** One link per peer: the live link where the config names one, else one POST per message. */
@@ -298,7 +304,7 @@ export async function listenForLinks(ctx: NodeContext, tls: LinkTls): Promise<Li
 export async function startNode(config: NodeConfig): Promise<RunningNode> {
   // Whatever the node writes (database, WAL, checkpoints, config) is its owner's only.
   process.umask(0o077)
-  const { ctx, worker, app, linkTls } = await createNode(config)
+  const { ctx, worker, app, linkTls, follower } = await createNode(config)
   await app.listen({ host: config.listen.host, port: config.listen.port })
   const servers = await startServers(ctx, linkTls).catch(async (error: unknown) => {
     await app.close()
@@ -307,6 +313,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   })
   const { cot, links } = servers
   worker.start()
+  await follower?.start()
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.listen.port
   const scheme = config.listen.insecure === true ? 'http' : 'https'
@@ -322,6 +329,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       await links?.close()
       await app.close()
       await worker.stop()
+      follower?.stop()
       const last = await ctx.store.lastAudit()
       if (last !== undefined) await checkpointAt(ctx, last)
       await ctx.store.close()
