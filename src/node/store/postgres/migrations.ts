@@ -202,10 +202,49 @@ CREATE TABLE peer_leases (
 );
 `
 
+/**
+ * Issue 12, as SQLite's 9 and 10: a report's versions (the row holds the latest; replaced
+ * versions are kept whole in `report_versions`) and tracks (one row per originator's track).
+ * The PostgreSQL store's queries for them come with the merge of issue 12's store methods.
+ */
+const REPORT_VERSIONS_AND_TRACKS = `
+ALTER TABLE reports ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE reports ADD COLUMN supersession TEXT;
+ALTER TABLE reports ADD COLUMN superseded_by TEXT;
+CREATE TABLE report_versions (
+  report_id TEXT NOT NULL REFERENCES reports (id),
+  version INTEGER NOT NULL,
+  row TEXT NOT NULL,
+  replaced_at_ms BIGINT NOT NULL,
+  PRIMARY KEY (report_id, version)
+);
+CREATE TABLE tracks (
+  originator TEXT NOT NULL,
+  track_number INTEGER NOT NULL,
+  report_id TEXT NOT NULL,
+  topic TEXT NOT NULL,
+  level TEXT NOT NULL,
+  local_level TEXT NOT NULL,
+  releasable_to TEXT,
+  state TEXT NOT NULL,
+  status TEXT NOT NULL,
+  ended_at_ms BIGINT,
+  survivor INTEGER,
+  updates INTEGER NOT NULL,
+  received_from TEXT,
+  path TEXT NOT NULL,
+  updated_at_ms BIGINT NOT NULL,
+  PRIMARY KEY (originator, track_number)
+);
+CREATE INDEX tracks_by_updated ON tracks (updated_at_ms);
+CREATE INDEX tracks_by_report ON tracks (report_id);
+`
+
 /** Every migration this build knows, oldest first; versions are 1, 2, 3, ... */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: INITIAL },
   { version: 2, name: 'leases', up: LEASES },
+  { version: 3, name: 'report-versions-and-tracks', up: REPORT_VERSIONS_AND_TRACKS },
 ]
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
