@@ -1,12 +1,26 @@
-// Runs before `npm test`: the dashboard's tests drive Debian's chromium and the CoT TLS test
-// runs Debian's openssl, which a fresh machine may lack. As root with apt-get, install what is
-// missing (as .ci/run does); otherwise say how, and stop.
+// Runs before `npm test`: the dashboard's tests drive Debian's chromium, the CoT TLS test
+// runs Debian's openssl and the PostgreSQL store's tests start a throwaway cluster with
+// Debian's postgresql (initdb, pg_ctl), which a fresh machine may lack. As root with apt-get,
+// install what is missing (as .ci/run does); otherwise say how, and stop.
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
 
-/** Debian package → the file the tests run. */
-const NEEDED = { chromium: '/usr/bin/chromium', openssl: '/usr/bin/openssl' }
-const missing = Object.entries(NEEDED).filter(([, file]) => !existsSync(file))
+/** Any installed major's initdb (Debian keeps each under /usr/lib/postgresql/MAJOR/bin). */
+const hasInitdb = () =>
+  existsSync('/usr/lib/postgresql') &&
+  readdirSync('/usr/lib/postgresql').some((v) =>
+    existsSync(join('/usr/lib/postgresql', v, 'bin', 'initdb')),
+  )
+
+/** Debian package → whether what the tests run is there. */
+const NEEDED = {
+  chromium: () => existsSync('/usr/bin/chromium'),
+  openssl: () => existsSync('/usr/bin/openssl'),
+  // The tests need no server of the machine's; ENTENTE_PG_URL points them at one instead.
+  postgresql: () => process.env.ENTENTE_PG_URL !== undefined || hasInitdb(),
+}
+const missing = Object.entries(NEEDED).filter(([, present]) => !present())
 if (missing.length === 0) process.exit(0)
 const packages = missing.map(([name]) => name)
 

@@ -162,8 +162,24 @@ function buildProgram(): Command {
       '--host <name...>',
       "DNS names or IP addresses clients reach the node's API by, besides localhost (in its server certificate)",
     )
-    .action(async (opts: { party: string; dir: string; host?: string[] }) =>
-      print(await (await nodeCommands()).initNode(opts.party, opts.dir, opts.host ?? [])),
+    .option(
+      '--store <location>',
+      'a postgres:// URL (no password in it: ENTENTE_PG_PASSWORD or --store-password-file) or a SQLite file; default: SQLite in --dir',
+    )
+    .option('--store-schema <name>', 'the PostgreSQL schema of this node (default: public)')
+    .option('--store-password-file <file>', 'a file holding the PostgreSQL password')
+    .action(
+      async (opts: {
+        party: string
+        dir: string
+        host?: string[]
+        store?: string
+        storeSchema?: string
+        storePasswordFile?: string
+      }) => {
+        const { initNode, parseStoreOption } = await nodeCommands()
+        print(await initNode(opts.party, opts.dir, opts.host ?? [], parseStoreOption(opts)))
+      },
     )
   const token = node
     .command('token')

@@ -3,12 +3,13 @@ import { join, resolve } from 'node:path'
 import { EntenteError } from '../lib/errors.ts'
 import type { NodeContext } from '../node/app/context.ts'
 import { loadNodeConfig, type NodeConfig } from '../node/config.ts'
-import { CONFIG_FILE, DB_FILE, openNodeContext } from '../node/main.ts'
+import { CONFIG_FILE, DB_FILE, openNodeContext, STORE_FILE } from '../node/main.ts'
 
 /** Commands on a node's data directory (`--dir D`): the store, keys and config it holds. */
 
+/** A data directory holds its SQLite file, or the record of its store elsewhere (PostgreSQL). */
 export function requireDataDir(dir: string): void {
-  if (!existsSync(join(dir, DB_FILE)))
+  if (!existsSync(join(dir, DB_FILE)) && !existsSync(join(dir, STORE_FILE)))
     throw new EntenteError(
       'FILE_NOT_READABLE',
       `--dir: ${dir} holds no node data (run ./bin/entente node init first)`,
@@ -39,7 +40,7 @@ export function nodeConfigOf(dir: string, configFile: string | undefined): NodeC
 /**
  * Runs `work` with the node's application context opened on `dir`, as the node itself would
  * (registry, peers, release policy, clock), and closes the store after. The node may be
- * running: SQLite (WAL) lets this process write too, and what it queues in the outbox is
+ * running: SQLite (WAL) and PostgreSQL let this process write too; what it queues in the outbox is
  * delivered by the running node's next scan (or at its next start).
  */
 export async function withNodeContext<T>(

@@ -1,5 +1,5 @@
 import { chmodSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { isPartyId } from '../domain/ids.ts'
 import { formatInstant } from '../domain/time.ts'
 import { EntenteError } from '../lib/errors.ts'
@@ -13,7 +13,12 @@ import {
   writePartyKeys,
 } from '../node/crypto/keys.ts'
 import { CA_CERT_FILE, ensureNodeCa, hostProblem, readLinkTls } from '../node/crypto/ca.ts'
-import { CONFIG_FILE, openStore, startNode } from '../node/main.ts'
+import { CONFIG_FILE, openStore, startNode, storeLocationFor } from '../node/main.ts'
+import {
+  describeStoreLocation,
+  type StoreLocation,
+  storeLocationSchema,
+} from '../node/store/location.ts'
 import { requireDataDir } from './node-dir.ts'
 
 export {
@@ -25,10 +30,51 @@ export {
   revokeTokens,
 } from './node-token.ts'
 
+/**
+ * `node init --store`: a postgres:// URL (with `--store-schema`, `--store-password-file`) or
+ * a SQLite file's path; absent: SQLite in the data directory.
+ */
+export function parseStoreOption(opts: {
+  store?: string
+  storeSchema?: string
+  storePasswordFile?: string
+}): StoreLocation | undefined {
+  const { store, storeSchema, storePasswordFile } = opts
+  if (store === undefined) {
+    if (storeSchema !== undefined || storePasswordFile !== undefined)
+      throw new EntenteError(
+        'INVALID_ARGUMENT',
+        '--store-schema and --store-password-file go with --store postgres://…',
+      )
+    return undefined
+  }
+  const isPostgres = /^postgres(ql)?:/i.test(store)
+  if (!isPostgres && (storeSchema !== undefined || storePasswordFile !== undefined))
+    throw new EntenteError(
+      'INVALID_ARGUMENT',
+      '--store-schema and --store-password-file are for a postgres:// store only',
+    )
+  const raw = isPostgres
+    ? {
+        postgres: store,
+        ...(storeSchema === undefined ? {} : { schema: storeSchema }),
+        ...(storePasswordFile === undefined ? {} : { passwordFile: resolve(storePasswordFile) }),
+      }
+    : { sqlite: resolve(store) }
+  const parsed = storeLocationSchema.safeParse(raw)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const option = issue?.path[0] === 'schema' ? '--store-schema' : '--store'
+    throw new EntenteError('INVALID_ARGUMENT', `${option}: ${issue?.message ?? 'invalid'}`)
+  }
+  return parsed.data
+}
+
 export async function initNode(
   party: string,
   dir: string,
   hosts: readonly string[] = [],
+  store?: StoreLocation,
 ): Promise<string> {
   if (!isPartyId(party))
     throw new EntenteError('INVALID_ARGUMENT', `--party: '${party}' is not a party id such as KOR`)
@@ -36,16 +82,18 @@ export async function initNode(
     const problem = hostProblem(host)
     if (problem !== null) throw new EntenteError('INVALID_ARGUMENT', `--host: ${problem}`)
   }
+  // The store first: a database that cannot be reached leaves no keys behind to trip a retry.
+  const opened = await openStore(dir, storeLocationFor(dir, store))
+  const version = await opened.schemaVersion()
+  await opened.close()
   const keys = generatePartyKeys(party)
   await writePartyKeys(dir, party, keys)
   await ensureNodeCa(dir, party, Date.now(), hosts) // TLS: the CA, the server and link certificates
-  const store = await openStore(dir)
-  const version = await store.schemaVersion()
-  await store.close()
+  const where = store === undefined ? '' : ` in ${describeStoreLocation(store)}`
   const jwks = publicJwks(keys)
   const { fingerprint256 } = await readLinkTls(dir)
   return [
-    `Initialised ${party} in ${dir} (store schema v${version}); private keys are readable by the owner only.`,
+    `Initialised ${party} in ${dir} (store schema v${version}${where}); private keys are readable by the owner only.`,
     `Its CA for CoT over TLS is ${join(dir, 'keys', CA_CERT_FILE)}; client certificates: entente node cert.`,
     `Its live-link certificate's fingerprint (peers pin it as peers.${party}.link.fingerprint256): ${fingerprint256}`,
     `Public keys for the peers' configs (peers.${party}.keys):`,

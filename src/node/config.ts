@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { EntenteError } from '../lib/errors.ts'
+import { resolveStoreLocation, storeLocationSchema } from './store/location.ts'
 
 const jwk = z.record(z.string(), z.unknown())
 
@@ -125,6 +126,11 @@ export const nodeConfigSchema = z.strictObject({
   party: z.string().regex(/^[A-Z][A-Z0-9]{1,9}$/, 'a party id such as KOR'),
   dataDir: z.string().min(1),
   /**
+   * `{ sqlite: PATH }` or `{ postgres: URL, passwordFile?, schema? }` (docs/node.md, "Storage").
+   * Absent: the store `node init` made (SQLite in the data directory unless --store said otherwise).
+   */
+  store: storeLocationSchema.optional(),
+  /**
    * The API and TAXII: HTTPS with the node's server certificate (keys/server.cert.pem, signed
    * by keys/ca.cert.pem); `insecure: true` is the only way to plain HTTP, and only on loopback.
    */
@@ -242,6 +248,7 @@ export function loadNodeConfig(file: string): NodeConfig {
   return {
     ...config,
     dataDir: resolve(base, config.dataDir),
+    ...(config.store === undefined ? {} : { store: resolveStoreLocation(config.store, base) }),
     registry: { ...config.registry, scenario: resolve(base, config.registry.scenario) },
     peers,
   }

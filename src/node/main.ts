@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -20,6 +20,8 @@ import { type LinkServer, startLinkServer } from './link/link-server.ts'
 import type { PeerLink } from './link/peer-link.ts'
 import { WsPeerLink } from './link/ws-link.ts'
 import { EventHub } from './app/event-hub.ts'
+import { AuditFollower } from './app/audit-follower.ts'
+import { PostgresStore } from './store/postgres/postgres-store.ts'
 import { canonicalJson } from './audit/hash.ts'
 import { type NodeConfig } from './config.ts'
 import { checkCotIngestConfig } from './app/cot-ingest.ts'
@@ -28,7 +30,13 @@ import { importPeerKeys, importPublicKey, publicJwks, readPartyKeys } from './cr
 import { buildHttpApp } from './http/app.ts'
 import { postEnvelopeWith } from './http/post-envelope.ts'
 import { peerCas, serverTlsOptions } from './http/tls.ts'
-import { SqliteStore } from './store/sqlite/sqlite-store.ts'
+import {
+  describeStoreLocation,
+  openStoreAt,
+  sameStore,
+  type StoreLocation,
+  storeLocationSchema,
+} from './store/location.ts'
 import type { Store } from './store/store.ts'
 import { createHash, type KeyObject } from 'node:crypto'
 
@@ -36,16 +44,61 @@ export const DB_FILE = 'entente.db'
 /** The config the node last started with, written by `node --config` for `export`/`import`. */
 export const CONFIG_FILE = 'config.json'
 
+/** Where a data directory's store is, when not the SQLite file in it (node init --store). */
+export const STORE_FILE = 'store.json'
+
+/** The store of a data directory: the one recorded in it, else its SQLite file. */
+export function storeLocationOf(dataDir: string): StoreLocation {
+  const recorded = join(dataDir, STORE_FILE)
+  if (!existsSync(recorded)) return { sqlite: join(dataDir, DB_FILE) }
+  const parsed = storeLocationSchema.safeParse(JSON.parse(readFileSync(recorded, 'utf8')))
+  if (!parsed.success)
+    throw new EntenteError('CONFIG_INVALID', `${recorded}: not a store location this build knows`)
+  return parsed.data
+}
+
 /**
- * Opens the store of a data directory, which is made owner-only (0700) every time, whoever
- * created it, and so are the database files (0600): reports, audit and token hashes.
+ * The store a node's config names, checked against the one its data directory records: a
+ * node never moves to another store by a config edit alone (its history would split).
  */
-export async function openStore(dataDir: string): Promise<SqliteStore> {
+export function storeLocationFor(dataDir: string, store?: StoreLocation): StoreLocation {
+  const recorded = storeLocationOf(dataDir)
+  const wanted = store ?? recorded
+  if (
+    !sameStore(wanted, recorded) &&
+    (existsSync(join(dataDir, STORE_FILE)) || existsSync(join(dataDir, DB_FILE)))
+  )
+    throw new EntenteError(
+      'CONFIG_INVALID',
+      `store: ${describeStoreLocation(wanted)} is asked for but ${dataDir} holds ` +
+        `${describeStoreLocation(recorded)}; move the data or fix the config`,
+    )
+  return wanted
+}
+
+/**
+ * Opens the store of a data directory (`location`, else the one it records), the one opener
+ * of the node and of every CLI command. The directory is made owner-only (0700) every time,
+ * whoever created it, and so are SQLite's files (0600): reports, audit and token hashes. A
+ * location other than the default is recorded in the directory, for `--dir` commands.
+ * The PostgreSQL password comes from the location's passwordFile, else ENTENTE_PG_PASSWORD.
+ */
+export async function openStore(
+  dataDir: string,
+  location: StoreLocation = storeLocationOf(dataDir),
+): Promise<Store> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   ownerOnly(dataDir, 0o700)
-  const file = join(dataDir, DB_FILE)
-  const store = await SqliteStore.open(file)
-  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) ownerOnly(f, 0o600)
+  const store = await openStoreAt(location, process.env['ENTENTE_PG_PASSWORD'])
+  if ('sqlite' in location) {
+    const file = location.sqlite
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) ownerOnly(f, 0o600)
+  }
+  const recorded = join(dataDir, STORE_FILE)
+  const text = `${JSON.stringify(location, null, 2)}\n`
+  const isDefault = sameStore(location, { sqlite: join(dataDir, DB_FILE) })
+  if (!isDefault && (!existsSync(recorded) || readFileSync(recorded, 'utf8') !== text))
+    writeFileSync(recorded, text, { mode: 0o600 })
   return store
 }
 
@@ -78,7 +131,7 @@ export interface RunningNode {
 export async function openNodeContext(
   config: NodeConfig,
   overrides: Partial<Pick<NodeContext, 'now' | 'random' | 'deliverSoon' | 'peerStatus'>> = {},
-): Promise<{ ctx: NodeContext; registryDoc: unknown }> {
+): Promise<{ ctx: NodeContext; registryDoc: unknown; follower: AuditFollower | null }> {
   const party = asPartyId(config.party)
   const loaded = loadScenarioFile(config.registry.scenario, config.registry.whatIfs)
   if (!loaded.ok)
@@ -116,8 +169,10 @@ export async function openNodeContext(
       )
     originators.set(id, importPublicKey(jwk, 'ed25519', `originators.${id}`))
   }
-  const store = await openStore(config.dataDir)
+  const store = await openStore(config.dataDir, storeLocationFor(config.dataDir, config.store))
   const events = new EventHub()
+  // On PostgreSQL other processes of this party may append too: their entries are followed.
+  const follower = store instanceof PostgresStore ? new AuditFollower(store, events.publish) : null
   const ctx: NodeContext = {
     party,
     config,
@@ -129,14 +184,14 @@ export async function openNodeContext(
     now: overrides.now ?? clockOf(config),
     random: overrides.random ?? Math.random,
     newId: () => randomUUID(),
-    onAudit: events.publish,
+    onAudit: follower?.local ?? events.publish,
     events,
     publicJwks: publicJwks(keys),
     // Without a delivery worker (the CLI), the outbox waits for the node's next scan.
     deliverSoon: overrides.deliverSoon ?? (() => undefined),
     peerStatus: overrides.peerStatus ?? (() => []),
   }
-  return { ctx, registryDoc: loaded.doc }
+  return { ctx, registryDoc: loaded.doc, follower }
 }
 
 /** The composition root: the only place that reads the clock, randomness and the network. */
@@ -146,6 +201,8 @@ export async function createNode(
 ): Promise<{
   ctx: NodeContext
   worker: DeliveryWorker
+  /** Other processes' audit entries for the live streams (PostgreSQL only). */
+  follower: AuditFollower | null
   linkTls: LinkTls
   app: FastifyInstance
 }> {
@@ -154,7 +211,7 @@ export async function createNode(
   await ensureNodeCa(config.dataDir, config.party, Date.now())
   const linkTls = await readLinkTls(config.dataDir)
   let worker: DeliveryWorker | null = null
-  const { ctx, registryDoc } = await openNodeContext(config, {
+  const { ctx, registryDoc, follower } = await openNodeContext(config, {
     ...overrides,
     deliverSoon: (messages) => worker?.add(messages),
     peerStatus: () => worker?.peers() ?? [],
@@ -180,7 +237,7 @@ export async function createNode(
   }
   worker = new DeliveryWorker(ctx, peerLinks(ctx, linkTls, post))
   await recordStart(ctx, ctx.store, registryDoc)
-  return { ctx, worker, linkTls, app: buildHttpApp(ctx, tls) }
+  return { ctx, worker, linkTls, follower, app: buildHttpApp(ctx, tls) }
 }
 
 /** One link per peer: the live link where the config names one, else one POST per message. */
@@ -252,7 +309,7 @@ export async function listenForLinks(ctx: NodeContext, tls: LinkTls): Promise<Li
 export async function startNode(config: NodeConfig): Promise<RunningNode> {
   // Whatever the node writes (database, WAL, checkpoints, config) is its owner's only.
   process.umask(0o077)
-  const { ctx, worker, app, linkTls } = await createNode(config)
+  const { ctx, worker, app, linkTls, follower } = await createNode(config)
   await app.listen({ host: config.listen.host, port: config.listen.port })
   const servers = await startServers(ctx, linkTls).catch(async (error: unknown) => {
     await app.close()
@@ -261,6 +318,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   })
   const { cot, links } = servers
   worker.start()
+  await follower?.start()
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.listen.port
   const scheme = config.listen.insecure === true ? 'http' : 'https'
@@ -276,6 +334,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       await links?.close()
       await app.close()
       await worker.stop()
+      follower?.stop()
       const last = await ctx.store.lastAudit()
       if (last !== undefined) await checkpointAt(ctx, last)
       await ctx.store.close()

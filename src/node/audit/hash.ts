@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { AuditInput } from '../store/store.ts'
+import type { AuditEntry, AuditInput } from '../store/store.ts'
 
 /** The hash the first entry commits to. */
 export const GENESIS_HASH = '0'.repeat(64)
@@ -26,4 +26,23 @@ export function auditHash(seq: number, prevHash: string, entry: AuditInput): str
     data: entry.data,
   })
   return createHash('sha256').update(body).digest('hex')
+}
+
+/** The chain's head: the last entry's seq and hash (0 and GENESIS_HASH when the log is empty). */
+export interface AuditHead {
+  readonly seq: number
+  readonly hash: string
+}
+
+export const EMPTY_AUDIT_HEAD: AuditHead = { seq: 0, hash: GENESIS_HASH }
+
+/**
+ * The entry that follows `head`. Every store backend chains through this one function, so a
+ * backend only stores rows and serialises appends: equal inputs give byte-identical entries.
+ */
+export function nextAuditEntry(head: AuditHead, input: AuditInput): AuditEntry {
+  const seq = head.seq + 1
+  const { atMs, type, party, subject, data } = input
+  const hash = auditHash(seq, head.hash, input)
+  return { seq, atMs, type, party, subject, data, prevHash: head.hash, hash }
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import type { Database, Statement } from 'better-sqlite3'
 import { EntenteError } from '../../../lib/errors.ts'
-import { auditHash, GENESIS_HASH } from '../../audit/hash.ts'
+import { EMPTY_AUDIT_HEAD, nextAuditEntry } from '../../audit/hash.ts'
 import type {
   AuditCheckpoint,
   AuditEntry,
@@ -443,20 +443,15 @@ export class Queries {
   }
 
   appendAudit(input: AuditInput): AuditEntry {
-    const head = (this.#head ??= this.#readHead())
-    const seq = head.seq + 1
-    const prevHash = head.hash
-    const { atMs, type, party, subject, data } = input
-    const hash = auditHash(seq, prevHash, input)
-    const entry: AuditEntry = { seq, atMs, type, party, subject, data, prevHash, hash }
+    const entry = nextAuditEntry((this.#head ??= this.#readHead()), input)
     this.#sql(t.AUDIT.insert).run(t.AUDIT.encode(entry))
-    this.#head = { seq, hash }
+    this.#head = { seq: entry.seq, hash: entry.hash }
     return entry
   }
 
   #readHead(): { seq: number; hash: string } {
     const last = this.lastAudit()
-    return last === undefined ? { seq: 0, hash: GENESIS_HASH } : { seq: last.seq, hash: last.hash }
+    return last === undefined ? EMPTY_AUDIT_HEAD : { seq: last.seq, hash: last.hash }
   }
 
   lastAudit(): AuditEntry | undefined {

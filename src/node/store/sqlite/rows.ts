@@ -73,6 +73,8 @@ function orNull<V>(codec: Codec<V>): Codec<V | null> {
 
 export interface Table<T> {
   readonly name: string
+  /** The fields, in column order (another dialect builds its own statements from them). */
+  readonly fields: readonly string[]
   /** `column AS field, ...` for SELECT. */
   readonly columns: string
   /** INSERT of every field from its named parameter. */
@@ -81,13 +83,15 @@ export interface Table<T> {
   readonly decode: (raw: unknown) => T
 }
 
-const column = (field: string): string => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+export const column = (field: string): string =>
+  field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 
 function table<T>(name: string, codecs: { readonly [K in keyof T]-?: Codec<T[K]> }): Table<T> {
   const entries = Object.entries(codecs) as [string, Codec<unknown>][]
   const fields = entries.map(([field]) => field)
   return {
     name,
+    fields,
     columns: fields.map((f) => (column(f) === f ? f : `${column(f)} AS ${f}`)).join(', '),
     insert: `INSERT INTO ${name} (${fields.map(column).join(', ')})
       VALUES (${fields.map((f) => `@${f}`).join(', ')})`,

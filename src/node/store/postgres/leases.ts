@@ -1,0 +1,105 @@
+import type { OutboxRow } from '../store.ts'
+import * as t from '../sqlite/rows.ts'
+import type { Queryable } from './queries.ts'
+
+/** The database server's clock in epoch ms: one clock for every process's leases. */
+const DB_NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint'
+
+/**
+ * Leases for several node processes of one party on one PostgreSQL database (issue 14):
+ * outbox messages claimed with `FOR UPDATE SKIP LOCKED`, so that concurrent scans never
+ * take the same message, and a peer's link held by one process at a time. Both lapse at
+ * their expiry (a killed process renews nothing), and another process takes them over.
+ */
+export class PostgresLeases {
+  readonly #db: Queryable
+  readonly #holder: string
+
+  /** `holder` names this process (e.g. host:pid:random), stable for its lifetime. */
+  constructor(db: Queryable, holder: string) {
+    this.#db = db
+    this.#holder = holder
+  }
+
+  get holder(): string {
+    return this.#holder
+  }
+
+  /**
+   * Claims up to `limit` undelivered messages due at `nowMs` (the node's clock), oldest due
+   * first, that no other process holds an unexpired claim on, for `leaseMs` of the server's
+   * clock. Rows another scan is claiming at this instant are skipped, not waited for.
+   */
+  async claimDue(
+    nowMs: number,
+    limit: number,
+    leaseMs: number,
+    recipient?: string,
+  ): Promise<OutboxRow[]> {
+    const values: unknown[] = [nowMs, this.#holder, leaseMs, limit]
+    if (recipient !== undefined) values.push(recipient)
+    const columns = t.OUTBOX.fields.map((f) => `o.${t.column(f)} AS "${f}"`).join(', ')
+    const { rows } = await this.#db.query(
+      `WITH due AS (
+         SELECT seq FROM outbox
+         WHERE delivered_at_ms IS NULL AND withdrawn_at_ms IS NULL AND next_attempt_at_ms <= $1
+           AND (claimed_by IS NULL OR claimed_by = $2 OR claimed_until_ms <= ${DB_NOW_MS})
+           ${recipient === undefined ? '' : 'AND recipient = $5'}
+         ORDER BY next_attempt_at_ms, created_at_ms, seq
+         LIMIT $4
+         FOR UPDATE SKIP LOCKED)
+       UPDATE outbox o SET claimed_by = $2, claimed_until_ms = ${DB_NOW_MS} + $3
+       FROM due WHERE o.seq = due.seq
+       RETURNING o.seq AS "seq", ${columns}`,
+      values,
+    )
+    // RETURNING keeps no order: oldest due first again.
+    const ordered = (rows as (Record<string, unknown> & { seq: number })[]).sort(
+      (a, b) =>
+        Number(a['nextAttemptAtMs']) - Number(b['nextAttemptAtMs']) ||
+        Number(a['createdAtMs']) - Number(b['createdAtMs']) ||
+        a.seq - b.seq,
+    )
+    return ordered.map(t.OUTBOX.decode)
+  }
+
+  /** Gives up this process's claims on messages (at a clean stop), for others to take now. */
+  async releaseClaims(): Promise<void> {
+    await this.#db.query(
+      `UPDATE outbox SET claimed_by = NULL, claimed_until_ms = NULL
+       WHERE claimed_by = $1 AND delivered_at_ms IS NULL`,
+      [this.#holder],
+    )
+  }
+
+  /**
+   * Takes or renews the lease on `peer`'s link for `leaseMs`; false when another process
+   * holds an unexpired one. The holder renews well before expiry (a third of it, say).
+   */
+  async holdPeer(peer: string, leaseMs: number): Promise<boolean> {
+    const { rowCount } = await this.#db.query(
+      `INSERT INTO peer_leases (peer, holder, until_ms) VALUES ($1, $2, ${DB_NOW_MS} + $3)
+       ON CONFLICT (peer) DO UPDATE SET holder = excluded.holder, until_ms = excluded.until_ms
+       WHERE peer_leases.holder = excluded.holder OR peer_leases.until_ms <= ${DB_NOW_MS}`,
+      [peer, this.#holder, leaseMs],
+    )
+    return rowCount === 1
+  }
+
+  /** Who holds `peer`'s link now (an unexpired lease), if anyone. */
+  async peerHolder(peer: string): Promise<string | undefined> {
+    const { rows } = await this.#db.query<{ holder: string }>(
+      `SELECT holder FROM peer_leases WHERE peer = $1 AND until_ms > ${DB_NOW_MS}`,
+      [peer],
+    )
+    return rows[0]?.holder
+  }
+
+  /** Lets go of `peer`'s link (a clean stop), if this process holds it. */
+  async releasePeer(peer: string): Promise<void> {
+    await this.#db.query('DELETE FROM peer_leases WHERE peer = $1 AND holder = $2', [
+      peer,
+      this.#holder,
+    ])
+  }
+}
