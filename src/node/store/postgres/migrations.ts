@@ -205,7 +205,7 @@ CREATE TABLE peer_leases (
 /**
  * Issue 12, as SQLite's 9 and 10: a report's versions (the row holds the latest; replaced
  * versions are kept whole in `report_versions`) and tracks (one row per originator's track).
- * The PostgreSQL store's queries for them come with the merge of issue 12's store methods.
+ * Their queries are in queries.ts (replaceReport, markSuperseded, getTrack, putTrack, ...).
  */
 const REPORT_VERSIONS_AND_TRACKS = `
 ALTER TABLE reports ADD COLUMN version INTEGER NOT NULL DEFAULT 1;

@@ -14,7 +14,9 @@ import type {
   RequestRow,
   Store,
   StoreTx,
+  Supersession,
   TokenRow,
+  TrackRow,
   WithdrawalRow,
 } from '../store.ts'
 import { PostgresLeases } from './leases.ts'
@@ -85,6 +87,13 @@ class PgTx implements StoreTx {
 
   insertReport = (r: ReportRow) => this.#run((q) => q.insertReport(r))
   getReport = (id: string) => this.#run((q) => q.getReport(id))
+  replaceReport = (r: ReportRow) => this.#run((q) => q.replaceReport(r))
+  markSuperseded = (reportId: string, s: Supersession) =>
+    this.#run((q) => q.markSuperseded(reportId, s))
+  listReportVersions = (reportId: string) => this.#run((q) => q.listReportVersions(reportId))
+  getTrack = (originator: string, trackNumber: number) =>
+    this.#run((q) => q.getTrack(originator, trackNumber))
+  putTrack = (track: TrackRow) => this.#run((q) => q.putTrack(track))
   insertRelease = (r: ReleaseRow) => this.#run((q) => q.insertRelease(r))
   updateRelease = (id: string, change: Parameters<StoreTx['updateRelease']>[1]) =>
     this.#run((q) => q.updateRelease(id, change))
@@ -233,6 +242,13 @@ export class PostgresStore implements Store {
   revokeToken = (tokenHash: string, atMs: number) =>
     this.#write((tx) => tx.revokeToken(tokenHash, atMs))
   insertCheckpoint = (c: AuditCheckpoint) => this.#write(() => this.#q.insertCheckpoint(c))
+  replaceReport = (r: ReportRow) => this.#write((tx) => tx.replaceReport(r))
+  markSuperseded = (reportId: string, s: Supersession) =>
+    this.#write((tx) => tx.markSuperseded(reportId, s))
+  putTrack = (track: TrackRow) => this.#write((tx) => tx.putTrack(track))
+  listReportVersions = (reportId: string) => this.#q.listReportVersions(reportId)
+  getTrack = (originator: string, trackNumber: number) => this.#q.getTrack(originator, trackNumber)
+  listTracks = (f: Filter<'listTracks'>) => this.#q.listTracks(f)
 
   getReport = (id: string) => this.#q.getReport(id)
   listReports = (f: Filter<'listReports'>) => this.#q.listReports(f)

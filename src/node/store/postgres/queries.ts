@@ -16,7 +16,9 @@ import type {
   ReportRow,
   RequestRow,
   Store,
+  Supersession,
   TokenRow,
+  TrackRow,
   WithdrawalRow,
 } from '../store.ts'
 import type { SqlValue, Table } from '../sqlite/rows.ts'
@@ -131,6 +133,84 @@ export class PgQueries {
 
   getReport(id: string) {
     return this.#one(t.REPORTS, 'id', id)
+  }
+
+  /** Issue 12: the held row goes to the history, the later version takes its place. */
+  async replaceReport(r: ReportRow): Promise<void> {
+    const { rows } = await this.#db.query(`${pg(t.REPORTS).select} WHERE id = $1 FOR UPDATE`, [
+      r.id,
+    ])
+    const held = rows[0] === undefined ? undefined : t.REPORTS.decode(rows[0])
+    if (held === undefined) throw new EntenteError('NOT_FOUND', `report ${r.id} does not exist`)
+    if (r.version <= held.version)
+      throw new EntenteError(
+        'CONFLICT',
+        `report ${r.id}: version ${r.version} does not follow the held version ${held.version}`,
+      )
+    await this.#db.query(
+      `INSERT INTO report_versions (report_id, version, row, replaced_at_ms)
+       VALUES ($1, $2, $3, $4)`,
+      [held.id, held.version, JSON.stringify(held), r.createdAtMs],
+    )
+    const fields = t.REPORTS.fields.filter((f) => f !== 'id')
+    const params = t.REPORTS.encode(r)
+    const set = fields.map((f, i) => `${t.column(f)} = $${i + 2}`)
+    await this.#db.query(`UPDATE reports SET ${set.join(', ')} WHERE id = $1`, [
+      r.id,
+      ...fields.map((f) => params[f]),
+    ])
+  }
+
+  markSuperseded(reportId: string, s: Supersession) {
+    return this.#update(
+      'UPDATE reports SET superseded_by = $2 WHERE id = $1',
+      [reportId, JSON.stringify(s)],
+      `report ${reportId}`,
+    )
+  }
+
+  async listReportVersions(reportId: string): Promise<ReportRow[]> {
+    const { rows } = await this.#db.query<{ row: string }>(
+      'SELECT row FROM report_versions WHERE report_id = $1 ORDER BY version',
+      [reportId],
+    )
+    return rows.map((r) => JSON.parse(r.row) as ReportRow)
+  }
+
+  async getTrack(originator: string, trackNumber: number): Promise<TrackRow | undefined> {
+    const { rows } = await this.#db.query(
+      `${pg(t.TRACKS).select} WHERE originator = $1 AND track_number = $2`,
+      [originator, trackNumber],
+    )
+    return rows[0] === undefined ? undefined : t.TRACKS.decode(rows[0])
+  }
+
+  async putTrack(track: TrackRow): Promise<void> {
+    const p = pg(t.TRACKS)
+    const set = t.TRACKS.fields
+      .filter((f) => f !== 'originator' && f !== 'trackNumber')
+      .map((f) => `${t.column(f)} = excluded.${t.column(f)}`)
+    await this.#db.query(
+      p.insert.replace(
+        'ON CONFLICT DO NOTHING',
+        `ON CONFLICT (originator, track_number) DO UPDATE SET ${set.join(', ')}`,
+      ),
+      p.values(track),
+    )
+  }
+
+  listTracks(f: Filter<'listTracks'>) {
+    const w = where([
+      ['originator = ?', f.originator],
+      ['report_id = ?', f.reportId],
+      ['status = ?', f.status],
+      ['updated_at_ms >= ?', f.sinceMs],
+    ])
+    return this.#list(
+      t.TRACKS,
+      w,
+      `ORDER BY updated_at_ms, originator, track_number ${limitOf(f.limit)}`,
+    )
   }
 
   listReports(f: Filter<'listReports'>) {

@@ -200,7 +200,12 @@ export class Queries {
       ['status = @status', 'status', f.status],
       ['updated_at_ms >= @sinceMs', 'sinceMs', f.sinceMs],
     ])
-    return this.#list(t.TRACKS, w, `ORDER BY updated_at_ms, rowid ${limitOf(f.limit)}`)
+    // Ties by originator and number, as in PostgreSQL (an upsert keeps no insertion order there).
+    return this.#list(
+      t.TRACKS,
+      w,
+      `ORDER BY updated_at_ms, originator, track_number ${limitOf(f.limit)}`,
+    )
   }
 
   listReports(f: Filter<'listReports'>): ReportRow[] {
