@@ -103,6 +103,78 @@ export function launchToCotEvents(
   return events.map(cotEventToXml)
 }
 
+/**
+ * Issue 12: a withdrawn report's events again, under the same uids, with `stale` now: TAK's way
+ * to take an icon off the map. They say nothing but the marking and that it was withdrawn.
+ */
+export function withdrawnCotEvents(report: StixReport, atMs: number, reason: string): string[] {
+  const site = report.payload['site'] as { lat?: unknown; lon?: unknown } | undefined
+  const lat = typeof site?.lat === 'number' ? site.lat : 0
+  const lon = typeof site?.lon === 'number' ? site.lon : 0
+  const remarks = `[${markingLabel(report)}] withdrawn by ${report.originator}: ${reason.slice(0, 200)} (report ${report.id})`
+  return (['site', 'track'] as const).map((part) =>
+    cotEventToXml({
+      uid: `entente.${report.id}.${part}`,
+      type: part === 'site' ? LAUNCH_SITE_COT_TYPE : MISSILE_COT_TYPE,
+      how: 'h-e',
+      timeMs: atMs,
+      staleMs: atMs,
+      lat,
+      lon,
+      haeM: COT_UNKNOWN,
+      ceM: COT_UNKNOWN,
+      leM: COT_UNKNOWN,
+      callsign: `${report.originator} launch (withdrawn)`,
+      remarks,
+    }),
+  )
+}
+
+/** What a CoT event of a track needs (a node's track row, structurally). */
+export interface CotTrack {
+  readonly originator: string
+  readonly trackNumber: number
+  readonly reportId: string
+  readonly level: string
+  readonly topic: string
+  readonly releasableTo: readonly string[] | null
+  readonly status: 'live' | 'dropped' | 'correlated'
+  readonly endedAtMs: number | null
+  readonly state: {
+    readonly atMs: number
+    readonly position: { readonly lat: number; readonly lon: number; readonly altM: number }
+    readonly quality: number
+    readonly sensor: string
+  }
+}
+
+/**
+ * Issue 12: a track's latest state as one CoT event under the track's uid (TAK moves one
+ * icon). `stale` follows the update rate: three intervals after the measurement (a track not
+ * updated for a few intervals is stale, tracks.md); a dropped or correlated track's event is
+ * stale at its end, which removes it.
+ */
+export function trackToCotEvent(track: CotTrack, updateIntervalMs = 1_000): string {
+  const { state } = track
+  const ended = track.status !== 'live'
+  const timeMs = ended ? (track.endedAtMs ?? state.atMs) : state.atMs
+  const marking = markingLabel(track)
+  return cotEventToXml({
+    uid: `entente.track.${track.originator}.${track.trackNumber}`,
+    type: MISSILE_COT_TYPE,
+    how: 'm-r',
+    timeMs,
+    staleMs: ended ? timeMs : state.atMs + 3 * updateIntervalMs,
+    lat: state.position.lat,
+    lon: state.position.lon,
+    haeM: Math.round(state.position.altM),
+    ceM: COT_UNKNOWN,
+    leM: COT_UNKNOWN,
+    callsign: `${track.originator} track ${track.trackNumber}`,
+    remarks: `[${marking}] ${track.topic}: track ${track.trackNumber} of report ${track.reportId}, quality ${state.quality}, ${ended ? track.status : `by ${state.sensor}`}`,
+  })
+}
+
 /** ` [4774 originator …; alternative …]`: both labels, each policy with its URI. */
 function labelRemark(labels: ReleaseLabels | undefined): string {
   if (labels === undefined) return ''

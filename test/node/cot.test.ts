@@ -136,6 +136,76 @@ describe('Cursor-on-Target over TCP (one node, real sockets)', () => {
     tak.socket.destroy()
   })
 
+  it('stream (issue 12): each track update is an event for the track’s uid, stale three intervals on; a drop, and a withdrawal of the report, send the events again stale now', async () => {
+    const report = await postReport('tracked, then withdrawn')
+    const tak = new TcpClient(ports.stream)
+    const of = (uid: string) => tak.events().filter((e) => e.uid === uid)
+    await waitFor(
+      'the report',
+      () => Promise.resolve(of(`entente.${report.id}.site`).length),
+      (n) => n > 0,
+    )
+    const t0 = Date.parse('2019-10-31T07:35:10Z')
+    const state = (atMs: number) => ({
+      atMs,
+      position: { lat: 39.6, lon: 126.4, altM: 40_000 },
+      velocity: { eastMps: 1_500, northMps: 100, upMps: 700 },
+      quality: 7,
+      phase: 'boost',
+      impact: null,
+      lost: false,
+      boosting: true,
+      dataMode: 'simulated',
+      sensor: 'green-pine-1',
+    })
+    const postTrack = async (body: unknown) => {
+      const response = await node.app.inject({
+        method: 'POST',
+        url: '/api/tracks/9001/updates',
+        headers: { authorization: `Bearer ${operator}` },
+        payload: body as object,
+      })
+      assert.ok(response.statusCode < 300, response.body)
+    }
+    await postTrack({ reportId: report.id, updates: [{ kind: 'initial', state: state(t0) }] })
+    const uid = 'entente.track.KOR.9001'
+    await waitFor(
+      'the track',
+      () => Promise.resolve(of(uid).length),
+      (n) => n === 1,
+    )
+    assert.equal(of(uid)[0]?.timeMs, t0)
+    assert.equal(of(uid)[0]?.staleMs, t0 + 3_000)
+    assert.equal(of(uid)[0]?.haeM, 40_000)
+    await postTrack({ updates: [{ kind: 'drop', atMs: t0 + 5_000 }] })
+    await waitFor(
+      'the drop',
+      () => Promise.resolve(of(uid).length),
+      (n) => n === 2,
+    )
+    assert.equal(of(uid)[1]?.staleMs, of(uid)[1]?.timeMs, 'stale at its end: removed')
+    assert.equal(of(uid)[1]?.timeMs, t0 + 5_000)
+
+    const withdrawn = await node.app.inject({
+      method: 'POST',
+      url: `/api/reports/${report.id}/withdraw`,
+      headers: { authorization: `Bearer ${operator}` },
+      payload: { reason: 'false alarm' },
+    })
+    assert.equal(withdrawn.statusCode, 200, withdrawn.body)
+    const site = `entente.${report.id}.site`
+    await waitFor(
+      'the removal',
+      () => Promise.resolve(of(site).length),
+      (n) => n === 2,
+    )
+    const removal = of(site)[1]
+    assert.equal(removal?.staleMs, removal?.timeMs)
+    assert.match(removal?.remarks ?? '', /withdrawn by KOR: false alarm/)
+    assert.equal(of(`entente.${report.id}.track`).at(-1)?.staleMs, removal?.staleMs)
+    tak.socket.destroy()
+  })
+
   it('ingest: events split across chunks or several per chunk each become one report, once per uid', async () => {
     const feed = new TcpClient(ports.ingest)
     const first = feedEvent('radar-7.t1')

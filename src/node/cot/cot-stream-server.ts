@@ -3,6 +3,7 @@ import type { Socket } from 'node:net'
 import type { PartyId } from '../../domain/ids.ts'
 import type { NodeContext } from '../app/context.ts'
 import { reportToCot } from '../app/cot-track.ts'
+import { type CotTrack, trackToCotEvent, withdrawnCotEvents } from '../../interop/cot.ts'
 import {
   type Disclosable,
   type DisclosureContext,
@@ -124,6 +125,8 @@ class StreamClient {
   #context: DisclosureContext | null = null
   /** Sent under `#context`, not yet recorded. */
   #shown: Disclosable[] = []
+  /** The reports this client was sent: a withdrawal takes them off its map (issue 12). */
+  readonly #sent = new Set<string>()
 
   constructor(ctx: NodeContext, socket: Socket, viewer: PartyId) {
     this.#ctx = ctx
@@ -158,6 +161,8 @@ class StreamClient {
 
   /** A report just stored, or released to this viewer by an officer: decided now. */
   async #live(entry: AuditEntry): Promise<void> {
+    if (entry.type === 'withdrawal') return this.#withdrawn(entry)
+    if (entry.type === 'track') return this.#tracks(entry)
     const reportId = reportStoredBy(entry) ?? this.#releasedTo(entry)
     if (reportId === null || this.#socket.destroyed) return
     const report = await this.#ctx.store.getReport(reportId)
@@ -171,7 +176,65 @@ class StreamClient {
     const shown = shownAs(report, verdict, labels)
     // On the record before it leaves: a failed record sends nothing.
     await recordDisclosures(this.#ctx, this.#viewer, 'cot-stream', [shown], context.atMs)
+    this.#sent.add(report.id)
     this.#socket.write(text)
+  }
+
+  /**
+   * A report this client was sent is withdrawn: its events again with `stale` now (TAK removes
+   * them). Only to a client that holds them already, so the removal shows nothing new.
+   */
+  async #withdrawn(entry: AuditEntry): Promise<void> {
+    const reportId = entry.subject
+    if (reportId === null || !this.#sent.has(reportId) || !this.#socket.writable) return
+    const report = await this.#ctx.store.getReport(reportId)
+    if (report === undefined) return
+    const reason = typeof entry.data['reason'] === 'string' ? entry.data['reason'] : ''
+    this.#sent.delete(reportId)
+    this.#socket.write(`${withdrawnCotEvents(report, this.#ctx.now(), reason).join('\n')}\n`)
+  }
+
+  /**
+   * A batch of tracks applied here: each track's latest state as one event, if the viewer may
+   * see the track's report now and the track carries the report's marking (a track with its
+   * own marking is not shown to another party here: it would need its own decision).
+   */
+  async #tracks(entry: AuditEntry): Promise<void> {
+    const originator = entry.data['originator']
+    const numbers = entry.data['tracks']
+    if (typeof originator !== 'string' || !Array.isArray(numbers) || entry.subject === null) return
+    const report = await this.#ctx.store.getReport(entry.subject)
+    const own = this.#viewer === this.#ctx.party
+    const context = own ? null : await disclosureContext(this.#ctx, this.#viewer, this.#ctx.now())
+    const verdict =
+      report === undefined || context === null ? null : mayDisclose(this.#ctx, report, context)
+    if (!own && (report === undefined || verdict === null)) return
+    const lines: string[] = []
+    for (const n of numbers) {
+      if (typeof n !== 'number') continue
+      const track = await this.#ctx.store.getTrack(originator, n)
+      if (track === undefined) continue
+      const sameMarking =
+        report !== undefined &&
+        track.level === report.level &&
+        JSON.stringify(track.releasableTo) === JSON.stringify(report.releasableTo)
+      if (!own && !sameMarking) continue
+      try {
+        lines.push(trackToCotEvent(track as unknown as CotTrack))
+      } catch {
+        // a track no CoT can show must not stop the stream (security review H5)
+      }
+    }
+    if (lines.length === 0 || !this.#socket.writable) return
+    if (!own && report !== undefined && verdict !== null && context !== null) {
+      const shown = shownAs(
+        report,
+        verdict,
+        disclosureLabels(this.#ctx, report, this.#viewer, verdict),
+      )
+      await recordDisclosures(this.#ctx, this.#viewer, 'cot-stream', [shown], context.atMs)
+    }
+    this.#socket.write(`${lines.join('\n')}\n`)
   }
 
   #releasedTo(entry: AuditEntry): string | null {
@@ -190,6 +253,7 @@ class StreamClient {
     const text = cotTextOf(this.#ctx, report, this.#viewer, labels)
     if (text === null || !this.#socket.writable) return true
     const more = this.#socket.write(text)
+    this.#sent.add(report.id)
     this.#shown.push(shownAs(report, verdict, labels))
     return more
   }
