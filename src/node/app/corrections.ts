@@ -9,7 +9,7 @@ import { EntenteError } from '../../lib/errors.ts'
 import { isNonEmpty } from '../../lib/result.ts'
 import type { QuarantineReason } from '../../protocol/codes.ts'
 import type { Message } from '../../protocol/messages.ts'
-import { isOriginatorSignatureError, signReport } from '../crypto/originator-signature.ts'
+import { signReport } from '../crypto/originator-signature.ts'
 import {
   signSupersession,
   supersessionFacts,
@@ -20,6 +20,7 @@ import type { ReleaseRow, ReportRow, StoreTx } from '../store/store.ts'
 import { type AuditBatch, auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import { checkMarking } from './ingest.ts'
+import { checkOriginatorNotice } from './withdrawals.ts'
 import { composeForPeer, enqueue } from './outbox.ts'
 import type { CorrectionInput } from './report-input.ts'
 import { commitReleases, denyAtEgress, type PlannedRelease, planReleases } from './releases.ts'
@@ -282,54 +283,15 @@ async function noticeHolders(
  * the ORIGINATOR's key, never the sender's), the report held here under that originator, and an
  * instant not in our future. A notice of a version held already is accepted and changes nothing.
  */
-export async function checkSuperseded(
+export function checkSuperseded(
   ctx: NodeContext,
   message: Message<'superseded'>,
   nowMs: number,
 ): Promise<QuarantineReason[]> {
   const { originatorSignature, ...facts } = message.payload
-  if (!ctx.index.registry.parties.has(asPartyId(facts.originator)))
-    return [
-      {
-        code: 'UNKNOWN_REFERENCE',
-        message: `payload.originator: '${facts.originator}' is not a party of our registry`,
-      },
-    ]
-  try {
-    verifySupersession(originatorSignature, ctx.originatorKey(facts.originator), facts)
-  } catch (error) {
-    if (!isOriginatorSignatureError(error)) throw error
-    return [
-      {
-        code: 'ORIGINATOR_SIGNATURE_INVALID',
-        message: `payload.originatorSignature: ${error.message}`,
-      },
-    ]
-  }
-  const skewMs = ctx.config.clockSkewS * 1000
-  if (facts.atMs - nowMs > skewMs)
-    return [
-      {
-        code: 'CLOCK_SKEW',
-        message: `payload.atMs: the version is dated ${Math.round((facts.atMs - nowMs) / 1000)} s ahead of our clock, beyond the allowed ${ctx.config.clockSkewS} s`,
-      },
-    ]
-  const report = await ctx.store.getReport(facts.reportId)
-  if (report === undefined)
-    return [
-      {
-        code: 'UNKNOWN_REFERENCE',
-        message: `payload.reportId: report ${facts.reportId} is not held here`,
-      },
-    ]
-  if (report.originator !== facts.originator)
-    return [
-      {
-        code: 'NOT_OWNER',
-        message: `payload.originator: report ${facts.reportId} is ${report.originator}'s, not ${facts.originator}'s`,
-      },
-    ]
-  return []
+  return checkOriginatorNotice(ctx, facts, nowMs, 'the version', (key) =>
+    verifySupersession(originatorSignature, key, facts),
+  )
 }
 
 /** Inside the arrival's transaction: the copy is marked superseded, audited and passed on. */

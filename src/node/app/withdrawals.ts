@@ -65,21 +65,39 @@ export async function withdrawReport(
  * ORIGINATOR's key, never the sender's: a hub cannot invent one), the report held here under
  * that originator, and an instant not in our future.
  */
-export async function checkWithdrawal(
+export function checkWithdrawal(
   ctx: NodeContext,
   message: Message<'withdrawal'>,
   nowMs: number,
 ): Promise<QuarantineReason[]> {
   const p = message.payload
-  if (!ctx.index.registry.parties.has(asPartyId(p.originator)))
+  return checkOriginatorNotice(ctx, p, nowMs, 'the withdrawal', (key) =>
+    verifyWithdrawalSignature(p.originatorSignature, key, p),
+  )
+}
+
+/**
+ * What a content-free notice of an originator about one of its reports (a withdrawal, a
+ * superseded notice) must be, whoever relayed it: from a party of our registry, signed by it
+ * (`verify` throws an OriginatorSignatureError otherwise), not dated in our future, and about
+ * a report held here under that originator. Every rule it breaks, with its quarantine code.
+ */
+export async function checkOriginatorNotice(
+  ctx: NodeContext,
+  notice: { readonly reportId: string; readonly originator: string; readonly atMs: number },
+  nowMs: number,
+  what: string,
+  verify: (originatorKey: ReturnType<NodeContext['originatorKey']>) => unknown,
+): Promise<QuarantineReason[]> {
+  if (!ctx.index.registry.parties.has(asPartyId(notice.originator)))
     return [
       {
         code: 'UNKNOWN_REFERENCE',
-        message: `payload.originator: '${p.originator}' is not a party of our registry`,
+        message: `payload.originator: '${notice.originator}' is not a party of our registry`,
       },
     ]
   try {
-    verifyWithdrawalSignature(p.originatorSignature, ctx.originatorKey(p.originator), p)
+    verify(ctx.originatorKey(notice.originator))
   } catch (error) {
     if (!isOriginatorSignatureError(error)) throw error
     return [
@@ -90,26 +108,26 @@ export async function checkWithdrawal(
     ]
   }
   const skewMs = ctx.config.clockSkewS * 1000
-  if (p.atMs - nowMs > skewMs)
+  if (notice.atMs - nowMs > skewMs)
     return [
       {
         code: 'CLOCK_SKEW',
-        message: `payload.atMs: the withdrawal is dated ${Math.round((p.atMs - nowMs) / 1000)} s ahead of our clock, beyond the allowed ${ctx.config.clockSkewS} s`,
+        message: `payload.atMs: ${what} is dated ${Math.round((notice.atMs - nowMs) / 1000)} s ahead of our clock, beyond the allowed ${ctx.config.clockSkewS} s`,
       },
     ]
-  const report = await ctx.store.getReport(p.reportId)
+  const report = await ctx.store.getReport(notice.reportId)
   if (report === undefined)
     return [
       {
         code: 'UNKNOWN_REFERENCE',
-        message: `payload.reportId: report ${p.reportId} is not held here`,
+        message: `payload.reportId: report ${notice.reportId} is not held here`,
       },
     ]
-  if (report.originator !== p.originator)
+  if (report.originator !== notice.originator)
     return [
       {
         code: 'NOT_OWNER',
-        message: `payload.originator: report ${p.reportId} is ${report.originator}'s, not ${p.originator}'s`,
+        message: `payload.originator: report ${notice.reportId} is ${report.originator}'s, not ${notice.originator}'s`,
       },
     ]
   return []
