@@ -523,6 +523,19 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         assert.equal((await s.listTracks({})).length, 1)
       })
 
+      test('when many are read at once, then those held of that originator come, and no other', async (s) => {
+        await s.putTrack(track({ trackNumber: 1 }))
+        await s.putTrack(track({ trackNumber: 2 }))
+        await s.putTrack(track({ trackNumber: 3, originator: 'USA' }))
+        const read = await s.transaction((tx) => tx.getTracks('KOR', [1, 3, 4]))
+        assert.deepEqual(
+          read.map((t) => t.trackNumber),
+          [1],
+        )
+        assert.deepEqual(await s.getTracks('KOR', []), [])
+        assert.equal((await s.getTracks('KOR', [...Array(2_500).keys()])).length, 2, 'in chunks')
+      })
+
       test('when listed, then originator, report, status, sinceMs and limit filter, most recently changed last', async (s) => {
         await s.putTrack(track({ trackNumber: 1, updatedAtMs: 3 }))
         await s.putTrack(

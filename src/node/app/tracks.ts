@@ -92,11 +92,9 @@ export async function postTrackBatch(
       'releasableTo: give it with the batch’s own marking; without one the track takes its report’s',
     )
   const numbers = [...new Set(post.messages.map((m) => m.trackNumber))]
-  const held = new Map<number, TrackRow>()
-  for (const n of numbers) {
-    const row = await ctx.store.getTrack(ctx.party, n)
-    if (row !== undefined) held.set(n, row)
-  }
+  const held = new Map(
+    (await ctx.store.getTracks(ctx.party, numbers)).map((row) => [row.trackNumber, row]),
+  )
   const reportId = post.reportId ?? held.values().next().value?.reportId
   const fresh = numbers.filter((n) => !held.has(n))
   if (reportId === undefined || (post.reportId === undefined && fresh.length > 0))
@@ -171,9 +169,17 @@ export async function postTrackBatch(
       : [],
   )
   await auditedTransaction(ctx, async (tx, audit) => {
+    const current = new Map(
+      (
+        await tx.getTracks(
+          ctx.party,
+          changed.map((t) => t.trackNumber),
+        )
+      ).map((r) => [r.trackNumber, r]),
+    )
     for (const t of changed) {
       const before = held.get(t.trackNumber)
-      const now = await tx.getTrack(ctx.party, t.trackNumber)
+      const now = current.get(t.trackNumber)
       if ((now?.updates ?? 0) !== (before?.updates ?? 0) || now?.status !== before?.status)
         throw new EntenteError('CONFLICT', `track ${t.trackNumber} changed meanwhile: post again`)
       await tx.putTrack(rows.get(t.trackNumber) as TrackRow)
@@ -531,11 +537,10 @@ export async function applyTrackArrival(
 ): Promise<void> {
   const { batch, path, originatorSignature } = message.payload
   const originator = asPartyId(batch.originator)
-  const held = new Map<number, TrackRow>()
-  for (const n of new Set(batch.messages.map((m) => m.trackNumber))) {
-    const row = await tx.getTrack(batch.originator, n)
-    if (row !== undefined) held.set(n, row)
-  }
+  const numbers = [...new Set(batch.messages.map((m) => m.trackNumber))]
+  const held = new Map(
+    (await tx.getTracks(batch.originator, numbers)).map((row) => [row.trackNumber, row]),
+  )
   // A peer's message this node's rules refuse (an update after a drop) changes nothing; the rest apply.
   const { tracks, effects } = foldTracks(originator, batch.reportId, held, batch.messages)
   const localLevel = checked.localLevel ?? batch.level

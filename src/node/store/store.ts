@@ -342,6 +342,8 @@ export interface StoreTx {
   /** The withdrawal of a report, if it was withdrawn. */
   getWithdrawal(reportId: string): Promise<WithdrawalRow | undefined>
   getTrack(originator: string, trackNumber: number): Promise<TrackRow | undefined>
+  /** The tracks held of `originator` among `trackNumbers` (one query for a batch), any order. */
+  getTracks(originator: string, trackNumbers: readonly number[]): Promise<TrackRow[]>
   /** Inserts the track, or replaces the one held under its originator and number. */
   putTrack(track: TrackRow): Promise<void>
   /** Appends to the hash chain and returns the entry with its seq and hashes. */

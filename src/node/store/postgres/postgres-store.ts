@@ -94,6 +94,8 @@ class PgTx implements StoreTx {
   getTrack = (originator: string, trackNumber: number) =>
     this.#run((q) => q.getTrack(originator, trackNumber))
   putTrack = (track: TrackRow) => this.#run((q) => q.putTrack(track))
+  getTracks = (originator: string, trackNumbers: readonly number[]) =>
+    this.#run((q) => q.getTracks(originator, trackNumbers))
   insertRelease = (r: ReleaseRow) => this.#run((q) => q.insertRelease(r))
   updateRelease = (id: string, change: Parameters<StoreTx['updateRelease']>[1]) =>
     this.#run((q) => q.updateRelease(id, change))
@@ -248,6 +250,8 @@ export class PostgresStore implements Store {
   putTrack = (track: TrackRow) => this.#write((tx) => tx.putTrack(track))
   listReportVersions = (reportId: string) => this.#q.listReportVersions(reportId)
   getTrack = (originator: string, trackNumber: number) => this.#q.getTrack(originator, trackNumber)
+  getTracks = (originator: string, trackNumbers: readonly number[]) =>
+    this.#q.getTracks(originator, trackNumbers)
   listTracks = (f: Filter<'listTracks'>) => this.#q.listTracks(f)
 
   getReport = (id: string) => this.#q.getReport(id)

@@ -185,6 +185,14 @@ export class PgQueries {
     return rows[0] === undefined ? undefined : t.TRACKS.decode(rows[0])
   }
 
+  async getTracks(originator: string, trackNumbers: readonly number[]): Promise<TrackRow[]> {
+    const { rows } = await this.#db.query(
+      `${pg(t.TRACKS).select} WHERE originator = $1 AND track_number = ANY($2::integer[])`,
+      [originator, [...trackNumbers]],
+    )
+    return rows.map(t.TRACKS.decode)
+  }
+
   async putTrack(track: TrackRow): Promise<void> {
     const p = pg(t.TRACKS)
     const set = t.TRACKS.fields

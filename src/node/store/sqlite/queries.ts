@@ -188,6 +188,20 @@ export class Queries {
     return raw === undefined ? undefined : t.TRACKS.decode(raw)
   }
 
+  getTracks(originator: string, trackNumbers: readonly number[]): TrackRow[] {
+    const out: TrackRow[] = []
+    // In chunks: SQLite binds at most 32,766 parameters per statement.
+    for (let i = 0; i < trackNumbers.length; i += 1_000) {
+      const chunk = trackNumbers.slice(i, i + 1_000)
+      const marks = chunk.map(() => '?').join(', ')
+      const rows = this.#sql(
+        `SELECT ${t.TRACKS.columns} FROM tracks WHERE originator = ? AND track_number IN (${marks})`,
+      ).all(originator, ...chunk)
+      for (const raw of rows) out.push(t.TRACKS.decode(raw))
+    }
+    return out
+  }
+
   putTrack(track: TrackRow): void {
     const sql = t.TRACKS.insert.replace('INSERT INTO', 'INSERT OR REPLACE INTO')
     this.#sql(sql).run(t.TRACKS.encode(track))

@@ -141,6 +141,10 @@ class SqliteTx implements StoreTx {
     return this.#run((q) => q.putTrack(track))
   }
 
+  getTracks(originator: string, trackNumbers: readonly number[]) {
+    return this.#run((q) => q.getTracks(originator, trackNumbers))
+  }
+
   insertRelease(r: ReleaseRow) {
     return this.#run((q) => q.insertRelease(r))
   }
@@ -395,6 +399,8 @@ export class SqliteStore implements Store {
   getTrack = (originator: string, trackNumber: number) =>
     this.#gate.read(() => this.#q.getTrack(originator, trackNumber))
   putTrack = (track: TrackRow) => this.#write((tx) => tx.putTrack(track))
+  getTracks = (originator: string, trackNumbers: readonly number[]) =>
+    this.#gate.read(() => this.#q.getTracks(originator, trackNumbers))
   listTracks = (f: Filter<'listTracks'>) => this.#gate.read(() => this.#q.listTracks(f))
   insertRelease = (r: ReleaseRow) => this.#write((tx) => tx.insertRelease(r))
   updateRelease = (id: string, change: Parameters<StoreTx['updateRelease']>[1]) =>
