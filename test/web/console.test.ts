@@ -245,6 +245,55 @@ describe(
       await shoot(usa.page, 'console-picture')
     })
 
+    it('KOR’s sensors post a track of the report; KOR’s and USA’s pictures draw it (released to USA under kor-usa), JPN’s does not (on request, not asked)', async () => {
+      const kor = officer(net.KOR, 'operator')
+      const usa = officer(net.USA, 'operator')
+      const jpn = await as(net.JPN, 'auditor')
+      await openView(jpn.page, 'picture')
+      await openView(kor.page, 'picture')
+      const t0 = Date.now()
+      const posted = await api<{ sentTo: string[] }>(
+        net.KOR,
+        'POST',
+        '/api/tracks/4011/updates',
+        {
+          reportId,
+          updates: [
+            {
+              kind: 'initial',
+              state: {
+                atMs: t0,
+                position: { lat: 39.9, lon: 127.6, altM: 60_000 },
+                velocity: { eastMps: 1_500, northMps: 100, upMps: 400 },
+                quality: 11,
+                phase: 'midcourse',
+                impact: {
+                  lat: 40.1,
+                  lon: 129.9,
+                  atMs: t0 + 240_000,
+                  semiMajorM: 20_000,
+                  semiMinorM: 8_000,
+                  orientationDeg: 70,
+                },
+                lost: false,
+                boosting: false,
+                dataMode: 'simulated',
+                sensor: 'green-pine-1',
+              },
+            },
+          ],
+        },
+        net.KOR.tokens.operator,
+      )
+      assert.equal(posted.status, 201, JSON.stringify(posted.body))
+      assert.deepEqual(posted.body.sentTo, ['USA'])
+      const track = '[data-testid="map-track"][data-originator="KOR"][data-track-number="4011"]'
+      await kor.page.locator(track).waitFor()
+      await usa.page.locator(track).waitFor()
+      assert.equal(await jpn.page.locator(track).count(), 0, 'JPN’s picture stays empty of it')
+      await shoot(usa.page, 'console-picture-track')
+    })
+
     it('JPN asks KOR on its console; KOR’s officer answers “release”; JPN’s console shows the report', async () => {
       const jpn = await as(net.JPN, 'operator')
       await openView(jpn.page, 'requests')

@@ -49,6 +49,29 @@ export interface Report {
   readonly withdrawal?: { readonly at: string; readonly reason: string }
 }
 
+/** A track as GET /api/tracks shows it (issue 12): its latest state, its marking here. */
+export interface Track {
+  readonly originator: string
+  readonly trackNumber: number
+  readonly reportId: string
+  readonly status: 'live' | 'dropped' | 'correlated'
+  readonly path: readonly string[]
+  readonly marking: { readonly levelHere: string }
+  readonly state: {
+    readonly atMs: number
+    readonly position: { readonly lat: number; readonly lon: number; readonly altM: number }
+    readonly quality: number
+    readonly phase: string
+    readonly sensor: string
+    readonly impact: {
+      readonly lat: number
+      readonly lon: number
+      readonly semiMajorM: number
+      readonly semiMinorM: number
+    } | null
+  }
+}
+
 export type ReleaseState = 'denied' | 'held' | 'pending-approval' | 'rejected' | 'released'
 
 export interface Release {

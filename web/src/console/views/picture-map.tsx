@@ -3,7 +3,7 @@ import { useMemo } from 'preact/hooks'
 import { BaseLayer } from '../../map/base-layer.tsx'
 import { MAP_WIDTH, regionProjection } from '../../map/projection.ts'
 import { originatorColor } from '../colors.ts'
-import type { LatLon, Report } from '../types.ts'
+import type { LatLon, Report, Track } from '../types.ts'
 
 const EARTH_RADIUS_KM = 6371
 /** The impact area drawn around the aim point: a share of the range (the report gives no CEP). */
@@ -30,8 +30,18 @@ export function impactOf(report: Report): LatLon | null {
   return { lat: (lat2 * 180) / Math.PI, lon: (lon2 * 180) / Math.PI }
 }
 
-/** The dashboard's region map with each report: site, ground track and impact area. */
-export function PictureMap({ reports }: { readonly reports: readonly Report[] }) {
+/**
+ * The dashboard's region map with each report (site, ground track and impact area) and each live
+ * track this party holds, own or received: a dot at its latest position in its originator's
+ * colour, and its predicted impact's uncertainty as a circle of the ellipse's semi-major axis.
+ */
+export function PictureMap({
+  reports,
+  tracks = [],
+}: {
+  readonly reports: readonly Report[]
+  readonly tracks?: readonly Track[]
+}) {
   const { projection, height } = useMemo(regionProjection, [])
   const path = geoPath(projection)
   return (
@@ -99,6 +109,41 @@ export function PictureMap({ reports }: { readonly reports: readonly Report[] })
                   {r.originator} report {r.id} ({r.status})
                 </title>
               </circle>
+            </g>
+          )
+        })}
+        {tracks.map((t) => {
+          const { position, impact } = t.state
+          const [x, y] = projection([position.lon, position.lat]) ?? [0, 0]
+          const color = originatorColor(t.originator)
+          return (
+            <g
+              key={`${t.originator}.${t.trackNumber}`}
+              class="track-shape"
+              data-testid="map-track"
+              data-originator={t.originator}
+              data-track-number={t.trackNumber}
+              stroke={color}
+              fill={color}
+            >
+              {impact !== null && (
+                <path
+                  class="report-impact"
+                  d={
+                    path(
+                      geoCircle()
+                        .center([impact.lon, impact.lat])
+                        .radius((impact.semiMajorM / 1000 / EARTH_RADIUS_KM) * (180 / Math.PI))(),
+                    ) ?? ''
+                  }
+                />
+              )}
+              <rect x={x - 4} y={y - 4} width={8} height={8}>
+                <title>
+                  {t.originator} track {t.trackNumber}: {t.state.phase}, quality {t.state.quality},{' '}
+                  {Math.round(position.altM / 1000)} km, by {t.state.sensor} ({t.path.join(' → ')})
+                </title>
+              </rect>
             </g>
           )
         })}
