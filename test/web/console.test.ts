@@ -359,6 +359,14 @@ describe(
         await page.locator('[data-testid="audit-row"]:not([data-type="approval"])').count(),
         0,
       )
+      // A proof of the approval's entry, under a checkpoint, for anyone holding public keys.
+      await page.locator('[data-testid="audit-prove"]').first().click()
+      const proof = page.locator('[data-testid="audit-proof"]')
+      await proof.waitFor()
+      const text = (await proof.textContent()) ?? ''
+      assert.match(text, /^c2sp\.org\/tlog-proof@v1\n/)
+      assert.match(text, /\nindex \d+\n/)
+      assert.match(text, /entente\/KOR/, 'the checkpoint names KOR’s log')
       await page.selectOption('[data-testid="account-party"]', 'JPN')
       await page.click('[data-testid="account-button"]')
       const account = page.locator('[data-testid="account-result"]')

@@ -133,6 +133,10 @@ export interface Peer {
   readonly backlog: number
   readonly queued: number
   readonly framesInFlight: number
+  /** The size of the peer's audit log this node holds a checkpoint of (issue 13). */
+  readonly witnessedSize: number
+  /** Checkpoints of the peer that contradict one held before (LOG_FORK). */
+  readonly logForks: number
 }
 
 export interface AuditEntry {

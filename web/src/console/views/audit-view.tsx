@@ -28,6 +28,16 @@ const TYPES = [
 
 const DAY_MS = 86_400_000
 
+/** Saves text to the officer's disk from a local Blob: it goes nowhere else. */
+function downloadText(name: string, text: string): void {
+  const blob = new Blob([text], { type: 'text/plain' })
+  const link = document.createElement('a')
+  link.href = URL.createObjectURL(blob)
+  link.download = name
+  link.click()
+  URL.revokeObjectURL(link.href)
+}
+
 /** The auditor's view: search the chain, verify it, account for a party (and download it). */
 export function AuditView({ session, events }: ViewProps) {
   return (
@@ -77,6 +87,15 @@ function Search({ zone, version }: { readonly zone: string; readonly version: nu
   const [from, setFrom] = useState('')
   const [to, setTo] = useState('')
   const [entries, setEntries] = useState<readonly AuditEntry[] | null>(null)
+  const [proof, setProof] = useState<{ seq: number; proof: string } | null>(null)
+  const prove = async (seq: number): Promise<void> => {
+    try {
+      setProof(await getJson<{ seq: number; proof: string }>(`/api/audit/proof/${seq}`))
+      setError(null)
+    } catch (e) {
+      setError((e as Error).message)
+    }
+  }
   const [error, setError] = useState<string | null>(null)
   const search = async (event: Event): Promise<void> => {
     event.preventDefault()
@@ -151,6 +170,7 @@ function Search({ zone, version }: { readonly zone: string; readonly version: nu
                 <th scope="col">Party</th>
                 <th scope="col">Subject</th>
                 <th scope="col">Data</th>
+                <th scope="col">Proof</th>
               </tr>
             </thead>
             <tbody>
@@ -162,11 +182,39 @@ function Search({ zone, version }: { readonly zone: string; readonly version: nu
                   <td>{e.party ?? ''}</td>
                   <td class="mono clip">{e.subject ?? ''}</td>
                   <td class="mono small clip">{JSON.stringify(e.data)}</td>
+                  <td>
+                    <button
+                      type="button"
+                      onClick={() => void prove(e.seq)}
+                      data-testid="audit-prove"
+                      aria-label={`Proof of entry ${e.seq}`}
+                    >
+                      Proof
+                    </button>
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
           {entries.length === 0 && <p class="muted">No entry matches.</p>}
+        </div>
+      )}
+      {proof !== null && (
+        <div data-testid="audit-proof-panel">
+          <p>
+            Entry {proof.seq}: a C2SP tlog-proof under the most cosigned checkpoint that covers it.
+            Anyone checks it with public keys alone:{' '}
+            <code>entente audit check --proof F --keys K</code>.{' '}
+            <button
+              type="button"
+              onClick={() => downloadText(`proof-${proof.seq}.txt`, proof.proof)}
+            >
+              Download
+            </button>
+          </p>
+          <pre class="scroll account" data-testid="audit-proof">
+            {proof.proof}
+          </pre>
         </div>
       )}
     </div>

@@ -29,6 +29,12 @@ export function PeersView({ session, events }: ViewProps) {
                   <th scope="col" class="num">
                     Frames in flight
                   </th>
+                  <th scope="col" class="num">
+                    Its log witnessed (size)
+                  </th>
+                  <th scope="col" class="num">
+                    Log forks
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -47,6 +53,14 @@ export function PeersView({ session, events }: ViewProps) {
                     <td class="num">{p.backlog}</td>
                     <td class="num">{p.queued}</td>
                     <td class="num">{p.framesInFlight}</td>
+                    <td class="num" data-testid="peer-witnessed">
+                      {p.witnessedSize}
+                    </td>
+                    <td class="num">
+                      <span class={p.logForks > 0 ? 'pill link-down' : ''} data-testid="peer-forks">
+                        {p.logForks > 0 ? `LOG_FORK ×${p.logForks}` : 0}
+                      </span>
+                    </td>
                   </tr>
                 ))}
               </tbody>
