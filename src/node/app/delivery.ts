@@ -8,7 +8,7 @@ import type { NodeContext } from './context.ts'
 import { redecideRelease } from './disclosure.ts'
 import { consentsHeld } from './release-inputs.ts'
 import { denyAtEgress } from './releases.ts'
-import { trackStillAllowed } from './tracks.ts'
+import { type EgressReads, trackStillAllowed } from './tracks.ts'
 import type { TrackBatch } from '../../protocol/track.ts'
 
 /** How often the durable outbox is scanned for retries that have come due. */
@@ -220,10 +220,11 @@ export class DeliveryWorker {
     const allowed: OutboxRow[] = []
     const denied: { message: OutboxRow; release: ReleaseRow | undefined; reasons: Reasons }[] = []
     const tracksDenied: { message: OutboxRow; reasons: Reasons }[] = []
+    const trackReads: EgressReads = new Map()
     for (const message of batch) {
       if (message.kind === 'track') {
         // A batch of track updates has no release row: its decision is made again here.
-        const verdict = await trackStillAllowed(ctx, message, atMs)
+        const verdict = await trackStillAllowed(ctx, message, atMs, trackReads)
         if (verdict.ok) allowed.push(message)
         else tracksDenied.push({ message, reasons: verdict.reasons })
         continue

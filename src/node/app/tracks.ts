@@ -13,7 +13,7 @@ import type { Message } from '../../protocol/messages.ts'
 import type { TrackBatch, TrackMessageWire, TrackPost } from '../../protocol/track.ts'
 import { isOriginatorSignatureError } from '../crypto/originator-signature.ts'
 import { signTrackBatch, verifyTrackBatch } from '../crypto/track-signature.ts'
-import type { OutboxRow, StoreTx, TrackRow } from '../store/store.ts'
+import type { OutboxRow, ReleaseRow, StoreTx, TrackRow } from '../store/store.ts'
 import { type AuditBatch, auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import { checkMarking } from './ingest.ts'
@@ -212,9 +212,9 @@ async function decideForPeers(
   levelAtHolder: Level | null,
   peers: readonly PartyId[],
   atMs: number,
+  read: Promise<ReportReads> = readForReport(ctx, facts.reportId, atMs),
 ): Promise<PeerDecision[]> {
-  const consents = await activeConsents(ctx, atMs)
-  const released = await ctx.store.listReleases({ reportId: facts.reportId, state: 'released' })
+  const { consents, released } = await read
   const decider = trackDecider(ctx)
   return peers
     .filter((peer) => peer !== facts.originator)
@@ -235,6 +235,31 @@ async function decideForPeers(
       return { peer, verdict, fresh }
     })
 }
+
+/** What a decision on a report's tracks reads from the store at one instant. */
+interface ReportReads {
+  readonly withdrawn: boolean
+  readonly consents: Awaited<ReturnType<typeof activeConsents>>
+  readonly released: readonly ReleaseRow[]
+}
+
+async function readForReport(
+  ctx: NodeContext,
+  reportId: string,
+  atMs: number,
+): Promise<ReportReads> {
+  return {
+    withdrawn: (await ctx.store.getWithdrawal(reportId)) !== undefined,
+    consents: await activeConsents(ctx, atMs),
+    released: await ctx.store.listReleases({ reportId, state: 'released' }),
+  }
+}
+
+/**
+ * The reads of one delivery attempt, per report: a delivery carries many batches of one report,
+ * decided at one instant, and each would otherwise read the same rows again.
+ */
+export type EgressReads = Map<string, Promise<ReportReads>>
 
 function composeTrack(
   ctx: NodeContext,
@@ -577,10 +602,14 @@ export async function trackStillAllowed(
   ctx: NodeContext,
   message: OutboxRow,
   atMs: number,
+  reads: EgressReads = new Map(),
 ): Promise<TrackVerdict> {
   const envelope = JSON.parse(message.envelope) as { payload: { batch: TrackBatch } }
   const batch = envelope.payload.batch
-  if ((await ctx.store.getWithdrawal(batch.reportId)) !== undefined)
+  let read = reads.get(batch.reportId)
+  if (read === undefined)
+    reads.set(batch.reportId, (read = readForReport(ctx, batch.reportId, atMs)))
+  if ((await read).withdrawn)
     return {
       ok: false,
       reasons: [
@@ -599,6 +628,7 @@ export async function trackStillAllowed(
     levelAtHolder,
     [asPartyId(message.recipient)],
     atMs,
+    read,
   )
   if (decision === undefined)
     throw new Error(`a track message for its own originator ${message.recipient}`)
