@@ -4,9 +4,11 @@
 // (a) updates per second ingested and decided at KOR (20,000 live tracks, batches of 500 (the API takes bodies up to 256 KiB));
 // (b) updates per second delivered durably to each peer over the live link;
 // (c) latency from the post to the peer's commit of it at 512 updates/s (one Link 16 net's
-//     ceiling, tracks.md), to the two peers (not the issue's 20 light peers: see docs/node.md);
+//     ceiling, tracks.md), to the two peers; then fanned out to 20 light receiving peers
+//     (bench/light-peers.ts), from the post to KOR's record of every peer's receipt;
 // (d) KOR's resident memory with 20,000 live tracks held.
 // Figures are printed, never asserted.
+import { spawn } from 'node:child_process'
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -27,6 +29,9 @@ const BATCH = 500
 const ROUNDS = Number(process.env['ENTENTE_BENCH_ROUNDS'] ?? 2)
 const RATE_PER_S = 512
 const RATE_S = Number(process.env['ENTENTE_BENCH_LOAD_S'] ?? 4)
+/** Receiving peers in the fan-out run (0: none). */
+const FAN_OUT = Number(process.env['ENTENTE_BENCH_FAN_OUT'] ?? 20)
+const FAN_OUT_TRACKS = RATE_PER_S * RATE_S
 const T0 = Date.parse('2019-10-31T07:35:00Z')
 
 function state(trackNumber: number, round: number) {
@@ -124,6 +129,160 @@ class Arrivals {
   }
 }
 
+/**
+ * 512 updates/s for RATE_S seconds, one batch of 16 every 31.25 ms; each batch timed from its
+ * post until the last of `peers` commits it (sorted, ms).
+ */
+async function atLinkRate(
+  kor: LocalNode,
+  reportId: string,
+  peers: readonly string[],
+  arrivals: Arrivals,
+  tracks: number,
+  firstRound: number,
+): Promise<number[]> {
+  const latencies: number[] = []
+  const perBatch = 16
+  const intervalMs = (1000 * perBatch) / RATE_PER_S
+  const pending: Promise<void>[] = []
+  const rateStart = performance.now()
+  for (let i = 0; performance.now() - rateStart < RATE_S * 1000; i++) {
+    const due = rateStart + i * intervalMs
+    const wait = due - performance.now()
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+    const round = firstRound + i
+    const messages = []
+    for (let k = 0; k < perBatch; k++) {
+      const n = (i * perBatch + k) % tracks
+      messages.push({ kind: 'update', trackNumber: n, state: state(n, round) })
+    }
+    pending.push(
+      (async () => {
+        const t = performance.now()
+        // Expected before the post returns: a peer may commit it before KOR answers.
+        const { batchId } = (await post(kor, '/api/tracks/updates', { reportId, messages })) as {
+          batchId: string
+        }
+        const at = await arrivals.expect(batchId, peers)
+        latencies.push(at - t)
+      })(),
+    )
+  }
+  await Promise.all(pending)
+  return latencies.sort((a, b) => a - b)
+}
+
+/** Counts, at each of `peers`, the track messages it commits (from its audit stream). */
+function followTracks(
+  peers: readonly LocalNode[],
+  signal: AbortSignal,
+  arrivals: Arrivals,
+): Promise<void>[] {
+  return peers.map((peer) =>
+    followAudit(peer, signal, (entry) => {
+      if (entry.type !== 'track') return
+      const messages = entry.data['messages']
+      const batchId = entry.data['batchId']
+      if (Array.isArray(messages) && typeof batchId === 'string')
+        arrivals.arrived(peer.party, batchId, messages.length)
+    }),
+  )
+}
+
+/** The launch report the tracks belong to; returns its id. */
+async function postLaunchReport(kor: LocalNode): Promise<string> {
+  const report = (await post(kor, '/api/reports', {
+    marking: { originator: 'KOR', level: 'MIL-III' },
+    topic: 'dprk-missile',
+    launch: {
+      time: '2019-10-31T16:35:00+09:00',
+      site: { lat: 39.41, lon: 125.89 },
+      headingDeg: 68,
+      rangeKm: 370,
+      apogeeKm: 90,
+    },
+  })) as { report: { id: string } }
+  return report.report.id
+}
+
+/**
+ * (c) fanned out: KOR's node process and FAN_OUT light receiving peers (bench/light-peers.ts,
+ * one process) for partners of the networks scenario, every agreement in automatic release.
+ * FAN_OUT_TRACKS tracks start first; then 512 updates/s, each batch timed from its post until
+ * KOR has recorded every peer's receipt for it (its `delivery` audit entries): the latency the
+ * sending node adds, with receivers that cost it nothing but the link.
+ */
+async function benchFanOut(): Promise<Record<string, number>> {
+  const root = mkdtempSync(join(tmpdir(), 'entente-bench-fanout-'))
+  const partners = ['JPN', 'USA', 'CAN', 'FRA', 'UKR', 'ESP', 'AUS', 'GBR', 'SWE', 'POL']
+    .concat(['BGR', 'UZB', 'NZL', 'GRC', 'IND', 'ROU', 'PHL', 'HUN', 'JOR', 'IDN', 'SAU', 'RUS'])
+    .slice(0, FAN_OUT)
+  const nodes = await prepareNetwork({
+    root,
+    scenario: join(ROOT, 'scenarios/networks-2019.yaml'),
+    parties: ['KOR', ...partners],
+    options: {
+      KOR: {
+        modes: Object.fromEntries(
+          partners.map((p) => [p === 'JPN' ? 'kor-jpn-gsomia' : `kor-${p.toLowerCase()}`, 'auto']),
+        ),
+      },
+    },
+  })
+  const [kor, ...peers] = nodes
+  if (kor === undefined) throw new Error('no network')
+  const light = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench/light-peers.ts'), ...peers.map((p) => p.configFile)],
+    { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
+  )
+  const abort = new AbortController()
+  const receipts = new Arrivals()
+  try {
+    await new Promise<void>((resolve, reject) => {
+      light.once('exit', (code) => reject(new Error(`light peers exited (${code})`)))
+      light.stdout.once('data', () => resolve())
+    })
+    await startNodeProcess(kor)
+    const stream = followAudit(kor, abort.signal, (entry) => {
+      if (entry.type === 'delivery' && entry.party !== null && entry.subject !== null)
+        receipts.arrived(entry.party, entry.subject, 1)
+    })
+    const reportId = await postLaunchReport(kor)
+    let batches = 0
+    for (let from = 0; from < FAN_OUT_TRACKS; from += BATCH, batches++) {
+      const messages = []
+      for (let n = from; n < Math.min(FAN_OUT_TRACKS, from + BATCH); n++)
+        messages.push({ kind: 'initial', trackNumber: n, state: state(n, 0) })
+      await post(kor, '/api/tracks/updates', { reportId, messages })
+    }
+    // The report and the initial batches, receipted by every peer.
+    await Promise.all(peers.map((p) => receipts.until(p.party, batches + 1)))
+    const latencies = await atLinkRate(
+      kor,
+      reportId,
+      peers.map((p) => p.party),
+      receipts,
+      FAN_OUT_TRACKS,
+      1,
+    )
+    abort.abort()
+    await stream
+    return {
+      fanout_light_peers: peers.length,
+      fanout_rate512_batches: latencies.length,
+      fanout_rate512_p50_ms: round2(percentile(latencies, 0.5)),
+      fanout_rate512_p99_ms: round2(percentile(latencies, 0.99)),
+    }
+  } finally {
+    abort.abort()
+    await stopNodeProcess(kor)
+    light.stdin.end()
+    light.kill()
+    rmSync(root, { recursive: true, force: true })
+  }
+}
+
 export async function benchTracks(): Promise<Record<string, number>> {
   const root = mkdtempSync(join(tmpdir(), 'entente-bench-tracks-'))
   const nodes = await prepareNetwork({
@@ -140,27 +299,8 @@ export async function benchTracks(): Promise<Record<string, number>> {
   const arrivals = new Arrivals()
   try {
     await Promise.all(nodes.map((n) => startNodeProcess(n)))
-    const streams = [jpn, usa].map((peer) =>
-      followAudit(peer, abort.signal, (entry) => {
-        if (entry.type !== 'track') return
-        const messages = entry.data['messages']
-        const batchId = entry.data['batchId']
-        if (Array.isArray(messages) && typeof batchId === 'string')
-          arrivals.arrived(peer.party, batchId, messages.length)
-      }),
-    )
-    const report = (await post(kor, '/api/reports', {
-      marking: { originator: 'KOR', level: 'MIL-III' },
-      topic: 'dprk-missile',
-      launch: {
-        time: '2019-10-31T16:35:00+09:00',
-        site: { lat: 39.41, lon: 125.89 },
-        headingDeg: 68,
-        rangeKm: 370,
-        apogeeKm: 90,
-      },
-    })) as { report: { id: string } }
-    const reportId = report.report.id
+    const streams = followTracks([jpn, usa], abort.signal, arrivals)
+    const reportId = await postLaunchReport(kor)
     const rssBefore = rssMb(kor)
 
     // (a) and (b): every track once (initial), then ROUNDS updates of each; four posts in flight
@@ -191,38 +331,11 @@ export async function benchTracks(): Promise<Record<string, number>> {
       Math.round(posted / (((arrivals.lastAt.get(peer) ?? NaN) - started) / 1000))
     const rssTracks = rssMb(kor)
 
-    // (c) 512 updates/s, one batch of 16 every 31.25 ms, each timed until both peers commit it.
-    const latencies: number[] = []
-    const perBatch = 16
-    const intervalMs = (1000 * perBatch) / RATE_PER_S
-    const pending: Promise<void>[] = []
-    const rateStart = performance.now()
-    for (let i = 0; performance.now() - rateStart < RATE_S * 1000; i++) {
-      const due = rateStart + i * intervalMs
-      const wait = due - performance.now()
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-      const round = ROUNDS + 1 + i
-      const messages = []
-      for (let k = 0; k < perBatch; k++) {
-        const n = (i * perBatch + k) % TRACKS
-        messages.push({ kind: 'update', trackNumber: n, state: state(n, round) })
-      }
-      pending.push(
-        (async () => {
-          const t = performance.now()
-          // Expected before the post returns: a peer may commit it before KOR answers.
-          const { batchId } = (await post(kor, '/api/tracks/updates', { reportId, messages })) as {
-            batchId: string
-          }
-          const at = await arrivals.expect(batchId, ['JPN', 'USA'])
-          latencies.push(at - t)
-        })(),
-      )
-    }
-    await Promise.all(pending)
-    latencies.sort((a, b) => a - b)
+    // (c) 512 updates/s, each batch timed until both peers commit it.
+    const latencies = await atLinkRate(kor, reportId, ['JPN', 'USA'], arrivals, TRACKS, ROUNDS + 1)
     abort.abort()
     await Promise.all(streams)
+    const fanOut = FAN_OUT > 0 ? await benchFanOut() : {}
     return {
       tracks_live: TRACKS,
       updates_posted: posted,
@@ -234,6 +347,7 @@ export async function benchTracks(): Promise<Record<string, number>> {
       rate512_p99_ms: round2(percentile(latencies, 0.99)),
       kor_rss_mb_before: rssBefore,
       kor_rss_mb_with_tracks: rssTracks,
+      ...fanOut,
     }
   } finally {
     abort.abort()
