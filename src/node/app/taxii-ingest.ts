@@ -1,16 +1,23 @@
 import type { PartyId } from '../../domain/ids.ts'
 import { isDenied, releaseOptions } from '../../domain/release.ts'
 import { isEntenteError } from '../../lib/errors.ts'
-import { splitLaunches, stixBundleToReport, type StixReport } from '../../interop/stix.ts'
+import {
+  readStixBundle,
+  splitLaunches,
+  type StixReading,
+  type StixReport,
+} from '../../interop/stix.ts'
 import { LAUNCH_TYPE, type StixObject, versionOf } from '../../interop/stix-objects.ts'
 import type { ReportRow } from '../store/store.ts'
 import { ISSUED } from '../store/store.ts'
 import { auditedTransaction } from './audit-log.ts'
+import { correctReport } from './corrections.ts'
 import type { NodeContext } from './context.ts'
 import { ingestReport } from './ingest.ts'
 import { reportInputSchema } from './report-input.ts'
 import { isHubOf, planRelays, storeReceived } from './relay.ts'
 import { reportDigest, reportFacts } from './release-inputs.ts'
+import { withdrawReport } from './withdrawals.ts'
 
 /** One object's fate in a TAXII status resource. */
 export interface ObjectOutcome {
@@ -89,9 +96,18 @@ async function ingestOne(
   party: PartyId,
   bundle: unknown,
 ): Promise<string | null> {
-  const parsed = stixBundleToReport(bundle)
+  const parsed = readStixBundle(bundle)
   if (!parsed.ok) return parsed.issues.join('; ')
-  const report = parsed.value
+  if (parsed.value.status === 'withdrawn') return ingestWithdrawal(ctx, party, parsed.value)
+  return ingestCurrent(ctx, party, parsed.value.report)
+}
+
+/** A report's newest version: stored, a correction of the one held, or refused (why). */
+async function ingestCurrent(
+  ctx: NodeContext,
+  party: PartyId,
+  report: StixReport,
+): Promise<string | null> {
   if (report.originator !== party)
     return `marking: the originator is ${report.originator}; a client of ${party} may add ${party}'s reports only`
   const input = reportInputSchema.safeParse({
@@ -105,7 +121,15 @@ async function ingestOne(
     return input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
   if (party === ctx.party) {
     try {
-      await ingestReport(ctx, input.data)
+      // A later version of an own report held here is a correction of it (issue 12).
+      const held = await ctx.store.getReport(report.id)
+      if (
+        held !== undefined &&
+        held.originator === ctx.party &&
+        versionNumber(report) > held.version
+      )
+        await correctReport(ctx, report.id, input.data)
+      else await ingestReport(ctx, input.data)
       return null
     } catch (error) {
       if (isEntenteError(error)) return error.message
@@ -113,6 +137,39 @@ async function ingestOne(
     }
   }
   return receiveFromParty(ctx, party, { ...report, payload: input.data.launch })
+}
+
+const versionNumber = (report: StixReport): number => report.version ?? 1
+
+/**
+ * A revoked launch (issue 12). From the node's own clients, of an own report held here: the
+ * report is withdrawn, as `POST /api/reports/{id}/withdraw` does. From a peer's client it is
+ * refused: a withdrawal reaches this node signed by its originator, over the federation link.
+ */
+async function ingestWithdrawal(
+  ctx: NodeContext,
+  party: PartyId,
+  reading: Extract<StixReading, { status: 'withdrawn' }>,
+): Promise<string | null> {
+  const { reportId, reason } = reading.withdrawal
+  const revoked = `revoked: report ${reportId} was withdrawn`
+  if (party !== ctx.party)
+    return `${revoked}; a withdrawal reaches this node signed by its originator over the federation link, not from a TAXII client`
+  if ((await ctx.store.getReport(reportId)) === undefined) {
+    // An own export carries the versions before the revocation: the last one is stored first.
+    if (reading.report === null)
+      return `${revoked}; it is not held here and the bundle carries no version of it to store`
+    const stored = await ingestCurrent(ctx, party, reading.report)
+    if (stored !== null) return stored
+  }
+  if ((await ctx.store.getWithdrawal(reportId)) !== undefined) return null
+  try {
+    await withdrawReport(ctx, reportId, reason === '' ? 'withdrawn (STIX revoked)' : reason)
+    return null
+  } catch (error) {
+    if (isEntenteError(error)) return `${revoked}; ${error.message}`
+    throw error
+  }
 }
 
 /** The federation inbox's re-check at receipt, for a report that came in over TAXII. */
