@@ -6,7 +6,7 @@ import { ingestTaxiiObjects } from '../node/app/taxii-ingest.ts'
 import { withNodeContext } from './node-dir.ts'
 
 export interface ImportOutcome {
-  /** One line per report: imported, or already held. */
+  /** One line per report: imported, corrected, withdrawn, or already held (or withdrawn). */
   readonly lines: readonly string[]
   /** One line per report the node refused (`file: object: why`); empty when all went in. */
   readonly refused: readonly string[]
@@ -32,15 +32,20 @@ export async function runImport(options: {
   if (bundles.length === 0)
     throw new EntenteError('STIX_INVALID', `${options.file}: no entente-launch object to import`)
   return withNodeContext(options.dir, options.config, async (ctx) => {
-    const before = new Map<string, { version: number; withdrawn: boolean }>()
-    for (const r of readings) {
-      if (!r.ok) continue
-      const id = r.value.status === 'current' ? r.value.report.id : r.value.withdrawal.reportId
-      const held = await ctx.store.getReport(id)
-      const withdrawn = (await ctx.store.getWithdrawal(id)) !== undefined
-      if (held !== undefined) before.set(id, { version: held.version, withdrawn })
+    const heldNow = async () => {
+      const held = new Map<string, Held>()
+      for (const r of readings) {
+        if (!r.ok) continue
+        const id = r.value.status === 'current' ? r.value.report.id : r.value.withdrawal.reportId
+        const report = await ctx.store.getReport(id)
+        const withdrawn = (await ctx.store.getWithdrawal(id)) !== undefined
+        if (report !== undefined) held.set(id, { version: report.version, withdrawn })
+      }
+      return held
     }
+    const before = await heldNow()
     const { failures } = await ingestTaxiiObjects(ctx, ctx.party, objects)
+    const afterwards = await heldNow()
     const why = new Map(failures.map((f) => [f.id, f.message ?? 'refused']))
     const lines: string[] = []
     const refused: string[] = []
@@ -50,7 +55,7 @@ export async function runImport(options: {
       if (reading === undefined || !reading.ok) return
       const problem = why.get(launchId)
       if (problem !== undefined) refused.push(`${options.file}: ${launchId}: ${problem}`)
-      else lines.push(importLine(reading.value, before))
+      else lines.push(importLine(reading.value, before, afterwards))
     })
     // A refused report's problem is also given to each object of its bundle: said once, above.
     const inReports = new Set(bundles.flatMap((b) => b.objects.map((o) => o.id)))
@@ -60,21 +65,29 @@ export async function runImport(options: {
   })
 }
 
+interface Held {
+  readonly version: number
+  readonly withdrawn: boolean
+}
+
 /** What became of one report: imported, corrected, withdrawn, or held as it was. */
 function importLine(
   reading: StixReading,
-  before: ReadonlyMap<string, { version: number; withdrawn: boolean }>,
+  before: ReadonlyMap<string, Held>,
+  afterwards: ReadonlyMap<string, Held>,
 ): string {
   if (reading.status === 'withdrawn') {
     const id = reading.withdrawal.reportId
     return before.get(id)?.withdrawn === true ? `already withdrawn ${id}` : `withdrawn ${id}`
   }
   const { id, topic } = reading.report
-  const version = reading.report.version ?? 1
-  const held = before.get(id)
+  const was = before.get(id)
+  const now = afterwards.get(id)
   const label = `${topic} [${markingLabel(reading.report)}]`
-  if (held === undefined) return `imported ${id} ${label}`
-  return version > held.version ? `corrected ${id} v${version} ${label}` : `already held ${id}`
+  if (was === undefined) return `imported ${id} ${label}`
+  return now !== undefined && now.version > was.version
+    ? `corrected ${id} v${now.version} ${label}`
+    : `already held ${id}`
 }
 
 function readBundle(file: string): StixObject[] {

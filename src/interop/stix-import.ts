@@ -21,7 +21,12 @@ type Props = Readonly<Record<string, unknown>>
 
 /** What a bundle says of its report: its newest version, or that it was withdrawn. */
 export type StixReading =
-  | { readonly status: 'current'; readonly report: StixReport }
+  | {
+      readonly status: 'current'
+      readonly report: StixReport
+      /** Every version the bundle carries, oldest first, ending with `report`. */
+      readonly versions: readonly StixReport[]
+    }
   | {
       readonly status: 'withdrawn'
       readonly withdrawal: {
@@ -33,12 +38,14 @@ export type StixReading =
       }
       /** The newest version before the revocation, when the bundle carries one (own exports). */
       readonly report: StixReport | null
+      readonly versions: readonly StixReport[]
     }
 
 /**
  * A bundle made by `reportToStixBundle` (or by any producer following docs/interop.md) back
- * into the report: exactly one launch (in one or more versions: the newest `modified` wins),
- * its marking and its locations must be present. A revoked newest version is a withdrawal.
+ * into the report: exactly one launch (in one or more versions: the newest `modified` wins,
+ * each read with the versions of its objects of its time), its marking and its locations must
+ * be present. A revoked newest version is a withdrawal.
  */
 export function readStixBundle(bundle: unknown): Result<StixReading, StixIssues> {
   const objects = objectsOf(bundle)
@@ -47,22 +54,25 @@ export function readStixBundle(bundle: unknown): Result<StixReading, StixIssues>
   const ids = new Set(launches.map((o) => o.id))
   if (ids.size !== 1)
     return Result.fail([`bundle: ${ids.size} ${LAUNCH_TYPE} objects; exactly one is needed`])
-  const byId = newestById(objects)
-  const launch = byId.get([...ids][0] ?? '') as StixObject
-  if (launch['revoked'] === true) {
-    const withdrawal = withdrawalOf(launch, byId)
-    if (!withdrawal.ok) return withdrawal
-    const content = newestById(launches.filter((o) => o['revoked'] !== true)).get(launch.id)
-    const report = content === undefined ? null : launchToReport(content, byId)
-    if (report !== null && !report.ok) return report
-    return Result.ok({
-      status: 'withdrawn',
-      withdrawal: withdrawal.value,
-      report: report?.value ?? null,
-    })
+  const ordered = [...newestById(launches, (o) => `${o.id} ${versionOf(o)}`).values()].sort(
+    (a, b) => parseInstantMs(versionOf(a)) - parseInstantMs(versionOf(b)),
+  )
+  const versions: StixReport[] = []
+  for (const launch of ordered.filter((o) => o['revoked'] !== true)) {
+    const report = launchToReport(launch, objectsAt(objects, parseInstantMs(versionOf(launch))))
+    if (!report.ok) return report
+    versions.push(report.value)
   }
-  const report = launchToReport(launch, byId)
-  return report.ok ? Result.ok({ status: 'current', report: report.value }) : report
+  const newest = ordered.at(-1) as StixObject
+  const last = versions.at(-1)
+  if (newest['revoked'] === true) {
+    const withdrawal = withdrawalOf(newest, newestById(objects))
+    if (!withdrawal.ok) return withdrawal
+    const report = last ?? null
+    return Result.ok({ status: 'withdrawn', withdrawal: withdrawal.value, report, versions })
+  }
+  if (last === undefined) throw new Error('a launch that is not revoked was read')
+  return Result.ok({ status: 'current', report: last, versions })
 }
 
 /** The report a bundle carries; a withdrawn one is a failure naming it (nothing to store). */
@@ -104,14 +114,23 @@ export function splitLaunches(objects: readonly StixObject[]): {
 }
 
 /** Each id's newest version (the greatest `modified`, or `created`); the first of equals. */
-function newestById(objects: readonly StixObject[]): Map<string, StixObject> {
+function newestById(
+  objects: readonly StixObject[],
+  keyOf: (o: StixObject) => string = (o) => o.id,
+): Map<string, StixObject> {
   const byId = new Map<string, StixObject>()
   for (const o of objects) {
-    const held = byId.get(o.id)
+    const held = byId.get(keyOf(o))
     if (held === undefined || parseInstantMs(versionOf(o)) > parseInstantMs(versionOf(held)))
-      byId.set(o.id, o)
+      byId.set(keyOf(o), o)
   }
   return byId
+}
+
+/** Each id's newest version not later than `atMs` (a launch version's places), else its newest. */
+function objectsAt(objects: readonly StixObject[], atMs: number): Map<string, StixObject> {
+  const then = objects.filter((o) => parseInstantMs(versionOf(o)) <= atMs)
+  return new Map([...newestById(objects), ...newestById(then)])
 }
 
 function withdrawalOf(

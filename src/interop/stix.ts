@@ -158,9 +158,9 @@ export function reportToStixBundle(
 }
 
 /**
- * Issue 12: what a withdrawn report's launch becomes — its last version, revoked (STIX 2.1
- * §3.6.1: permanent, no later version follows). It carries nothing of the report but its id,
- * its originator and the withdrawal's reason: everything a holder of any version is sent by the
+ * Issue 12: what a withdrawn report's launch becomes — its last version, revoked (in STIX a
+ * revocation is permanent: no later version follows). It carries nothing of the report but its
+ * id, its originator and the withdrawal's reason: what a holder of any version is sent by the
  * federation's withdrawal notice, and nothing more, since a holder may not have seen the last
  * version (docs/interop.md).
  */

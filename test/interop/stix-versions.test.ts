@@ -28,7 +28,7 @@ const v2: StixReport = {
   level: 'MIL-I',
   localLevel: 'MIL-I',
   releasableTo: ['USA'],
-  payload: { ...v1.payload, count: 2, rangeKm: 420 },
+  payload: { ...v1.payload, site: { lat: 39.52, lon: 125.71 }, count: 2, rangeKm: 420 },
   createdAtMs: CORRECTED_MS,
   version: 2,
 }
@@ -93,6 +93,16 @@ describe('STIX versions of a report (issue 12)', () => {
       assert.deepEqual(back.value.releasableTo, ['USA'])
       assert.equal(back.value.payload['rangeKm'], 420)
       assert.equal(back.value.createdAtMs, CORRECTED_MS, "the version's own instant")
+      const reading = readStixBundle(JSON.parse(JSON.stringify(objects)))
+      assert.ok(reading.ok && reading.value.status === 'current')
+      // Each version is read with its own objects: version 1 with the site it had then.
+      assert.deepEqual(
+        reading.value.versions.map((v) => [v.version ?? 1, v.createdAtMs, v.payload['site']]),
+        [
+          [1, ISSUED_MS, v1.payload['site']],
+          [2, CORRECTED_MS, v2.payload['site']],
+        ],
+      )
     }
   })
 
@@ -137,10 +147,15 @@ describe('STIX versions of a report (issue 12)', () => {
         withdrawnAtMs: WITHDRAWN_MS,
       },
       report: null,
+      versions: [],
     })
     const all = readStixBundle(bundle(revoked, second, first))
     assert.ok(all.ok && all.value.status === 'withdrawn', JSON.stringify(all))
     assert.equal(all.value.report?.version, 2, 'the last version before the withdrawal')
+    assert.deepEqual(
+      all.value.versions.map((v) => v.version ?? 1),
+      [1, 2],
+    )
     const refused = stixBundleToReport(bundle(first, revoked))
     assert.ok(!refused.ok)
     assert.match(refused.issues[0], /revoked: report .* was withdrawn by its originator/)

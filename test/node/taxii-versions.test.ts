@@ -361,6 +361,11 @@ describe('import reads versions back (issue 12)', () => {
     const held = await copy.store.getReport(corrected)
     assert.equal(held?.level, 'MIL-I', "the correction's marking")
     assert.equal(held?.payload['rangeKm'], 420, "the correction's facts")
+    assert.equal(held?.version, 2, 'issued, then corrected, as at the source')
+    assert.equal((await copy.store.listReportVersions(corrected))[0]?.payload['rangeKm'], 370)
+    const again = await copy.post(all)
+    assert.equal(again.failure_count, 0)
+    assert.equal((await copy.store.getReport(corrected))?.version, 2, 'the same export again')
     assert.equal((await copy.store.getReport(withdrawn))?.payload['text'], 'false alarm')
     assert.equal((await copy.store.getWithdrawal(withdrawn))?.reason, 'sensor fault')
 
