@@ -58,15 +58,20 @@ export function readStixBundle(bundle: unknown): Result<StixReading, StixIssues>
     (a, b) => parseInstantMs(versionOf(a)) - parseInstantMs(versionOf(b)),
   )
   const versions: StixReport[] = []
-  for (const launch of ordered.filter((o) => o['revoked'] !== true)) {
-    const report = launchToReport(launch, objectsAt(objects, parseInstantMs(versionOf(launch))))
+  const content = ordered.filter((o) => o['revoked'] !== true)
+  // One version (the common case): every object's newest is its only one, nothing to date.
+  const newestObjects = newestById(objects)
+  for (const launch of content) {
+    const objectsThen =
+      ordered.length === 1 ? newestObjects : objectsAt(objects, parseInstantMs(versionOf(launch)))
+    const report = launchToReport(launch, objectsThen)
     if (!report.ok) return report
     versions.push(report.value)
   }
   const newest = ordered.at(-1) as StixObject
   const last = versions.at(-1)
   if (newest['revoked'] === true) {
-    const withdrawal = withdrawalOf(newest, newestById(objects))
+    const withdrawal = withdrawalOf(newest, newestObjects)
     if (!withdrawal.ok) return withdrawal
     const report = last ?? null
     return Result.ok({ status: 'withdrawn', withdrawal: withdrawal.value, report, versions })
