@@ -66,7 +66,8 @@ async function stixExport(ctx: NodeContext, viewer: PartyId, atMs: number): Prom
   }
   return {
     text: JSON.stringify(bundle, null, 2),
-    reports: objects.filter((o) => o.type === LAUNCH_TYPE).length,
+    // A launch in several versions (issue 12) is one report.
+    reports: new Set(objects.filter((o) => o.type === LAUNCH_TYPE).map((o) => o.id)).size,
     items: `${objects.length} STIX objects`,
   }
 }

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs'
-import { markingLabel, splitLaunches, stixBundleToReport } from '../interop/stix.ts'
+import { markingLabel, readStixBundle, splitLaunches, type StixReading } from '../interop/stix.ts'
 import type { StixObject } from '../interop/stix-objects.ts'
 import { EntenteError } from '../lib/errors.ts'
 import { ingestTaxiiObjects } from '../node/app/taxii-ingest.ts'
 import { withNodeContext } from './node-dir.ts'
 
 export interface ImportOutcome {
-  /** One line per report: imported, or already held. */
+  /** One line per report: imported, corrected, withdrawn, or already held (or withdrawn). */
   readonly lines: readonly string[]
   /** One line per report the node refused (`file: object: why`); empty when all went in. */
   readonly refused: readonly string[]
@@ -25,29 +25,37 @@ export async function runImport(options: {
 }): Promise<ImportOutcome> {
   const objects = readBundle(options.file)
   const { bundles } = splitLaunches(objects)
-  const reports = bundles.map((b) => stixBundleToReport(b))
-  const issues = reports.flatMap((r) => (r.ok ? [] : r.issues))
+  const readings = bundles.map((b) => readStixBundle(b))
+  const issues = readings.flatMap((r) => (r.ok ? [] : r.issues))
   if (issues.length > 0)
     throw new EntenteError('STIX_INVALID', issues.map((i) => `${options.file}: ${i}`).join('\n'))
   if (bundles.length === 0)
     throw new EntenteError('STIX_INVALID', `${options.file}: no entente-launch object to import`)
   return withNodeContext(options.dir, options.config, async (ctx) => {
-    const held = new Set<string>()
-    for (const r of reports)
-      if (r.ok && (await ctx.store.getReport(r.value.id)) !== undefined) held.add(r.value.id)
+    const heldNow = async () => {
+      const held = new Map<string, Held>()
+      for (const r of readings) {
+        if (!r.ok) continue
+        const id = r.value.status === 'current' ? r.value.report.id : r.value.withdrawal.reportId
+        const report = await ctx.store.getReport(id)
+        const withdrawn = (await ctx.store.getWithdrawal(id)) !== undefined
+        if (report !== undefined) held.set(id, { version: report.version, withdrawn })
+      }
+      return held
+    }
+    const before = await heldNow()
     const { failures } = await ingestTaxiiObjects(ctx, ctx.party, objects)
+    const afterwards = await heldNow()
     const why = new Map(failures.map((f) => [f.id, f.message ?? 'refused']))
     const lines: string[] = []
     const refused: string[] = []
     bundles.forEach((bundle, i) => {
-      const report = reports[i]
+      const reading = readings[i]
       const launchId = bundle.objects[0]?.id ?? ''
-      if (report === undefined || !report.ok) return
-      const { id, topic } = report.value
+      if (reading === undefined || !reading.ok) return
       const problem = why.get(launchId)
       if (problem !== undefined) refused.push(`${options.file}: ${launchId}: ${problem}`)
-      else if (held.has(id)) lines.push(`already held ${id}`)
-      else lines.push(`imported ${id} ${topic} [${markingLabel(report.value)}]`)
+      else lines.push(importLine(reading.value, before, afterwards))
     })
     // A refused report's problem is also given to each object of its bundle: said once, above.
     const inReports = new Set(bundles.flatMap((b) => b.objects.map((o) => o.id)))
@@ -55,6 +63,31 @@ export async function runImport(options: {
       if (!inReports.has(f.id)) refused.push(`${options.file}: ${f.id}: ${why.get(f.id) ?? ''}`)
     return { lines, refused }
   })
+}
+
+interface Held {
+  readonly version: number
+  readonly withdrawn: boolean
+}
+
+/** What became of one report: imported, corrected, withdrawn, or held as it was. */
+function importLine(
+  reading: StixReading,
+  before: ReadonlyMap<string, Held>,
+  afterwards: ReadonlyMap<string, Held>,
+): string {
+  if (reading.status === 'withdrawn') {
+    const id = reading.withdrawal.reportId
+    return before.get(id)?.withdrawn === true ? `already withdrawn ${id}` : `withdrawn ${id}`
+  }
+  const { id, topic } = reading.report
+  const was = before.get(id)
+  const now = afterwards.get(id)
+  const label = `${topic} [${markingLabel(reading.report)}]`
+  if (was === undefined) return `imported ${id} ${label}`
+  return now !== undefined && now.version > was.version
+    ? `corrected ${id} v${now.version} ${label}`
+    : `already held ${id}`
 }
 
 function readBundle(file: string): StixObject[] {

@@ -80,18 +80,21 @@ const LAUNCH_EXTENSION: StixObject = {
   spec_version: '2.1',
   id: LAUNCH_EXTENSION_ID,
   created: DEFINED_AT,
-  modified: DEFINED_AT,
+  // Issue 12 added report_version and the revoked form: a new version of the definition.
+  modified: '2026-12-03T00:00:00.000Z',
   created_by_ref: ENTENTE_IDENTITY_ID,
   name: 'Entente launch report',
   description:
     'A new SDO, entente-launch: one early-warning report of a missile launch (time, site, ' +
     'heading or impact, range, apogee, count), as one party reported it.',
   schema:
-    'entente-launch: report_id, topic, launch_time (timestamp), launch_time_as_reported, ' +
+    'entente-launch: report_id, report_version (2 and up for a correction), topic, ' +
+    'launch_time (timestamp), launch_time_as_reported, ' +
     'site_ref and impact_ref (location), heading_deg, range_km, apogee_km, missile_count, ' +
     'confidence (STIX low/med/high scale), description, launch_event_id, received_from, ' +
-    'agreement, path, other_facts; see docs/interop.md in the Entente repository',
-  version: '1.0.0',
+    'agreement, path, other_facts; a withdrawn report: revoked, with report_id and ' +
+    'withdrawal_reason only; see docs/interop.md in the Entente repository',
+  version: '1.1.0',
   extension_types: ['new-sdo'],
 }
 

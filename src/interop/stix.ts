@@ -19,7 +19,12 @@ import {
   stixTime,
 } from './stix-objects.ts'
 
-export { stixBundleToReport, splitLaunches } from './stix-import.ts'
+export {
+  readStixBundle,
+  splitLaunches,
+  stixBundleToReport,
+  type StixReading,
+} from './stix-import.ts'
 
 /**
  * A launch report as a node holds it; structurally the node's `ReportRow`, declared here so
@@ -36,7 +41,10 @@ export interface StixReport {
   readonly receivedFrom: string | null
   readonly agreement: string | null
   readonly path: readonly string[]
+  /** When this version was stored: its objects' `modified`. */
   readonly createdAtMs: number
+  /** Issue 12: 1 for the issued report, one more for each correction (absent: 1). */
+  readonly version?: number
 }
 
 export interface StixExportContext {
@@ -44,6 +52,12 @@ export interface StixExportContext {
   readonly partyName?: (party: string) => string | undefined
   /** A bundle for one recipient: the release's STANAG 4774 labels, carried by the marking. */
   readonly release?: { readonly recipient: string; readonly labels: ReleaseLabels }
+  /**
+   * Issue 12: when the report's first version was stored, the `created` of every version of
+   * its objects (STIX versioning: one id, one `created`, a later `modified` per version).
+   * Absent: the version's own `createdAtMs`, so that version 1 exports as it always did.
+   */
+  readonly firstCreatedAtMs?: number
 }
 
 /** The ids of a report's objects, derived from its id (UUIDv5): export is reproducible. */
@@ -51,7 +65,15 @@ export function reportObjectIds(reportId: string) {
   return {
     bundle: stixId('bundle', `report:${reportId}`),
     launch: stixId(LAUNCH_TYPE, `report:${reportId}`),
-    marking: stixId('marking-definition', `report:${reportId}:marking`),
+    /**
+     * A marking definition is never versioned (STIX 2.1 §7.2.1): a correction, which may change
+     * the marking, has a marking of its own; version 1 keeps the id it always had.
+     */
+    marking: (version = 1) =>
+      stixId(
+        'marking-definition',
+        `report:${reportId}:marking${version === 1 ? '' : `:v${version}`}`,
+      ),
     site: stixId('location', `report:${reportId}:site`),
     impact: stixId('location', `report:${reportId}:impact`),
     relationship: (kind: string) => stixId('relationship', `report:${reportId}:${kind}`),
@@ -68,13 +90,15 @@ export function reportToStixBundle(
   context: StixExportContext = {},
 ): StixBundle {
   const ids = reportObjectIds(report.id)
+  const version = report.version ?? 1
+  const markingId = ids.marking(version)
   const at = stixTime(report.createdAtMs)
   const common = {
     spec_version: '2.1',
-    created: at,
+    created: stixTime(context.firstCreatedAtMs ?? report.createdAtMs),
     modified: at,
     created_by_ref: partyIdentityId(report.originator),
-    object_marking_refs: [ids.marking],
+    object_marking_refs: [markingId],
   } as const
   const { facts, site, impact } = launchFacts(report.payload)
   const locations = [
@@ -86,6 +110,7 @@ export function reportToStixBundle(
     id: ids.launch,
     ...common,
     report_id: report.id,
+    ...(version === 1 ? {} : { report_version: version }),
     topic: report.topic,
     ...facts,
     ...(site === null ? {} : { site_ref: ids.site }),
@@ -124,12 +149,53 @@ export function reportToStixBundle(
       ...DEFINITION_OBJECTS,
       ...(context.release === undefined ? [] : [LABEL_EXTENSION]),
       ...parties.sort().map((p) => partyIdentity(p, context.partyName?.(p))),
-      marking(report, ids.marking, at, context.release),
+      marking(report, markingId, at, context.release),
       launch,
       ...locations,
       ...relationships,
     ],
   }
+}
+
+/**
+ * Issue 12: what a withdrawn report's launch becomes — its last version, revoked (in STIX a
+ * revocation is permanent: no later version follows). It carries nothing of the report but its
+ * id, its originator and the withdrawal's reason: what a holder of any version is sent by the
+ * federation's withdrawal notice, and nothing more, since a holder may not have seen the last
+ * version (docs/interop.md).
+ */
+export interface StixWithdrawal {
+  readonly reportId: string
+  readonly originator: string
+  readonly reason: string
+  /** When the report's first version was stored here (`created`). */
+  readonly firstCreatedAtMs: number
+  /** When the withdrawal was recorded here (`modified`), after every version's. */
+  readonly withdrawnAtMs: number
+}
+
+/** The revoked launch with the objects it refers to: Entente's definitions and the originator. */
+export function withdrawalToStixObjects(
+  withdrawal: StixWithdrawal,
+  context: Pick<StixExportContext, 'partyName'> = {},
+): StixObject[] {
+  const { reportId, originator } = withdrawal
+  return [
+    ...DEFINITION_OBJECTS,
+    partyIdentity(originator, context.partyName?.(originator)),
+    {
+      type: LAUNCH_TYPE,
+      id: reportObjectIds(reportId).launch,
+      spec_version: '2.1',
+      created: stixTime(withdrawal.firstCreatedAtMs),
+      modified: stixTime(withdrawal.withdrawnAtMs),
+      created_by_ref: partyIdentityId(originator),
+      revoked: true,
+      report_id: reportId,
+      withdrawal_reason: withdrawal.reason,
+      extensions: { [LAUNCH_EXTENSION_ID]: { extension_type: 'new-sdo' } },
+    },
+  ]
 }
 
 /** The marking as a banner line: originator, level and releasability (`KOR MIL-II REL TO JPN`). */

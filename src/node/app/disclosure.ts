@@ -23,8 +23,11 @@ export interface DisclosureContext {
   readonly atMs: number
   /** The originators' consents (R4) in force at `atMs`. */
   readonly consents: readonly Consent[]
-  /** "reportId agreement" of every release to the viewer an officer or a request's answer let go. */
-  readonly released: ReadonlySet<string>
+  /**
+   * "reportId agreement" of every release to the viewer an officer or a request's answer let
+   * go, with the digests of the versions those releases were decided for (issue 12).
+   */
+  readonly released: ReadonlyMap<string, ReadonlySet<string>>
   /** The ids of the reports their originators withdrew (issue 12): shown to no one outside. */
   readonly withdrawn: ReadonlySet<string>
 }
@@ -39,13 +42,22 @@ export async function disclosureContext(
     viewer,
     atMs,
     consents: await activeConsents(ctx, atMs),
-    released: new Set(releases.map(releaseKey)),
+    released: releasedDigests(releases),
     withdrawn: new Set((await ctx.store.listWithdrawals()).map((w) => w.reportId)),
   }
 }
 
 const releaseKey = (r: Pick<ReleaseRow, 'reportId' | 'agreement'>): string =>
   `${r.reportId} ${r.agreement ?? ''}`
+
+function releasedDigests(releases: readonly ReleaseRow[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>()
+  for (const r of releases) {
+    const key = releaseKey(r)
+    out.set(key, (out.get(key) ?? new Set()).add(r.reportSha256))
+  }
+  return out
+}
 
 /**
  * May the viewer see this report now? The node's own party and the report's originator
@@ -59,6 +71,12 @@ export function mayDisclose(
   ctx: NodeContext,
   report: ReportRow,
   dc: DisclosureContext,
+  /**
+   * An officer's or a request's release lets go only the version it was decided for (its
+   * digest; issue 12): a corrected report's. A report never corrected has one version, and
+   * its releases can only be of it.
+   */
+  exactVersion = report.version > 1,
 ): Allowed | 'own' | null {
   if (dc.viewer === ctx.party || dc.viewer === report.originator) return 'own'
   if (dc.withdrawn.has(report.id)) return null
@@ -76,7 +94,8 @@ export function mayDisclose(
   for (const option of outcome) {
     const agreement = option.hops[0]?.agreement ?? null
     if (releaseModeOf(ctx, option) === 'auto') return option
-    if (dc.released.has(releaseKey({ reportId: report.id, agreement }))) return option
+    const digests = dc.released.get(releaseKey({ reportId: report.id, agreement }))
+    if (digests !== undefined && (!exactVersion || digests.has(reportDigest(report)))) return option
   }
   return null
 }

@@ -1,16 +1,23 @@
 import type { PartyId } from '../../domain/ids.ts'
 import { isDenied, releaseOptions } from '../../domain/release.ts'
 import { isEntenteError } from '../../lib/errors.ts'
-import { splitLaunches, stixBundleToReport, type StixReport } from '../../interop/stix.ts'
+import {
+  readStixBundle,
+  splitLaunches,
+  type StixReading,
+  type StixReport,
+} from '../../interop/stix.ts'
 import { LAUNCH_TYPE, type StixObject, versionOf } from '../../interop/stix-objects.ts'
 import type { ReportRow } from '../store/store.ts'
 import { ISSUED } from '../store/store.ts'
 import { auditedTransaction } from './audit-log.ts'
+import { correctReport } from './corrections.ts'
 import type { NodeContext } from './context.ts'
 import { ingestReport } from './ingest.ts'
-import { reportInputSchema } from './report-input.ts'
+import { type ReportInput, reportInputSchema } from './report-input.ts'
 import { isHubOf, planRelays, storeReceived } from './relay.ts'
 import { reportDigest, reportFacts } from './release-inputs.ts'
+import { withdrawReport } from './withdrawals.ts'
 
 /** One object's fate in a TAXII status resource. */
 export interface ObjectOutcome {
@@ -89,30 +96,98 @@ async function ingestOne(
   party: PartyId,
   bundle: unknown,
 ): Promise<string | null> {
-  const parsed = stixBundleToReport(bundle)
+  const parsed = readStixBundle(bundle)
   if (!parsed.ok) return parsed.issues.join('; ')
-  const report = parsed.value
-  if (report.originator !== party)
-    return `marking: the originator is ${report.originator}; a client of ${party} may add ${party}'s reports only`
-  const input = reportInputSchema.safeParse({
-    id: report.id,
-    marking: { originator: report.originator, level: report.level },
-    topic: report.topic,
-    ...(report.releasableTo === null ? {} : { releasableTo: report.releasableTo }),
-    launch: report.payload,
-  })
-  if (!input.success)
-    return input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
-  if (party === ctx.party) {
-    try {
-      await ingestReport(ctx, input.data)
-      return null
-    } catch (error) {
-      if (isEntenteError(error)) return error.message
-      throw error
-    }
+  if (parsed.value.status === 'withdrawn') return ingestWithdrawal(ctx, party, parsed.value)
+  return ingestVersions(ctx, party, parsed.value.versions)
+}
+
+/**
+ * A report's versions, oldest first. A peer party's newest is re-checked as an arrival. The
+ * node's own: one not held is ingested, then corrected by each later version; one held is
+ * corrected by each version numbered above the one held whose content differs from it (the
+ * same export again changes nothing). Null when stored or held already; else why not.
+ */
+async function ingestVersions(
+  ctx: NodeContext,
+  party: PartyId,
+  versions: readonly StixReport[],
+): Promise<string | null> {
+  const inputs: ReportInput[] = []
+  for (const report of versions) {
+    if (report.originator !== party)
+      return `marking: the originator is ${report.originator}; a client of ${party} may add ${party}'s reports only`
+    const input = reportInputSchema.safeParse({
+      id: report.id,
+      marking: { originator: report.originator, level: report.level },
+      topic: report.topic,
+      ...(report.releasableTo === null ? {} : { releasableTo: report.releasableTo }),
+      launch: report.payload,
+    })
+    if (!input.success)
+      return input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+    inputs.push(input.data)
   }
-  return receiveFromParty(ctx, party, { ...report, payload: input.data.launch })
+  const newest = versions.at(-1)
+  const newestInput = inputs.at(-1)
+  if (newest === undefined || newestInput === undefined) return 'no version of the report to store'
+  if (party !== ctx.party)
+    return receiveFromParty(ctx, party, { ...newest, payload: newestInput.launch })
+  try {
+    const held = await ctx.store.getReport(newest.id)
+    if (held === undefined || held.originator !== ctx.party) {
+      // Not held: ingested as issued (a report held from another originator is refused there).
+      await ingestReport(ctx, inputs[0] ?? newestInput)
+      for (const input of inputs.slice(1)) await correctReport(ctx, newest.id, input)
+      return null
+    }
+    for (const [i, report] of versions.entries()) {
+      const input = inputs[i]
+      const now = await ctx.store.getReport(newest.id)
+      if (input === undefined || now === undefined || (report.version ?? 1) <= held.version)
+        continue
+      if (!sameContent(now, report)) await correctReport(ctx, newest.id, input)
+    }
+    return null
+  } catch (error) {
+    if (isEntenteError(error)) return error.message
+    throw error
+  }
+}
+
+function sameContent(held: ReportRow, report: StixReport): boolean {
+  return reportDigest({ ...held, version: 1 }) === reportDigest({ ...report, version: 1 })
+}
+
+/**
+ * A revoked launch (issue 12). From the node's own clients, of an own report held here: the
+ * report is withdrawn, as `POST /api/reports/{id}/withdraw` does. From a peer's client it is
+ * refused: a withdrawal reaches this node signed by its originator, over the federation link.
+ */
+async function ingestWithdrawal(
+  ctx: NodeContext,
+  party: PartyId,
+  reading: Extract<StixReading, { status: 'withdrawn' }>,
+): Promise<string | null> {
+  const { reportId, reason } = reading.withdrawal
+  const revoked = `revoked: report ${reportId} was withdrawn`
+  if (party !== ctx.party)
+    return `${revoked}; a withdrawal reaches this node signed by its originator over the federation link, not from a TAXII client`
+  if ((await ctx.store.getReport(reportId)) === undefined) {
+    // An own export carries the versions before the revocation: the last one is stored first.
+    if (reading.report === null)
+      return `${revoked}; it is not held here and the bundle carries no version of it to store`
+    const stored = await ingestVersions(ctx, party, reading.versions)
+    if (stored !== null) return stored
+  }
+  if ((await ctx.store.getWithdrawal(reportId)) !== undefined) return null
+  try {
+    await withdrawReport(ctx, reportId, reason === '' ? 'withdrawn (STIX revoked)' : reason)
+    return null
+  } catch (error) {
+    if (isEntenteError(error)) return `${revoked}; ${error.message}`
+    throw error
+  }
 }
 
 /** The federation inbox's re-check at receipt, for a report that came in over TAXII. */

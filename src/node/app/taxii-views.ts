@@ -1,10 +1,11 @@
 import { asPartyId, type PartyId } from '../../domain/ids.ts'
-import { reportToStixBundle } from '../../interop/stix.ts'
+import { reportToStixBundle, withdrawalToStixObjects } from '../../interop/stix.ts'
 import { type StixObject, stixId, versionOf } from '../../interop/stix-objects.ts'
 import { tokenHash, usableToken } from '../http/auth.ts'
 import type { TokenRow } from '../store/store.ts'
 import type { NodeContext } from './context.ts'
-import { type Disclosable, disclosableReports } from './disclosure.ts'
+import type { Disclosable } from './disclosure.ts'
+import { type VisibleVersion, visibleVersions } from './visible-versions.ts'
 
 /** One object of the collection as a TAXII client sees it. */
 export interface TaxiiEntry {
@@ -22,43 +23,53 @@ export function collectionIdOf(party: string): string {
 }
 
 /**
- * The collection for `viewer` at `atMs`: every object of every visible report, once each,
- * dated by the report's arrival (shared objects by the first report that carries them),
- * ordered by date added then id — the order `next` cursors rely on.
+ * The collection for `viewer` at `atMs`: every version of every object of every report the
+ * viewer may see (issue 12: one version per report version, each decided on its own marking;
+ * a withdrawn report's revoked launch), once each, dated by the version's arrival (shared
+ * objects by the first that carries them), ordered by date added then id, then version — the
+ * order `next` cursors rely on.
  */
 export async function collectionView(
   ctx: NodeContext,
   viewer: PartyId,
   atMs: number,
 ): Promise<TaxiiEntry[]> {
-  const shown = await disclosableReports(ctx, viewer, atMs)
+  const shown = await visibleVersions(ctx, viewer, atMs)
   const partyName = (p: string): string | undefined =>
     ctx.index.registry.parties.get(asPartyId(p))?.name
   const seen = new Map<string, TaxiiEntry>()
-  for (const d of shown) {
-    for (const object of bundleObjectsOf(ctx, d, viewer, partyName)) {
-      if (seen.has(object.id)) continue
-      const version = versionOf(object)
+  const add = (object: StixObject, dateAddedMs: number, disclosure: Disclosable | null) => {
+    const version = versionOf(object)
+    const key = `${object.id} ${version}`
+    if (!seen.has(key)) seen.set(key, { object, dateAddedMs, version, disclosure })
+  }
+  for (const { versions, withdrawal } of shown) {
+    for (const v of versions)
       // Every object built from a report shows some of it (its site, its marking): serving any
       // of them is a disclosure of the report (the first that carries a shared object).
-      seen.set(object.id, { object, dateAddedMs: d.report.createdAtMs, version, disclosure: d })
-    }
+      for (const object of bundleObjectsOf(ctx, v, viewer, partyName))
+        add(object, v.modifiedAtMs, v.disclosure)
+    // The revocation is content-free (docs/interop.md): not a disclosure of the report.
+    if (withdrawal !== null)
+      for (const object of withdrawalToStixObjects(withdrawal, { partyName }))
+        add(object, withdrawal.withdrawnAtMs, null)
   }
   return [...seen.values()].sort(compareEntries)
 }
 
-/** A stored report never changes, nor does its bundle: built once per report, not per page. */
+/** A stored version never changes, nor does its bundle: built once per version, not per page. */
 const bundleCache = new WeakMap<NodeContext, Map<string, readonly StixObject[]>>()
 const BUNDLE_CACHE_REPORTS = 20_000
 
 function bundleObjectsOf(
   ctx: NodeContext,
-  { report, labels }: Disclosable,
+  { disclosure: { report, labels }, firstCreatedAtMs, modifiedAtMs }: VisibleVersion,
   viewer: PartyId,
   partyName: (p: string) => string | undefined,
 ): readonly StixObject[] {
-  // A release's marking carries the viewer's labels: one bundle per report and viewer then.
-  const key = labels === undefined ? report.id : `${report.id} ${viewer}`
+  // A release's marking carries the viewer's labels: one bundle per version and viewer then.
+  const version = `${report.id} v${report.version}`
+  const key = labels === undefined ? version : `${version} ${viewer}`
   let cache = bundleCache.get(ctx)
   if (cache === undefined) {
     cache = new Map<string, readonly StixObject[]>()
@@ -68,7 +79,10 @@ function bundleObjectsOf(
   if (objects === undefined) {
     if (cache.size >= BUNDLE_CACHE_REPORTS) cache.clear()
     const release = labels === undefined ? {} : { release: { recipient: viewer, labels } }
-    objects = reportToStixBundle(report, { partyName, ...release }).objects
+    objects = reportToStixBundle(
+      { ...report, createdAtMs: modifiedAtMs },
+      { partyName, firstCreatedAtMs, ...release },
+    ).objects
     cache.set(key, objects)
   }
   return objects

@@ -37,31 +37,62 @@ export function parseTaxiiQuery(query: Query): TaxiiQuery {
   }
 }
 
-/** Applies match[...] and added_after; `versions` is ignored by the versions endpoint. */
+/**
+ * Applies match[...] and added_after; `versions` is ignored by the versions endpoint. Which
+ * versions `first` and `last` are is decided over every version of the object in `entries`,
+ * before added_after: `last` is the object's newest version, not the newest one added since.
+ */
 export function filterEntries(
   entries: readonly TaxiiEntry[],
   q: TaxiiQuery,
   useVersion = true,
 ): TaxiiEntry[] {
-  // Parsed once per request, not once per entry: a long match[version] list stays linear.
-  const versions = useVersion ? versionFilter(q.versions) : null
+  // Built once per request, not once per entry: a long match[version] list stays linear.
+  const versions = useVersion ? versionFilter(entries, q.versions) : null
   return entries.filter(
     (e) =>
       (q.addedAfterMs === null || e.dateAddedMs > q.addedAfterMs) &&
       (q.ids === null || q.ids.has(e.object.id)) &&
       (q.types === null || q.types.has(e.object.type)) &&
       (q.specVersions === null || q.specVersions.has(textOf(e.object['spec_version']) || '2.1')) &&
-      (versions === null || versions.has(parseInstantMs(e.version))),
+      (versions === null || versions(e)),
   )
 }
 
 /**
- * Each object here has one version, so last, first and all all select it (null: no filter);
- * else the instants asked for.
+ * TAXII 2.1 §3.4.2: `match[version]` is `last` (the default), `first`, `all` or timestamps,
+ * any of them together (null: no filter). Versions here are all `stixTime` strings (UTC, three
+ * fraction digits, Z), so their order is their text's; a client's timestamps are parsed.
  */
-function versionFilter(wanted: readonly string[]): ReadonlySet<number> | null {
-  if (wanted.some((w) => w === 'last' || w === 'first' || w === 'all')) return null
-  return new Set(wanted.map(parseInstantMs).filter((ms) => !Number.isNaN(ms)))
+function versionFilter(
+  entries: readonly TaxiiEntry[],
+  wanted: readonly string[],
+): ((e: TaxiiEntry) => boolean) | null {
+  if (wanted.includes('all')) return null
+  const first = wanted.includes('first')
+  const last = wanted.includes('last')
+  const instants = new Set(
+    wanted
+      .filter((w) => w !== 'first' && w !== 'last')
+      .map(parseInstantMs)
+      .filter((ms) => !Number.isNaN(ms)),
+  )
+  const bounds = new Map<string, { first: string; last: string }>()
+  if (first || last)
+    for (const { object, version } of entries) {
+      const b = bounds.get(object.id)
+      if (b === undefined) bounds.set(object.id, { first: version, last: version })
+      else if (version < b.first) b.first = version
+      else if (version > b.last) b.last = version
+    }
+  return (e) => {
+    const b = bounds.get(e.object.id)
+    return (
+      (first && b?.first === e.version) ||
+      (last && b?.last === e.version) ||
+      (instants.size > 0 && instants.has(parseInstantMs(e.version)))
+    )
+  }
 }
 
 export interface TaxiiPage {
