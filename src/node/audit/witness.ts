@@ -142,7 +142,6 @@ export async function witnessCheckpoint(
   ctx: WitnessCtx,
   peer: PartyId,
   presented: FrameCheckpoint,
-  ownCheckpoint: string | undefined,
 ): Promise<Witnessed> {
   const state = await stateOf(ctx.store)
   const remote = ctx.peers.get(peer)
@@ -150,7 +149,7 @@ export async function witnessCheckpoint(
   const knownSize = held?.size ?? 0
   const origin = logOrigin(peer)
   const nowMs = ctx.now()
-  const base = { knownSize, ...(ownCheckpoint === undefined ? {} : { checkpoint: ownCheckpoint }) }
+  const base = { knownSize }
   const answer = (
     receipt: Omit<ReceiptWitness, 'knownSize'>,
     audit: AuditInput[] = [],
@@ -186,18 +185,22 @@ export async function witnessCheckpoint(
       state.forks.set(peer, (state.forks.get(peer) ?? 0) + 1),
     )
   }
+  const conflict = (): Witnessed =>
+    answer({
+      status: 'conflict',
+      reason: `old ${presented.old} is not the size held (${held?.size})`,
+    })
   if (held !== undefined) {
+    // A smaller checkpoint that does not claim to extend ours is an older one arriving late
+    // (the HTTPS link may reorder): tlog-witness's 409, not a fork.
+    if (checkpoint.size < held.size && presented.old !== held.size) return conflict()
     if (checkpoint.size < held.size)
       return fork(`size ${checkpoint.size} is below the ${held.size} witnessed before`)
     if (checkpoint.size === held.size) {
       if (!bytesEqual(checkpoint.rootHash, held.rootHash))
         return fork(`size ${held.size} witnessed before with another root`)
     } else {
-      if (presented.old !== held.size)
-        return answer({
-          status: 'conflict',
-          reason: `old ${presented.old} is not the size held (${held.size})`,
-        })
+      if (presented.old !== held.size) return conflict()
       const proof = decodeHashes(presented.proof)
       const check =
         proof === undefined
@@ -227,20 +230,24 @@ export async function witnessCheckpoint(
   return {
     receipt: { ...base, knownSize: checkpoint.size, status: 'cosigned', cosignature },
     audit: [kept],
-    committed: () => state.held.set(peer, checkpoint),
+    // Commits may finish out of order (concurrent HTTPS arrivals): the held size never goes down.
+    committed: () => {
+      if (checkpoint.size >= (state.held.get(peer)?.size ?? 0)) state.held.set(peer, checkpoint)
+    },
   }
 }
 
 /**
  * The sender's side of a receipt: a cosignature is checked with the peer's pinned key and kept
  * with our checkpoint (the evidence `audit verify` and `audit prove` use); the peer's own
- * checkpoint is kept, and checked against the last one its receipts carried.
+ * checkpoint (`theirNote`, the one its receipt's leaf was proven in) is kept, and checked
+ * against the last one its receipts carried.
  */
 export async function recordWitness(
   ctx: WitnessCtx,
   peer: PartyId,
-  presentedNote: string,
-  witness: ReceiptWitness,
+  presented: { readonly note: string; readonly answer: ReceiptWitness } | undefined,
+  theirNote: string | undefined,
 ): Promise<{ audit: AuditInput[]; committed: () => void }> {
   const state = await stateOf(ctx.store)
   const remote = ctx.peers.get(peer)
@@ -255,15 +262,17 @@ export async function recordWitness(
     data,
   })
   if (remote === undefined) return { audit, committed: () => {} }
+  const presentedNote = presented?.note ?? ''
+  const witness = presented?.answer
   const ours = readCheckpointNote(presentedNote)
-  if (witness.status === 'cosigned' && witness.cosignature !== undefined && ours !== undefined) {
+  if (witness?.status === 'cosigned' && witness.cosignature !== undefined && ours !== undefined) {
     const cosigned = `${presentedNote}${witness.cosignature}`
     const verifier = cosignatureVerifier(logOrigin(peer), remote.signingKey)
     const opened = openNote(cosigned, [verifier])
     if (opened.ok && opened.value.verified.some((s) => s.keyId === verifier.keyId))
       audit.push(entry({ event: WITNESS_EVENTS.cosigned, size: ours.size, note: cosigned }))
   }
-  if (witness.status === 'fork')
+  if (witness?.status === 'fork')
     audit.push(
       entry({
         event: WITNESS_EVENTS.forkReported,
@@ -272,12 +281,12 @@ export async function recordWitness(
         note: presentedNote,
       }),
     )
-  if (witness.checkpoint !== undefined) {
-    const theirs = readCheckpointNote(witness.checkpoint)
+  if (theirNote !== undefined) {
+    const theirs = readCheckpointNote(theirNote)
     const signed =
       theirs !== undefined &&
       theirs.origin === logOrigin(peer) &&
-      openNote(witness.checkpoint, [checkpointVerifier(theirs.origin, remote.signingKey)]).ok
+      openNote(theirNote, [checkpointVerifier(theirs.origin, remote.signingKey)]).ok
     const last = state.peerOwn.get(peer)
     if (signed && theirs !== undefined) {
       // Without a proof only a smaller size, or one size with two roots, shows a fork here.
@@ -293,7 +302,7 @@ export async function recordWitness(
             origin: theirs.origin,
             reason: `a receipt's checkpoint of size ${theirs.size} contradicts size ${last.size}`,
             held: last.note,
-            presented: witness.checkpoint,
+            presented: theirNote,
           }),
         )
         after.push(() => state.forks.set(peer, (state.forks.get(peer) ?? 0) + 1))
@@ -303,7 +312,7 @@ export async function recordWitness(
             event: WITNESS_EVENTS.peerCheckpoint,
             origin: theirs.origin,
             size: theirs.size,
-            note: witness.checkpoint,
+            note: theirNote,
           }),
         )
         after.push(() => state.peerOwn.set(peer, theirs))
