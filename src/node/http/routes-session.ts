@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { EntenteError } from '../../lib/errors.ts'
 import type { NodeContext } from '../app/context.ts'
@@ -9,8 +10,20 @@ import {
   assertSameOrigin,
   clearSessionCookie,
   SESSION_MAX_AGE_S,
+  sessionCookieOf,
   setSessionCookie,
 } from './session-cookie.ts'
+
+/**
+ * A console session is a token of its own, minted at sign-in with the signer's role and
+ * revoked at sign-out: the API token typed in never rides in a cookie, and a cookie copied
+ * before sign-out opens nothing after it. Its label says whose session it is.
+ */
+const SESSION_LABEL = 'console session: '
+
+/** The label of the token a session was opened with (a session row's own label without the prefix). */
+const signerLabel = (row: TokenRow): string =>
+  row.label.startsWith(SESSION_LABEL) ? row.label.slice(SESSION_LABEL.length) : row.label
 
 /** Who is signed in, as GET /api/session answers (the console's one source of its role). */
 export interface SessionView {
@@ -36,7 +49,7 @@ function sessionView(ctx: NodeContext, row: TokenRow, routes: readonly Route[]):
   return {
     party: ctx.party,
     role: row.role,
-    label: row.label,
+    label: signerLabel(row),
     timeZone: ctx.index.registry.timeZone,
     levels: ctx.index.registry.parties.get(ctx.party)?.levels ?? [],
     partners: [...ctx.index.registry.parties.keys()].filter((p) => p !== ctx.party),
@@ -65,15 +78,25 @@ export function sessionRoutes(routes: () => readonly Route[]): readonly Route[] 
           await auditAuthFailure(ctx, request, '/api/session', 'sign-in refused')
           throw new EntenteError('UNAUTHORIZED', 'token: not a valid API token of this node')
         }
+        const nowMs = ctx.now()
         const untilExpiryS =
-          row.expiresAtMs === null ? SESSION_MAX_AGE_S : (row.expiresAtMs - ctx.now()) / 1000
+          row.expiresAtMs === null ? SESSION_MAX_AGE_S : (row.expiresAtMs - nowMs) / 1000
+        const maxAgeS = Math.min(SESSION_MAX_AGE_S, untilExpiryS)
+        // 256 bits from the OS, like every secret this node makes; stored only as its hash.
+        const secret = randomBytes(32).toString('base64url')
+        const session: TokenRow = {
+          tokenHash: tokenHash(secret),
+          role: row.role,
+          label: `${SESSION_LABEL}${signerLabel(row)}`,
+          createdAtMs: nowMs,
+          expiresAtMs: nowMs + Math.floor(maxAgeS * 1000),
+          revokedAtMs: null,
+        }
+        await ctx.store.insertToken(session)
         return reply
-          .header(
-            'set-cookie',
-            setSessionCookie(ctx.party, token, Math.min(SESSION_MAX_AGE_S, untilExpiryS)),
-          )
+          .header('set-cookie', setSessionCookie(ctx.party, secret, maxAgeS))
           .header('cache-control', 'no-store')
-          .send(sessionView(ctx, row, routes()))
+          .send(sessionView(ctx, session, routes()))
       },
     },
     {
@@ -88,9 +111,15 @@ export function sessionRoutes(routes: () => readonly Route[]): readonly Route[] 
       method: 'DELETE',
       path: '/api/session',
       roles: 'public',
-      summary: 'sign out of the console: clears the session cookie',
-      handler: (ctx, request, reply) => {
+      summary: 'sign out of the console: revokes the session and clears its cookie',
+      handler: async (ctx, request, reply) => {
         assertSameOrigin(request)
+        const secret = sessionCookieOf(request, ctx.party)
+        const row = secret === null ? undefined : await ctx.store.findToken(tokenHash(secret))
+        // Only a session is revoked here: a cookie holding an API token (set before sessions
+        // were tokens of their own) is cleared, and its token lives on for its other users.
+        if (row?.label.startsWith(SESSION_LABEL) === true && row.revokedAtMs === null)
+          await ctx.store.revokeToken(row.tokenHash, ctx.now())
         return reply.header('set-cookie', clearSessionCookie(ctx.party)).code(204).send()
       },
     },
