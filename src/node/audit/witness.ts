@@ -6,6 +6,7 @@
 import { bytesEqual } from '../../lib/bytes.ts'
 import { verifyConsistency } from '../../lib/merkle-verify.ts'
 import { formatSignatureLine, openNote, parseNote } from '../../lib/signed-note.ts'
+import { decodeTimestampedSignature } from '../../lib/tlog-checkpoint.ts'
 import type { PartyId } from '../../domain/ids.ts'
 import type { FrameCheckpoint, ReceiptWitness } from '../../protocol/link.ts'
 import type { NodeContext } from '../app/context.ts'
@@ -47,6 +48,33 @@ interface WitnessState {
   readonly forks: Map<string, number>
   /** The last checkpoint a peer's receipts carried of its own log. */
   readonly peerOwn: Map<string, SignedCheckpoint>
+  /** The largest checkpoint of OUR log each peer cosigned, and the cosignature's time. */
+  readonly cosigned: Map<string, OwnCosigned>
+}
+
+/** A checkpoint of this node's log as a peer cosigned it (issue 15: the Peers view). */
+export interface OwnCosigned {
+  readonly size: number
+  /** The cosignature's own timestamp (C2SP tlog-cosignature), in ms. */
+  readonly cosignedAtMs: number
+  /** The cosigner's key name: `entente/<peer>`. */
+  readonly by: string
+}
+
+/** The peer's cosignature of a cosigned note of ours, as OwnCosigned (undefined if none). */
+function ownCosigned(peer: string, note: string): OwnCosigned | undefined {
+  const checkpoint = readCheckpointNote(note)
+  const parsed = parseNote(note)
+  const by = logOrigin(peer)
+  const line = parsed.ok ? parsed.value.signatures.find((sig) => sig.name === by) : undefined
+  const stamped = line === undefined ? undefined : decodeTimestampedSignature(line.signature)
+  if (checkpoint === undefined || stamped === undefined) return undefined
+  return { size: checkpoint.size, cosignedAtMs: stamped.timestampS * 1000, by }
+}
+
+function keepCosigned(state: WitnessState, peer: string, cosigned: OwnCosigned | undefined): void {
+  if (cosigned !== undefined && cosigned.size >= (state.cosigned.get(peer)?.size ?? 0))
+    state.cosigned.set(peer, cosigned)
 }
 
 const states = new WeakMap<object, Promise<WitnessState>>()
@@ -62,7 +90,12 @@ function stateOf(store: Store): Promise<WitnessState> {
 }
 
 async function loadState(store: Store): Promise<WitnessState> {
-  const state: WitnessState = { held: new Map(), forks: new Map(), peerOwn: new Map() }
+  const state: WitnessState = {
+    held: new Map(),
+    forks: new Map(),
+    peerOwn: new Map(),
+    cosigned: new Map(),
+  }
   for (let afterSeq = 0; ;) {
     const page = await store.listAudit({ type: 'witness', afterSeq, limit: 10_000 })
     for (const entry of page) applyEntry(state, entry)
@@ -86,6 +119,9 @@ function applyEntry(state: WitnessState, entry: Pick<AuditEntry, 'party' | 'data
       if (checkpoint !== undefined) state.peerOwn.set(peer, checkpoint)
       return
     }
+    case WITNESS_EVENTS.cosigned:
+      if (typeof note === 'string') keepCosigned(state, peer, ownCosigned(peer, note))
+      return
     case WITNESS_EVENTS.fork:
       state.forks.set(peer, (state.forks.get(peer) ?? 0) + 1)
       return
@@ -95,13 +131,17 @@ function applyEntry(state: WitnessState, entry: Pick<AuditEntry, 'party' | 'data
 /** For GET /api/peers: what this node witnessed of each peer's log. */
 export async function witnessSummary(
   ctx: Pick<NodeContext, 'store'>,
-): Promise<Map<string, { witnessedSize: number; logForks: number }>> {
+): Promise<Map<string, { witnessedSize: number; logForks: number; cosigned: OwnCosigned | null }>> {
   const state = await stateOf(ctx.store)
-  const peers = new Set([...state.held.keys(), ...state.forks.keys()])
+  const peers = new Set([...state.held.keys(), ...state.forks.keys(), ...state.cosigned.keys()])
   return new Map(
     [...peers].map((p) => [
       p,
-      { witnessedSize: state.held.get(p)?.size ?? 0, logForks: state.forks.get(p) ?? 0 },
+      {
+        witnessedSize: state.held.get(p)?.size ?? 0,
+        logForks: state.forks.get(p) ?? 0,
+        cosigned: state.cosigned.get(p) ?? null,
+      },
     ]),
   )
 }
@@ -269,8 +309,10 @@ export async function recordWitness(
     const cosigned = `${presentedNote}${witness.cosignature}`
     const verifier = cosignatureVerifier(logOrigin(peer), remote.signingKey)
     const opened = openNote(cosigned, [verifier])
-    if (opened.ok && opened.value.verified.some((s) => s.keyId === verifier.keyId))
+    if (opened.ok && opened.value.verified.some((s) => s.keyId === verifier.keyId)) {
       audit.push(entry({ event: WITNESS_EVENTS.cosigned, size: ours.size, note: cosigned }))
+      after.push(() => keepCosigned(state, peer, ownCosigned(peer, cosigned)))
+    }
   }
   if (witness?.status === 'fork')
     audit.push(

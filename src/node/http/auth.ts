@@ -6,8 +6,9 @@ import type { NodeContext } from '../app/context.ts'
 import type { TokenRow } from '../store/store.ts'
 import { assertSameOrigin, sessionCookieOf } from './session-cookie.ts'
 
-export const ROLES = ['operator', 'release-officer', 'auditor', 'admin'] as const
-export type Role = (typeof ROLES)[number]
+import { ROLES, type Role } from '../../protocol/console-api.ts'
+
+export { ROLES, type Role }
 
 export const ANY_ROLE: readonly Role[] = ROLES
 

@@ -3,7 +3,8 @@ import { z } from 'zod'
 import { EntenteError } from '../../lib/errors.ts'
 import type { NodeContext } from '../app/context.ts'
 import type { TokenRow } from '../store/store.ts'
-import { ANY_ROLE, auditAuthFailure, type Role, tokenHash, usableToken } from './auth.ts'
+import type { SessionView } from '../../protocol/console-api.ts'
+import { ANY_ROLE, auditAuthFailure, tokenHash, usableToken } from './auth.ts'
 import { parse } from './routes-api.ts'
 import type { Route } from './routes.ts'
 import {
@@ -24,24 +25,6 @@ const SESSION_LABEL = 'console session: '
 /** The label of the token a session was opened with (a session row's own label without the prefix). */
 const signerLabel = (row: TokenRow): string =>
   row.label.startsWith(SESSION_LABEL) ? row.label.slice(SESSION_LABEL.length) : row.label
-
-/** Who is signed in, as GET /api/session answers (the console's one source of its role). */
-export interface SessionView {
-  readonly party: string
-  readonly role: Role
-  readonly label: string
-  /** The registry's zone: the console shows each time in UTC and in it. */
-  readonly timeZone: string
-  /** This party's marking levels, lowest first (the ingest form's choices). */
-  readonly levels: readonly string[]
-  /** Every party of the registry but this one (the forms' recipients). */
-  readonly partners: readonly string[]
-  /** The longest window a request to a partner may cover. */
-  readonly maxRequestWindowDays: number
-  /** Every API route this role may call, as `METHOD /path`: the console offers only these. */
-  readonly allowed: readonly string[]
-  readonly expiresAt: string | null
-}
 
 const signInBody = z.strictObject({ token: z.string().min(1).max(512) })
 
