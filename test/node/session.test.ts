@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { type Harness, makeNode } from '../helpers/node-harness.ts'
@@ -11,7 +12,7 @@ describe('console sessions', () => {
   after(async () => node.close())
 
   const csrf = { 'x-entente-csrf': '1' }
-  async function signIn(role: 'operator' | 'auditor'): Promise<string> {
+  async function signIn(role: 'operator' | 'auditor' | 'admin'): Promise<string> {
     const response = await node.app.inject({
       method: 'POST',
       url: '/api/session',
@@ -53,5 +54,13 @@ describe('console sessions', () => {
       headers: { authorization: `Bearer ${node.tokens.operator}` },
     })
     assert.equal(bearer.statusCode, 200, 'signing out of the console revokes no API token')
+  })
+
+  it('given the API token a session was opened with is revoked, the session opens nothing', async () => {
+    const cookie = await signIn('admin')
+    assert.equal((await who(cookie)).statusCode, 200)
+    const hash = createHash('sha256').update(node.tokens.admin).digest('hex')
+    await node.ctx.store.revokeToken(hash, Date.now())
+    assert.equal((await who(cookie)).statusCode, 401, 'the session dies with its token')
   })
 })

@@ -5,6 +5,7 @@ import type { NodeContext } from '../app/context.ts'
 import type { TokenRow } from '../store/store.ts'
 import type { SessionView } from '../../protocol/console-api.ts'
 import { ANY_ROLE, auditAuthFailure, tokenHash, usableToken } from './auth.ts'
+import { isSession, sessionLabel, signerLabel } from './console-session.ts'
 import { parse } from './routes-api.ts'
 import type { Route } from './routes.ts'
 import {
@@ -14,17 +15,6 @@ import {
   sessionCookieOf,
   setSessionCookie,
 } from './session-cookie.ts'
-
-/**
- * A console session is a token of its own, minted at sign-in with the signer's role and
- * revoked at sign-out: the API token typed in never rides in a cookie, and a cookie copied
- * before sign-out opens nothing after it. Its label says whose session it is.
- */
-const SESSION_LABEL = 'console session: '
-
-/** The label of the token a session was opened with (a session row's own label without the prefix). */
-const signerLabel = (row: TokenRow): string =>
-  row.label.startsWith(SESSION_LABEL) ? row.label.slice(SESSION_LABEL.length) : row.label
 
 const signInBody = z.strictObject({ token: z.string().min(1).max(512) })
 
@@ -70,7 +60,7 @@ export function sessionRoutes(routes: () => readonly Route[]): readonly Route[] 
         const session: TokenRow = {
           tokenHash: tokenHash(secret),
           role: row.role,
-          label: `${SESSION_LABEL}${signerLabel(row)}`,
+          label: sessionLabel(row),
           createdAtMs: nowMs,
           expiresAtMs: nowMs + Math.floor(maxAgeS * 1000),
           revokedAtMs: null,
@@ -101,7 +91,7 @@ export function sessionRoutes(routes: () => readonly Route[]): readonly Route[] 
         const row = secret === null ? undefined : await ctx.store.findToken(tokenHash(secret))
         // Only a session is revoked here: a cookie holding an API token (set before sessions
         // were tokens of their own) is cleared, and its token lives on for its other users.
-        if (row?.label.startsWith(SESSION_LABEL) === true && row.revokedAtMs === null)
+        if (row !== undefined && isSession(row) && row.revokedAtMs === null)
           await ctx.store.revokeToken(row.tokenHash, ctx.now())
         return reply.header('set-cookie', clearSessionCookie(ctx.party)).code(204).send()
       },
