@@ -249,12 +249,17 @@ export function peerLinks(
   const { delivery } = ctx.config
   const self = { party: ctx.party, keys: ctx.keys, tls }
   const links = new Map<PartyId, PeerLink>()
+  // Both links carry it (issue 13). A log the node refuses to sign (its store rewritten:
+  // CONFLICT) sends without a checkpoint rather than not at all; its peers see them stop.
+  const checkpoint = (old: number) =>
+    presentCheckpoint(merkleLogOf(ctx), old).catch(() => undefined)
   for (const [party, peer] of ctx.peers) {
     const link =
       peer.link === undefined
         ? new HttpPostLink(self, peer, post, {
             window: delivery.concurrency,
             timeoutMs: delivery.timeoutMs,
+            checkpoint,
           })
         : new WsPeerLink(self, peer, {
             url: peer.link.url,
@@ -265,9 +270,7 @@ export function peerLinks(
             maxBackoffMs: delivery.maxBackoffMs,
             random: ctx.random,
             now: ctx.now,
-            // A log the node refuses to sign (its store rewritten: CONFLICT) sends frames
-            // without a checkpoint rather than none at all; its peers see the checkpoints stop.
-            checkpoint: (old) => presentCheckpoint(merkleLogOf(ctx), old).catch(() => undefined),
+            checkpoint,
           })
     links.set(party, link)
   }

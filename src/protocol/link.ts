@@ -43,20 +43,33 @@ export type FrameCheckpoint = z.infer<typeof frameCheckpointSchema>
  * The receiver as a witness of the sender's log, in its receipt: `cosigned` (a C2SP
  * tlog-cosignature line over the checkpoint), `conflict` (`old` is not the size it holds:
  * tlog-witness's 409), `fork` (no valid consistency proof: LOG_FORK), `invalid` (not a
- * checkpoint signed by the sender). `knownSize`: the size it now holds; `checkpoint`: its own.
+ * checkpoint signed by the sender). `knownSize`: the size it now holds. Its own checkpoint
+ * rides in the receipt's `log`.
  */
 export const WITNESS_STATUSES = ['cosigned', 'conflict', 'fork', 'invalid'] as const
 export const receiptWitnessSchema = z.strictObject({
   status: z.enum(WITNESS_STATUSES),
   knownSize: z.number().int().min(0),
   cosignature: z.string().max(1024).optional(),
-  checkpoint: z
-    .string()
-    .max(16 * 1024)
-    .optional(),
   reason: z.string().max(300).optional(),
 })
 export type ReceiptWitness = z.infer<typeof receiptWitnessSchema>
+
+/**
+ * Issue 13: the receipt's own leaf in the receiver's log — the audit entry of type 'receipt'
+ * that commits (by `receiptSha256`) to everything else the receipt says — with its inclusion
+ * proof against `checkpoint`, the receiver's checkpoint signed after that entry committed.
+ * Both receipts carry it (the live link's and the HTTPS inbox's); the sender checks and keeps it.
+ */
+export const receiptLogSchema = z.strictObject({
+  checkpoint: z.string().max(16 * 1024),
+  /** The leaf's index (its audit seq − 1). */
+  index: z.number().int().min(0),
+  /** The leaf's bytes (the entry's canonical JSON), base64. */
+  leaf: z.string().max(64 * 1024),
+  proof: z.array(z.string().max(64)).max(63),
+})
+export type ReceiptLog = z.infer<typeof receiptLogSchema>
 
 /**
  * The signed, encrypted content of a frame: who to whom, its sequence on this link, and the
@@ -96,6 +109,8 @@ export const frameReceiptSchema = z.strictObject({
   verdicts: z.array(messageVerdictSchema).max(MAX_FRAME_MESSAGES),
   /** The receiver's answer to the frame's checkpoint, when it carried one. */
   witness: receiptWitnessSchema.optional(),
+  /** The receipt's leaf in the receiver's log (absent when its log cannot sign: CONFLICT). */
+  log: receiptLogSchema.optional(),
 })
 export type FrameReceipt = z.infer<typeof frameReceiptSchema>
 
@@ -139,3 +154,14 @@ export function decodeControl(text: string): LinkControl | null {
   const parsed = linkControlSchema.safeParse(value)
   return parsed.success ? parsed.data : null
 }
+
+/**
+ * The HTTPS fallback's POST to `/federation/inbox` (as application/json): one sealed envelope
+ * (a compact JWE) and, as on the live link, the sender's checkpoint for the receiver to
+ * witness. The receipt answers with the cosignature and its own `log`, as a frame receipt does.
+ */
+export const inboxPostSchema = z.strictObject({
+  envelope: z.string().max(16 * 1024 * 1024),
+  checkpoint: frameCheckpointSchema.optional(),
+})
+export type InboxPost = z.infer<typeof inboxPostSchema>

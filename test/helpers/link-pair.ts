@@ -16,6 +16,7 @@ import type { Envelope } from '../../src/node/crypto/envelope.ts'
 import { HttpPostLink } from '../../src/node/link/http-link.ts'
 import type { LinkServer } from '../../src/node/link/link-server.ts'
 import { LinkError, type OutgoingMessage, type PeerLink } from '../../src/node/link/peer-link.ts'
+import { receiptEvidence } from '../../src/node/link/receipt-evidence.ts'
 import { WsPeerLink } from '../../src/node/link/ws-link.ts'
 import { createNode, listenForLinks } from '../../src/node/main.ts'
 import { PROTOCOL_VERSION } from '../../src/protocol/messages.ts'
@@ -36,7 +37,9 @@ export interface PairNode {
  * KOR and JPN, in this process, from `prepareNetwork` (real keys, certificates and configs):
  * JPN listens (HTTP and the live link), KOR only sends, through whatever link the test makes.
  */
-export async function linkPair(): Promise<{
+export async function linkPair(
+  options: { readonly answerRequests?: 'rule' | 'officer' } = {},
+): Promise<{
   kor: PairNode
   jpn: PairNode
   links: Record<'wss' | 'https-post' | 'memory', () => PeerLink>
@@ -48,6 +51,14 @@ export async function linkPair(): Promise<{
     scenario: join(ROOT, 'scenarios/korea-japan-2019.yaml'),
     parties: ['KOR', 'JPN'],
     delivery: { timeoutMs: 3_000, heartbeatMs: 200, maxBackoffMs: 400 },
+    ...(options.answerRequests === undefined
+      ? {}
+      : {
+          options: {
+            KOR: { answerRequests: options.answerRequests },
+            JPN: { answerRequests: options.answerRequests },
+          },
+        }),
   })
   const open = async (i: number): Promise<PairNode> => {
     const made = await createNode(
@@ -89,6 +100,7 @@ export async function linkPair(): Promise<{
         new HttpPostLink(self, { ...remote(), url: jpn.url }, postWithFetch, {
           window: 4,
           timeoutMs: 3_000,
+          checkpoint: (old) => presentCheckpoint(merkleLogOf(kor.ctx), old),
         }),
       ),
     memory: () => track(memoryLink(kor.ctx, jpn.ctx)),
@@ -108,10 +120,15 @@ export async function linkPair(): Promise<{
   }
 }
 
-async function postWithFetch(url: string, envelope: string, timeoutMs: number) {
+export async function postWithFetch(
+  url: string,
+  envelope: string,
+  timeoutMs: number,
+  contentType = 'application/jose',
+) {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/jose' },
+    headers: { 'content-type': contentType },
     body: envelope,
     signal: AbortSignal.timeout(timeoutMs),
   })
@@ -152,6 +169,7 @@ export function memoryLink(from: NodeContext, to: NodeContext): PeerLink {
       receipt: outcome.receipt,
       receivedAtMs: receipt.receivedAtMs,
       verdicts: new Map(receipt.verdicts.map((v) => [v.messageId, v])),
+      ...receiptEvidence(receipt, undefined, from.party, remote),
     }
   }
   return new ScriptedLink(to.party, script, { maxBatch: 512 })

@@ -122,6 +122,13 @@ describe(
         `${net.KOR.url}/api/session?access_token=${net.KOR.tokens.operator}`,
       )
       assert.equal(inUrl.status, 401, 'no token in a URL (but on the event stream)')
+      const out = await withCookie(net.KOR, 'DELETE', '/api/session', { 'x-entente-csrf': '1' })
+      assert.equal(out.status, 204)
+      assert.equal(
+        (await withCookie(net.KOR, 'GET', '/api/session')).status,
+        401,
+        'the cookie replayed after sign-out is refused: the session is revoked',
+      )
     })
 
     it('KOR’s operator ingests a report on the console; no Approve button; a forged approve is refused 403', async () => {
@@ -389,8 +396,17 @@ describe(
       const kor = officer(net.KOR, 'release-officer')
       for (const view of ['consents', 'quarantine', 'peers'] as const) {
         await openView(kor.page, view)
-        if (view === 'peers')
-          await kor.page.locator('[data-testid="peer"][data-peer="USA"]').waitFor()
+        if (view === 'peers') {
+          const usa = kor.page.locator('[data-testid="peer"][data-peer="USA"]')
+          await usa.waitFor()
+          // KOR delivered to USA above: USA cosigned a checkpoint of KOR's log (issue 13).
+          const size = await usa.locator('[data-testid="peer-cosigned-size"]').textContent()
+          assert.ok(Number(size) > 0, `USA cosigned KOR's log at size ${size}`)
+          assert.match(
+            (await usa.locator('[data-testid="peer-cosigned"]').textContent()) ?? '',
+            /by entente\/USA/,
+          )
+        }
         await shoot(kor.page, `console-${view}`)
       }
       for (const view of ['picture', 'releases', 'requests', 'consents'] as const) {

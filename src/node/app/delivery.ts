@@ -1,4 +1,5 @@
 import { asPartyId, type PartyId } from '../../domain/ids.ts'
+import { readCheckpointNote } from '../audit/merkle-log.ts'
 import { recordWitness } from '../audit/witness.ts'
 import type { MessageVerdict } from '../../protocol/link.ts'
 import type { Delivered, LinkStatus, PeerLink } from '../link/peer-link.ts'
@@ -280,13 +281,15 @@ export class DeliveryWorker {
     const nowMs = this.#ctx.now()
     const recipient = batch[0]?.recipient
     const witness =
-      delivered.witness === undefined || recipient === undefined
+      recipient === undefined
         ? undefined
         : await recordWitness(
             this.#ctx,
             asPartyId(recipient),
-            delivered.witness.presented,
-            delivered.witness.answer,
+            delivered.witness === undefined
+              ? undefined
+              : { note: delivered.witness.presented, answer: delivered.witness.answer },
+            delivered.receiverLog?.checkpoint,
           ).catch(() => undefined)
     await auditedTransaction(this.#ctx, async (tx, audit) => {
       for (const input of witness?.audit ?? []) await audit.append(tx, input)
@@ -301,6 +304,15 @@ export class DeliveryWorker {
           ...(verdict.codes.length > 0 ? { codes: verdict.codes } : {}),
           receivedAtMs: delivered.receivedAtMs,
           attempts: message.attempts + 1,
+          // Issue 13: where the receipt (kept with the message) is proven in the peer's log.
+          ...(delivered.receiverLog === undefined
+            ? {}
+            : {
+                receiptLeaf: {
+                  index: delivered.receiverLog.index,
+                  size: readCheckpointNote(delivered.receiverLog.checkpoint)?.size ?? null,
+                },
+              }),
         }
         await audit.append(tx, {
           atMs: nowMs,

@@ -3,7 +3,14 @@ import { hasLevel } from '../../domain/party.ts'
 import { isDenied, releaseOptions } from '../../domain/release.ts'
 import type { QuarantineReason } from '../../protocol/codes.ts'
 import { decodeMessage, type Message, messageIdSchema } from '../../protocol/messages.ts'
-import type { FramePayload, LinkCode, MessageVerdict } from '../../protocol/link.ts'
+import type {
+  FrameCheckpoint,
+  FramePayload,
+  FrameReceipt,
+  LinkCode,
+  MessageVerdict,
+  ReceiptLog,
+} from '../../protocol/link.ts'
 import { PROTOCOL_VERSION } from '../../protocol/messages.ts'
 import { type Envelope, EnvelopeError, openEnvelope } from '../crypto/envelope.ts'
 import { FrameError, frameSha256, openFrame, signFrameReceipt } from '../crypto/frame.ts'
@@ -11,9 +18,10 @@ import {
   isOriginatorSignatureError,
   verifyReportSignature,
 } from '../crypto/originator-signature.ts'
-import { sha256Hex, signReceipt } from '../crypto/receipt.ts'
-import { witnessCheckpoint } from '../audit/witness.ts'
-import type { AuditInput, InboxRow, ReportRow, StoreTx } from '../store/store.ts'
+import { type Receipt, sha256Hex, signReceipt } from '../crypto/receipt.ts'
+import { proveReceipt, receiptLeafInput } from '../audit/receipt-proof.ts'
+import { type Witnessed, witnessCheckpoint } from '../audit/witness.ts'
+import type { AuditEntry, AuditInput, InboxRow, ReportRow, StoreTx } from '../store/store.ts'
 import { type AuditBatch, auditedTransaction, merkleLogOf } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import { consentsHeld, reportDigest, reportFacts } from './release-inputs.ts'
@@ -33,10 +41,15 @@ export interface Arrival {
 
 /**
  * The federation inbox, one message per POST (the fallback link): verify and decrypt, then
- * admit it as a frame of one would be. A duplicate is answered with a fresh receipt for the
- * bytes received and the status it had the first time (each attempt is sealed anew).
+ * admit it as a frame of one would be, witnessing the checkpoint the POST carried as a frame's.
+ * A duplicate is answered with a fresh receipt for the bytes received and the status it had
+ * the first time (each attempt is sealed anew); it is logged like any receipt.
  */
-export async function receiveEnvelope(ctx: NodeContext, jwe: string): Promise<Arrival> {
+export async function receiveEnvelope(
+  ctx: NodeContext,
+  jwe: string,
+  checkpoint?: FrameCheckpoint,
+): Promise<Arrival> {
   const envelope = openEnvelope(
     jwe,
     ctx.keys.encryption,
@@ -50,27 +63,72 @@ export async function receiveEnvelope(ctx: NodeContext, jwe: string): Promise<Ar
       'messageId: not an id of letters, digits and . _ : -',
     )
   const envelopeSha256 = sha256Hex(jwe)
+  // openEnvelope verified the sender's signature with its pinned key: a peer of ours.
+  const sender = envelope.sender as PartyId
+  const witnessed =
+    checkpoint === undefined ? undefined : await witnessCheckpoint(ctx, sender, checkpoint)
   for (let attempt = 0; ; attempt++) {
     const nowMs = ctx.now()
     const admission = await prepareAdmission(ctx, envelope, envelopeSha256, nowMs, new Map())
     const status = admission.held?.status ?? admission.status
-    const receipt = signReceipt(
-      {
-        messageId: envelope.messageId,
-        sender: envelope.sender,
-        receiver: ctx.party,
-        receivedAtMs: admission.held?.receivedAtMs ?? nowMs,
-        status,
-        envelopeSha256,
-      },
-      ctx.keys.signing,
-    )
-    if (admission.held !== undefined) return { receipt, status, duplicate: true }
-    const committed = await commitAdmissions(ctx, [admission], receipt, nowMs, null)
-    if (!committed && attempt < 3) continue
-    if (!committed) throw new Error('the message could not be committed; send it again')
-    return { receipt, status, duplicate: false }
+    const content: Receipt = {
+      messageId: envelope.messageId,
+      sender: envelope.sender,
+      receiver: ctx.party,
+      receivedAtMs: admission.held?.receivedAtMs ?? nowMs,
+      status,
+      envelopeSha256,
+      ...(witnessed === undefined ? {} : { witness: witnessed.receipt }),
+    }
+    const receipt = await commitWithReceipt(ctx, [admission], {
+      content,
+      sign: (r) => signReceipt(r, ctx.keys.signing),
+      leaf: { subject: envelope.messageId, binding: { transport: 'https-post', envelopeSha256 } },
+      nowMs,
+      frame: null,
+      witnessed,
+    })
+    if (typeof receipt === 'object')
+      return { receipt: receipt.receipt, status, duplicate: admission.held !== undefined }
+    if (attempt >= 3) throw new Error('the message could not be committed; send it again')
   }
+}
+
+/**
+ * The one way both inboxes answer (issue 13): commit the admitted messages with what the
+ * witness keeps and the receipt's own leaf, then sign the receipt with that leaf's inclusion
+ * proof in the checkpoint signed after it. The inbox rows keep the receipt as signed before
+ * its log part existed (the same content; the leaf commits to it). False or 'replayed' as
+ * commitAdmissions says.
+ */
+async function commitWithReceipt<R extends { readonly sender: string }>(
+  ctx: NodeContext,
+  admissions: readonly Admission[],
+  args: {
+    readonly content: R
+    readonly sign: (receipt: R & { log?: ReceiptLog }) => string
+    readonly leaf: { readonly subject: string | null; readonly binding: Record<string, unknown> }
+    readonly nowMs: number
+    readonly frame: { peer: PartyId; seq: number } | null
+    readonly witnessed: Witnessed | undefined
+  },
+): Promise<{ readonly receipt: string } | false | 'replayed'> {
+  const { content, sign, nowMs, witnessed } = args
+  const leaf = receiptLeafInput(
+    content.sender,
+    nowMs,
+    args.leaf.subject,
+    args.leaf.binding,
+    content,
+  )
+  const committed = await commitAdmissions(ctx, admissions, sign(content), nowMs, args.frame, [
+    ...(witnessed?.audit ?? []),
+    leaf,
+  ])
+  if (committed === false || committed === 'replayed') return committed
+  witnessed?.committed()
+  const log = await proveReceipt(merkleLogOf(ctx), committed)
+  return { receipt: sign(log === undefined ? content : { ...content, log }) }
 }
 
 export type FrameOutcome =
@@ -113,17 +171,7 @@ export async function receiveFrame(
   const witnessed =
     frame.checkpoint === undefined
       ? undefined
-      : await witnessCheckpoint(
-          ctx,
-          peer,
-          frame.checkpoint,
-          // Our own checkpoint rides along when we can sign one (not over a rewritten store).
-          (
-            await merkleLogOf(ctx)
-              .checkpoint()
-              .catch(() => undefined)
-          )?.note,
-        )
+      : await witnessCheckpoint(ctx, peer, frame.checkpoint)
   for (let attempt = 0; ; attempt++) {
     const nowMs = ctx.now()
     const seen = new Map<string, string>()
@@ -132,32 +180,26 @@ export async function receiveFrame(
       admissions.push(
         await prepareAdmission(ctx, envelope, sha256Hex(JSON.stringify(envelope)), nowMs, seen),
       )
-    const receipt = signFrameReceipt(
-      {
-        v: PROTOCOL_VERSION,
-        seq,
-        sender: peer,
-        receiver: ctx.party,
-        receivedAtMs: nowMs,
-        frameSha256: frameHash,
-        verdicts: admissions.map(verdictOf),
-        ...(witnessed === undefined ? {} : { witness: witnessed.receipt }),
-      },
-      ctx.keys.signing,
-    )
-    const committed = await commitAdmissions(
-      ctx,
-      admissions,
-      receipt,
-      nowMs,
-      { peer, seq },
-      witnessed?.audit,
-    )
-    if (committed === 'replayed') return replayed(seq, await ctx.store.lastFrameSeq(peer))
-    if (committed) {
-      witnessed?.committed()
-      return { ok: true, receipt }
+    const content: FrameReceipt = {
+      v: PROTOCOL_VERSION,
+      seq,
+      sender: peer,
+      receiver: ctx.party,
+      receivedAtMs: nowMs,
+      frameSha256: frameHash,
+      verdicts: admissions.map(verdictOf),
+      ...(witnessed === undefined ? {} : { witness: witnessed.receipt }),
     }
+    const receipt = await commitWithReceipt(ctx, admissions, {
+      content,
+      sign: (r) => signFrameReceipt(r, ctx.keys.signing),
+      leaf: { subject: null, binding: { transport: 'wss', frameSeq: seq, frameSha256: frameHash } },
+      nowMs,
+      frame: { peer, seq },
+      witnessed,
+    })
+    if (receipt === 'replayed') return replayed(seq, await ctx.store.lastFrameSeq(peer))
+    if (receipt !== false) return { ok: true, receipt: receipt.receipt }
     if (attempt >= 3)
       return { ok: false, code: 'FRAME_NOT_COMMITTED', message: 'send the frame again' }
   }
@@ -317,9 +359,11 @@ function verdictOf(a: Admission): MessageVerdict {
 class DecideAgain extends Error {}
 
 /**
- * Commits the admitted messages in one transaction (and, for a frame, its sequence); false
- * when something changed since they were prepared (another arrival took an id): nothing is
- * written and the caller prepares again. 'replayed': the frame's sequence was taken meanwhile.
+ * Commits the admitted messages in one transaction (and, for a frame, its sequence), then
+ * `receiptAudit` (the witness's entries, the receipt's leaf last); resolves with the entry
+ * appended last. False when something changed since they were prepared (another arrival took
+ * an id): nothing is written and the caller prepares again. 'replayed': the frame's sequence
+ * was taken meanwhile.
  */
 async function commitAdmissions(
   ctx: NodeContext,
@@ -327,9 +371,10 @@ async function commitAdmissions(
   receipt: string,
   nowMs: number,
   frame: { peer: PartyId; seq: number } | null,
-  witnessAudit: readonly AuditInput[] = [],
-): Promise<boolean | 'replayed'> {
+  receiptAudit: readonly [...AuditInput[], AuditInput],
+): Promise<AuditEntry | false | 'replayed'> {
   const requests: string[] = []
+  let last: AuditEntry | undefined
   try {
     await auditedTransaction(ctx, async (tx, audit) => {
       if (frame !== null) {
@@ -353,7 +398,7 @@ async function commitAdmissions(
         if (admission.status === 'accepted' && message?.kind === 'request')
           requests.push(message.payload.requestId)
       }
-      for (const input of witnessAudit) await audit.append(tx, input)
+      for (const input of receiptAudit) last = await audit.append(tx, input)
       if (frame !== null) await tx.setFrameSeq(frame.peer, frame.seq, nowMs)
     })
   } catch (error) {
@@ -363,7 +408,7 @@ async function commitAdmissions(
   if (ctx.config.release.answerRequests === 'rule')
     // Answered by standing rule, after the request is stored: a crash in between leaves it open.
     for (const requestId of requests) await answerRequest(ctx, requestId, true, null)
-  return true
+  return last as AuditEntry
 }
 
 async function commitAdmission(

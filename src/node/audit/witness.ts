@@ -6,6 +6,7 @@
 import { bytesEqual } from '../../lib/bytes.ts'
 import { verifyConsistency } from '../../lib/merkle-verify.ts'
 import { formatSignatureLine, openNote, parseNote } from '../../lib/signed-note.ts'
+import { decodeTimestampedSignature } from '../../lib/tlog-checkpoint.ts'
 import type { PartyId } from '../../domain/ids.ts'
 import type { FrameCheckpoint, ReceiptWitness } from '../../protocol/link.ts'
 import type { NodeContext } from '../app/context.ts'
@@ -47,6 +48,33 @@ interface WitnessState {
   readonly forks: Map<string, number>
   /** The last checkpoint a peer's receipts carried of its own log. */
   readonly peerOwn: Map<string, SignedCheckpoint>
+  /** The largest checkpoint of OUR log each peer cosigned, and the cosignature's time. */
+  readonly cosigned: Map<string, OwnCosigned>
+}
+
+/** A checkpoint of this node's log as a peer cosigned it (issue 15: the Peers view). */
+export interface OwnCosigned {
+  readonly size: number
+  /** The cosignature's own timestamp (C2SP tlog-cosignature), in ms. */
+  readonly cosignedAtMs: number
+  /** The cosigner's key name: `entente/<peer>`. */
+  readonly by: string
+}
+
+/** The peer's cosignature of a cosigned note of ours, as OwnCosigned (undefined if none). */
+function ownCosigned(peer: string, note: string): OwnCosigned | undefined {
+  const checkpoint = readCheckpointNote(note)
+  const parsed = parseNote(note)
+  const by = logOrigin(peer)
+  const line = parsed.ok ? parsed.value.signatures.find((sig) => sig.name === by) : undefined
+  const stamped = line === undefined ? undefined : decodeTimestampedSignature(line.signature)
+  if (checkpoint === undefined || stamped === undefined) return undefined
+  return { size: checkpoint.size, cosignedAtMs: stamped.timestampS * 1000, by }
+}
+
+function keepCosigned(state: WitnessState, peer: string, cosigned: OwnCosigned | undefined): void {
+  if (cosigned !== undefined && cosigned.size >= (state.cosigned.get(peer)?.size ?? 0))
+    state.cosigned.set(peer, cosigned)
 }
 
 const states = new WeakMap<object, Promise<WitnessState>>()
@@ -62,7 +90,12 @@ function stateOf(store: Store): Promise<WitnessState> {
 }
 
 async function loadState(store: Store): Promise<WitnessState> {
-  const state: WitnessState = { held: new Map(), forks: new Map(), peerOwn: new Map() }
+  const state: WitnessState = {
+    held: new Map(),
+    forks: new Map(),
+    peerOwn: new Map(),
+    cosigned: new Map(),
+  }
   for (let afterSeq = 0; ;) {
     const page = await store.listAudit({ type: 'witness', afterSeq, limit: 10_000 })
     for (const entry of page) applyEntry(state, entry)
@@ -86,6 +119,9 @@ function applyEntry(state: WitnessState, entry: Pick<AuditEntry, 'party' | 'data
       if (checkpoint !== undefined) state.peerOwn.set(peer, checkpoint)
       return
     }
+    case WITNESS_EVENTS.cosigned:
+      if (typeof note === 'string') keepCosigned(state, peer, ownCosigned(peer, note))
+      return
     case WITNESS_EVENTS.fork:
       state.forks.set(peer, (state.forks.get(peer) ?? 0) + 1)
       return
@@ -95,13 +131,17 @@ function applyEntry(state: WitnessState, entry: Pick<AuditEntry, 'party' | 'data
 /** For GET /api/peers: what this node witnessed of each peer's log. */
 export async function witnessSummary(
   ctx: Pick<NodeContext, 'store'>,
-): Promise<Map<string, { witnessedSize: number; logForks: number }>> {
+): Promise<Map<string, { witnessedSize: number; logForks: number; cosigned: OwnCosigned | null }>> {
   const state = await stateOf(ctx.store)
-  const peers = new Set([...state.held.keys(), ...state.forks.keys()])
+  const peers = new Set([...state.held.keys(), ...state.forks.keys(), ...state.cosigned.keys()])
   return new Map(
     [...peers].map((p) => [
       p,
-      { witnessedSize: state.held.get(p)?.size ?? 0, logForks: state.forks.get(p) ?? 0 },
+      {
+        witnessedSize: state.held.get(p)?.size ?? 0,
+        logForks: state.forks.get(p) ?? 0,
+        cosigned: state.cosigned.get(p) ?? null,
+      },
     ]),
   )
 }
@@ -142,7 +182,6 @@ export async function witnessCheckpoint(
   ctx: WitnessCtx,
   peer: PartyId,
   presented: FrameCheckpoint,
-  ownCheckpoint: string | undefined,
 ): Promise<Witnessed> {
   const state = await stateOf(ctx.store)
   const remote = ctx.peers.get(peer)
@@ -150,7 +189,7 @@ export async function witnessCheckpoint(
   const knownSize = held?.size ?? 0
   const origin = logOrigin(peer)
   const nowMs = ctx.now()
-  const base = { knownSize, ...(ownCheckpoint === undefined ? {} : { checkpoint: ownCheckpoint }) }
+  const base = { knownSize }
   const answer = (
     receipt: Omit<ReceiptWitness, 'knownSize'>,
     audit: AuditInput[] = [],
@@ -186,18 +225,22 @@ export async function witnessCheckpoint(
       state.forks.set(peer, (state.forks.get(peer) ?? 0) + 1),
     )
   }
+  const conflict = (): Witnessed =>
+    answer({
+      status: 'conflict',
+      reason: `old ${presented.old} is not the size held (${held?.size})`,
+    })
   if (held !== undefined) {
+    // A smaller checkpoint that does not claim to extend ours is an older one arriving late
+    // (the HTTPS link may reorder): tlog-witness's 409, not a fork.
+    if (checkpoint.size < held.size && presented.old !== held.size) return conflict()
     if (checkpoint.size < held.size)
       return fork(`size ${checkpoint.size} is below the ${held.size} witnessed before`)
     if (checkpoint.size === held.size) {
       if (!bytesEqual(checkpoint.rootHash, held.rootHash))
         return fork(`size ${held.size} witnessed before with another root`)
     } else {
-      if (presented.old !== held.size)
-        return answer({
-          status: 'conflict',
-          reason: `old ${presented.old} is not the size held (${held.size})`,
-        })
+      if (presented.old !== held.size) return conflict()
       const proof = decodeHashes(presented.proof)
       const check =
         proof === undefined
@@ -227,20 +270,24 @@ export async function witnessCheckpoint(
   return {
     receipt: { ...base, knownSize: checkpoint.size, status: 'cosigned', cosignature },
     audit: [kept],
-    committed: () => state.held.set(peer, checkpoint),
+    // Commits may finish out of order (concurrent HTTPS arrivals): the held size never goes down.
+    committed: () => {
+      if (checkpoint.size >= (state.held.get(peer)?.size ?? 0)) state.held.set(peer, checkpoint)
+    },
   }
 }
 
 /**
  * The sender's side of a receipt: a cosignature is checked with the peer's pinned key and kept
  * with our checkpoint (the evidence `audit verify` and `audit prove` use); the peer's own
- * checkpoint is kept, and checked against the last one its receipts carried.
+ * checkpoint (`theirNote`, the one its receipt's leaf was proven in) is kept, and checked
+ * against the last one its receipts carried.
  */
 export async function recordWitness(
   ctx: WitnessCtx,
   peer: PartyId,
-  presentedNote: string,
-  witness: ReceiptWitness,
+  presented: { readonly note: string; readonly answer: ReceiptWitness } | undefined,
+  theirNote: string | undefined,
 ): Promise<{ audit: AuditInput[]; committed: () => void }> {
   const state = await stateOf(ctx.store)
   const remote = ctx.peers.get(peer)
@@ -255,15 +302,19 @@ export async function recordWitness(
     data,
   })
   if (remote === undefined) return { audit, committed: () => {} }
+  const presentedNote = presented?.note ?? ''
+  const witness = presented?.answer
   const ours = readCheckpointNote(presentedNote)
-  if (witness.status === 'cosigned' && witness.cosignature !== undefined && ours !== undefined) {
+  if (witness?.status === 'cosigned' && witness.cosignature !== undefined && ours !== undefined) {
     const cosigned = `${presentedNote}${witness.cosignature}`
     const verifier = cosignatureVerifier(logOrigin(peer), remote.signingKey)
     const opened = openNote(cosigned, [verifier])
-    if (opened.ok && opened.value.verified.some((s) => s.keyId === verifier.keyId))
+    if (opened.ok && opened.value.verified.some((s) => s.keyId === verifier.keyId)) {
       audit.push(entry({ event: WITNESS_EVENTS.cosigned, size: ours.size, note: cosigned }))
+      after.push(() => keepCosigned(state, peer, ownCosigned(peer, cosigned)))
+    }
   }
-  if (witness.status === 'fork')
+  if (witness?.status === 'fork')
     audit.push(
       entry({
         event: WITNESS_EVENTS.forkReported,
@@ -272,12 +323,12 @@ export async function recordWitness(
         note: presentedNote,
       }),
     )
-  if (witness.checkpoint !== undefined) {
-    const theirs = readCheckpointNote(witness.checkpoint)
+  if (theirNote !== undefined) {
+    const theirs = readCheckpointNote(theirNote)
     const signed =
       theirs !== undefined &&
       theirs.origin === logOrigin(peer) &&
-      openNote(witness.checkpoint, [checkpointVerifier(theirs.origin, remote.signingKey)]).ok
+      openNote(theirNote, [checkpointVerifier(theirs.origin, remote.signingKey)]).ok
     const last = state.peerOwn.get(peer)
     if (signed && theirs !== undefined) {
       // Without a proof only a smaller size, or one size with two roots, shows a fork here.
@@ -293,7 +344,7 @@ export async function recordWitness(
             origin: theirs.origin,
             reason: `a receipt's checkpoint of size ${theirs.size} contradicts size ${last.size}`,
             held: last.note,
-            presented: witness.checkpoint,
+            presented: theirNote,
           }),
         )
         after.push(() => state.forks.set(peer, (state.forks.get(peer) ?? 0) + 1))
@@ -303,7 +354,7 @@ export async function recordWitness(
             event: WITNESS_EVENTS.peerCheckpoint,
             origin: theirs.origin,
             size: theirs.size,
-            note: witness.checkpoint,
+            note: theirNote,
           }),
         )
         after.push(() => state.peerOwn.set(peer, theirs))

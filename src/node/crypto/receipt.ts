@@ -1,4 +1,10 @@
 import { createHash, type KeyObject } from 'node:crypto'
+import {
+  type ReceiptLog,
+  type ReceiptWitness,
+  receiptLogSchema,
+  receiptWitnessSchema,
+} from '../../protocol/link.ts'
 import { signCompact, verifyCompact } from './compact-jose.ts'
 
 export const RECEIPT_STATUSES = ['accepted', 'quarantined'] as const
@@ -12,6 +18,10 @@ export interface Receipt {
   readonly status: (typeof RECEIPT_STATUSES)[number]
   /** Commits the receipt to the exact bytes received. */
   readonly envelopeSha256: string
+  /** Issue 13: the receiver's answer to the checkpoint the POST carried. */
+  readonly witness?: ReceiptWitness
+  /** Issue 13: the receipt's own leaf in the receiver's log, with its inclusion proof. */
+  readonly log?: ReceiptLog
 }
 
 const RECEIPT_TYPE = 'entente-receipt+jws'
@@ -72,5 +82,11 @@ export function verifyReceipt(
     throw new Error(`the receipt's status is not one of ${RECEIPT_STATUSES.join(', ')}`)
   if (typeof receipt['receivedAtMs'] !== 'number' || !Number.isFinite(receipt['receivedAtMs']))
     throw new Error("the receipt's receivedAtMs is not an instant")
+  for (const [field, schema] of [
+    ['witness', receiptWitnessSchema],
+    ['log', receiptLogSchema],
+  ] as const)
+    if (receipt[field] !== undefined && !schema.safeParse(receipt[field]).success)
+      throw new Error(`the receipt's ${field} is not one of this protocol`)
   return receipt as unknown as Receipt
 }

@@ -6,6 +6,7 @@ import { authFailuresOf } from '../app/auth-failures.ts'
 import type { NodeContext } from '../app/context.ts'
 import { receiveEnvelope } from '../app/receive.ts'
 import { EnvelopeError } from '../crypto/envelope.ts'
+import { type InboxPost, inboxPostSchema } from '../../protocol/link.ts'
 import { auditAuthFailure, authorize } from './auth.ts'
 import { openApiDocument } from './openapi.ts'
 import { frameworkErrorCode, frameworkErrorDetail, sendError, sendProblem } from './problem.ts'
@@ -53,16 +54,13 @@ export function buildHttpApp(
   app.get('/api/health', (_request, reply) => reply.send({ ok: true, party: ctx.party }))
   app.get('/api/openapi.json', (_request, reply) => reply.send(openApiDocument(ctx, routes)))
   app.post('/federation/inbox', async (request, reply) => {
-    if (typeof request.body !== 'string') {
-      throw new EntenteError(
-        'INVALID_REQUEST',
-        `body: a compact JWE with content-type ${JOSE_MEDIA_TYPE}`,
-      )
-    }
-    const arrival = await receiveEnvelope(ctx, request.body).catch(async (error: unknown) => {
-      if (error instanceof EnvelopeError) await auditRefusedEnvelope(ctx, request, error)
-      throw error
-    })
+    const post = inboxPostOf(request.body)
+    const arrival = await receiveEnvelope(ctx, post.envelope, post.checkpoint).catch(
+      async (error: unknown) => {
+        if (error instanceof EnvelopeError) await auditRefusedEnvelope(ctx, request, error)
+        throw error
+      },
+    )
     return reply.send({
       receipt: arrival.receipt,
       status: arrival.status,
@@ -71,6 +69,24 @@ export function buildHttpApp(
   })
   auditAuthFailuresInAggregate(app, ctx)
   return app
+}
+
+/**
+ * The inbox takes a bare compact JWE (application/jose), or the HTTPS link's JSON with the
+ * sender's checkpoint beside it (issue 13; application/json, src/protocol/link.ts).
+ */
+function inboxPostOf(body: unknown): InboxPost {
+  if (typeof body === 'string') return { envelope: body }
+  const parsed = inboxPostSchema.safeParse(body)
+  if (parsed.success) return parsed.data
+  const issue = parsed.error.issues[0]
+  const path = ['body', ...(issue?.path ?? [])].join('.')
+  throw new EntenteError(
+    'INVALID_REQUEST',
+    typeof body === 'object' && body !== null && !Array.isArray(body)
+      ? `${path}: ${issue?.message ?? 'invalid'}`
+      : `body: a compact JWE with content-type ${JOSE_MEDIA_TYPE}, or JSON { envelope, checkpoint }`,
+  )
 }
 
 /**

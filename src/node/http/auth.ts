@@ -4,10 +4,12 @@ import { EntenteError } from '../../lib/errors.ts'
 import { type AuthFailureFamily, authFailuresOf } from '../app/auth-failures.ts'
 import type { NodeContext } from '../app/context.ts'
 import type { TokenRow } from '../store/store.ts'
+import { signerHashOf } from './console-session.ts'
 import { assertSameOrigin, sessionCookieOf } from './session-cookie.ts'
 
-export const ROLES = ['operator', 'release-officer', 'auditor', 'admin'] as const
-export type Role = (typeof ROLES)[number]
+import { ROLES, type Role } from '../../protocol/console-api.ts'
+
+export { ROLES, type Role }
 
 export const ANY_ROLE: readonly Role[] = ROLES
 
@@ -86,14 +88,20 @@ export async function authorize(
   // A browser sends the cookie by itself: a state-changing call must prove it is our console's.
   if (credential?.from === 'cookie') assertSameOrigin(request)
   const stored = token === null ? undefined : await ctx.store.findToken(tokenHash(token))
-  const row = usableToken(stored, ctx.now())
+  // A console session lives only as long as the token it was opened with (console-session.ts).
+  const signer = stored === undefined ? null : signerHashOf(stored)
+  const signerGone =
+    signer !== null && usableToken(await ctx.store.findToken(signer), ctx.now()) === undefined
+  const row = signerGone ? undefined : usableToken(stored, ctx.now())
   if (row === undefined) {
     const reason =
       token === null
         ? 'no bearer token'
         : stored === undefined
           ? 'unknown token'
-          : (tokenRefusal(stored, ctx.now()) ?? 'unknown token')
+          : signerGone
+            ? "the session's token is revoked or expired"
+            : (tokenRefusal(stored, ctx.now()) ?? 'unknown token')
     await auditAuthFailure(ctx, request, request.routeOptions.url ?? '/api (no such route)', reason)
     throw new EntenteError(
       'UNAUTHORIZED',

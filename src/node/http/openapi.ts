@@ -1,3 +1,5 @@
+import { z } from 'zod'
+import { inboxPostSchema } from '../../protocol/link.ts'
 import type { NodeContext } from '../app/context.ts'
 import type { Route } from './routes.ts'
 
@@ -27,7 +29,13 @@ export function openApiDocument(ctx: NodeContext, routes: readonly Route[]): obj
     post: {
       summary:
         'a peer node posts a signed and encrypted envelope (compact JWE over a compact JWS); answered with a signed receipt',
-      requestBody: { content: { 'application/jose': { schema: { type: 'string' } } } },
+      requestBody: {
+        content: {
+          'application/jose': { schema: { type: 'string' } },
+          // Issue 13: the sender's checkpoint beside the envelope, to witness (src/protocol/link.ts).
+          'application/json': { schema: z.toJSONSchema(inboxPostSchema) },
+        },
+      },
       responses: {
         '200': { description: '{ receipt, status, duplicate }' },
         '401': { description: 'not signed by a pinned peer' },

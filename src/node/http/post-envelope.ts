@@ -19,11 +19,11 @@ export function postEnvelopeWith(
   for (const [origin, ca] of casByOrigin)
     agents.set(origin, new Agent({ ca: [...ca], minVersion: MIN_TLS_VERSION, keepAlive: true }))
   const systemRoots = new Agent({ minVersion: MIN_TLS_VERSION, keepAlive: true })
-  return (url, envelope, timeoutMs) => {
+  return (url, envelope, timeoutMs, contentType = JOSE_MEDIA_TYPE) => {
     const target = new URL(url)
     const options = {
       method: 'POST',
-      headers: { 'content-type': JOSE_MEDIA_TYPE, 'content-length': Buffer.byteLength(envelope) },
+      headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(envelope) },
       signal: AbortSignal.timeout(timeoutMs),
     }
     return new Promise((resolve, reject) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { witnessSummary } from '../audit/witness.ts'
+import { type OwnCosigned, witnessSummary } from '../audit/witness.ts'
+import type { PeerView } from '../../protocol/console-api.ts'
 import { grantConsent, revokeConsent } from '../app/consents.ts'
 import type { NodeContext } from '../app/context.ts'
 import { ingestReport } from '../app/ingest.ts'
@@ -398,8 +399,8 @@ export const apiRoutes: readonly Route[] = [
     path: '/api/peers',
     roles: ANY_ROLE,
     summary:
-      "each peer's link: transport, state (up, down, connecting), last heard, backlog, frames in flight, its audit log witnessed (size, LOG_FORKs)",
-    handler: async (ctx) => {
+      "each peer's link: transport, state (up, down, connecting), last heard, backlog, frames in flight, its audit log witnessed (size, LOG_FORKs), the last checkpoint of ours it cosigned",
+    handler: async (ctx): Promise<PeerView[]> => {
       const backlog = await ctx.store.backlogByRecipient()
       const witnessed = await witnessSummary(ctx)
       return ctx.peerStatus().map((p) => ({
@@ -412,6 +413,7 @@ export const apiRoutes: readonly Route[] = [
         framesInFlight: p.framesInFlight,
         witnessedSize: witnessed.get(p.peer)?.witnessedSize ?? 0,
         logForks: witnessed.get(p.peer)?.logForks ?? 0,
+        lastCosigned: lastCosignedOf(witnessed.get(p.peer)?.cosigned ?? null),
       }))
     },
   },
@@ -424,3 +426,9 @@ export const apiRoutes: readonly Route[] = [
   },
   ...auditRoutes,
 ]
+
+function lastCosignedOf(cosigned: OwnCosigned | null): PeerView['lastCosigned'] {
+  if (cosigned === null) return null
+  const at = new Date(cosigned.cosignedAtMs).toISOString()
+  return { size: cosigned.size, at, by: cosigned.by }
+}

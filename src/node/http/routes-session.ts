@@ -1,34 +1,20 @@
+import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { EntenteError } from '../../lib/errors.ts'
 import type { NodeContext } from '../app/context.ts'
 import type { TokenRow } from '../store/store.ts'
-import { ANY_ROLE, auditAuthFailure, type Role, tokenHash, usableToken } from './auth.ts'
+import type { SessionView } from '../../protocol/console-api.ts'
+import { ANY_ROLE, auditAuthFailure, tokenHash, usableToken } from './auth.ts'
+import { isSession, sessionLabel, signerLabel } from './console-session.ts'
 import { parse } from './routes-api.ts'
 import type { Route } from './routes.ts'
 import {
   assertSameOrigin,
   clearSessionCookie,
   SESSION_MAX_AGE_S,
+  sessionCookieOf,
   setSessionCookie,
 } from './session-cookie.ts'
-
-/** Who is signed in, as GET /api/session answers (the console's one source of its role). */
-export interface SessionView {
-  readonly party: string
-  readonly role: Role
-  readonly label: string
-  /** The registry's zone: the console shows each time in UTC and in it. */
-  readonly timeZone: string
-  /** This party's marking levels, lowest first (the ingest form's choices). */
-  readonly levels: readonly string[]
-  /** Every party of the registry but this one (the forms' recipients). */
-  readonly partners: readonly string[]
-  /** The longest window a request to a partner may cover. */
-  readonly maxRequestWindowDays: number
-  /** Every API route this role may call, as `METHOD /path`: the console offers only these. */
-  readonly allowed: readonly string[]
-  readonly expiresAt: string | null
-}
 
 const signInBody = z.strictObject({ token: z.string().min(1).max(512) })
 
@@ -36,7 +22,7 @@ function sessionView(ctx: NodeContext, row: TokenRow, routes: readonly Route[]):
   return {
     party: ctx.party,
     role: row.role,
-    label: row.label,
+    label: signerLabel(row),
     timeZone: ctx.index.registry.timeZone,
     levels: ctx.index.registry.parties.get(ctx.party)?.levels ?? [],
     partners: [...ctx.index.registry.parties.keys()].filter((p) => p !== ctx.party),
@@ -65,15 +51,25 @@ export function sessionRoutes(routes: () => readonly Route[]): readonly Route[] 
           await auditAuthFailure(ctx, request, '/api/session', 'sign-in refused')
           throw new EntenteError('UNAUTHORIZED', 'token: not a valid API token of this node')
         }
+        const nowMs = ctx.now()
         const untilExpiryS =
-          row.expiresAtMs === null ? SESSION_MAX_AGE_S : (row.expiresAtMs - ctx.now()) / 1000
+          row.expiresAtMs === null ? SESSION_MAX_AGE_S : (row.expiresAtMs - nowMs) / 1000
+        const maxAgeS = Math.min(SESSION_MAX_AGE_S, untilExpiryS)
+        // 256 bits from the OS, like every secret this node makes; stored only as its hash.
+        const secret = randomBytes(32).toString('base64url')
+        const session: TokenRow = {
+          tokenHash: tokenHash(secret),
+          role: row.role,
+          label: sessionLabel(row),
+          createdAtMs: nowMs,
+          expiresAtMs: nowMs + Math.floor(maxAgeS * 1000),
+          revokedAtMs: null,
+        }
+        await ctx.store.insertToken(session)
         return reply
-          .header(
-            'set-cookie',
-            setSessionCookie(ctx.party, token, Math.min(SESSION_MAX_AGE_S, untilExpiryS)),
-          )
+          .header('set-cookie', setSessionCookie(ctx.party, secret, maxAgeS))
           .header('cache-control', 'no-store')
-          .send(sessionView(ctx, row, routes()))
+          .send(sessionView(ctx, session, routes()))
       },
     },
     {
@@ -88,9 +84,15 @@ export function sessionRoutes(routes: () => readonly Route[]): readonly Route[] 
       method: 'DELETE',
       path: '/api/session',
       roles: 'public',
-      summary: 'sign out of the console: clears the session cookie',
-      handler: (ctx, request, reply) => {
+      summary: 'sign out of the console: revokes the session and clears its cookie',
+      handler: async (ctx, request, reply) => {
         assertSameOrigin(request)
+        const secret = sessionCookieOf(request, ctx.party)
+        const row = secret === null ? undefined : await ctx.store.findToken(tokenHash(secret))
+        // Only a session is revoked here: a cookie holding an API token (set before sessions
+        // were tokens of their own) is cleared, and its token lives on for its other users.
+        if (row !== undefined && isSession(row) && row.revokedAtMs === null)
+          await ctx.store.revokeToken(row.tokenHash, ctx.now())
         return reply.header('set-cookie', clearSessionCookie(ctx.party)).code(204).send()
       },
     },

@@ -1,5 +1,6 @@
 import type { PartyId } from '../../domain/ids.ts'
-import type { MessageVerdict } from '../../protocol/link.ts'
+import type { FrameCheckpoint, InboxPost, MessageVerdict } from '../../protocol/link.ts'
+import { readCheckpointNote } from '../audit/merkle-log.ts'
 import type { Peer } from '../app/context.ts'
 import { type Envelope, sealEnvelope } from '../crypto/envelope.ts'
 import type { PartyKeys } from '../crypto/keys.ts'
@@ -11,13 +12,23 @@ import {
   type OutgoingMessage,
   type PeerLink,
 } from './peer-link.ts'
+import { presentedSizeAfter, receiptEvidence } from './receipt-evidence.ts'
 
-/** How a sealed envelope is posted; the composition root supplies fetch (or https). */
+/** How a request body is posted; the composition root supplies fetch (or https). */
 export type PostEnvelope = (
   url: string,
-  envelope: string,
+  body: string,
   timeoutMs: number,
+  /** application/jose when not given (a bare envelope). */
+  contentType?: string,
 ) => Promise<{ status: number; body: unknown }>
+
+export interface HttpLinkOptions {
+  readonly window: number
+  readonly timeoutMs: number
+  /** Issue 13: the node's audit checkpoint each POST carries, as a frame does (ws-link.ts). */
+  readonly checkpoint?: (old: number) => Promise<FrameCheckpoint | undefined>
+}
 
 /**
  * The fallback link: one HTTP POST per message to the peer's `/federation/inbox`, each sealed
@@ -33,6 +44,9 @@ export class HttpPostLink implements PeerLink {
   readonly #remote: Peer
   readonly #post: PostEnvelope
   readonly #timeoutMs: number
+  readonly #checkpoint: HttpLinkOptions['checkpoint']
+  /** The size of our log the peer holds once the posts so far commit (0, then its answers). */
+  #presentedSize = 0
   #inFlight = 0
   #lastHeardAtMs: number | null = null
 
@@ -40,7 +54,7 @@ export class HttpPostLink implements PeerLink {
     self: { party: string; keys: PartyKeys },
     remote: Peer,
     post: PostEnvelope,
-    options: { window: number; timeoutMs: number },
+    options: HttpLinkOptions,
   ) {
     this.peer = remote.party
     this.#self = self
@@ -48,6 +62,7 @@ export class HttpPostLink implements PeerLink {
     this.#post = post
     this.window = options.window
     this.#timeoutMs = options.timeoutMs
+    this.#checkpoint = options.checkpoint
   }
 
   async deliver(messages: readonly OutgoingMessage[]): Promise<Delivered> {
@@ -58,10 +73,18 @@ export class HttpPostLink implements PeerLink {
     try {
       const envelope = JSON.parse(message.envelope) as Envelope
       const sealed = sealEnvelope(envelope, this.#self.keys.signing, this.#remote.encryptionKey)
+      const checkpoint = await this.#checkpoint?.(this.#presentedSize)
+      if (checkpoint !== undefined)
+        this.#presentedSize = readCheckpointNote(checkpoint.note)?.size ?? this.#presentedSize
+      const post: InboxPost = {
+        envelope: sealed,
+        ...(checkpoint === undefined ? {} : { checkpoint }),
+      }
       const response = await this.#post(
         `${this.#remote.url}/federation/inbox`,
-        sealed,
+        JSON.stringify(post),
         this.#timeoutMs,
+        'application/json',
       ).catch((error: unknown) => {
         throw new LinkError(`cannot reach ${this.peer}: ${(error as Error).message}`)
       })
@@ -70,6 +93,7 @@ export class HttpPostLink implements PeerLink {
       if (response.status !== 200 || typeof jws !== 'string')
         throw new LinkError(`peer answered HTTP ${response.status}`)
       let receipt: Receipt
+      let evidence: ReturnType<typeof receiptEvidence>
       try {
         receipt = verifyReceipt(jws, this.#remote.signingKey, {
           messageId: message.messageId,
@@ -77,9 +101,11 @@ export class HttpPostLink implements PeerLink {
           receiver: this.peer,
           envelope: sealed,
         })
+        evidence = receiptEvidence(receipt, checkpoint, this.#self.party, this.#remote)
       } catch (error) {
         throw new LinkError(`receipt refused: ${(error as Error).message}`)
       }
+      this.#presentedSize = presentedSizeAfter(this.#presentedSize, receipt.witness)
       this.#lastHeardAtMs = Date.now()
       const verdict: MessageVerdict = {
         messageId: message.messageId,
@@ -91,6 +117,7 @@ export class HttpPostLink implements PeerLink {
         receipt: jws,
         receivedAtMs: receipt.receivedAtMs,
         verdicts: new Map([[message.messageId, verdict]]),
+        ...evidence,
       }
     } finally {
       this.#inFlight--

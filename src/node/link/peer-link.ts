@@ -36,8 +36,10 @@ export interface Delivered {
   readonly receipt: string
   readonly receivedAtMs: number
   readonly verdicts: ReadonlyMap<string, MessageVerdict>
-  /** Issue 13: the checkpoint the frame carried and the peer's answer to it (live link only). */
+  /** Issue 13: the checkpoint the delivery carried and the peer's answer to it. */
   readonly witness?: { readonly presented: string; readonly answer: ReceiptWitness }
+  /** Issue 13: the receipt's own leaf in the peer's log, its proof checked (receipt-evidence.ts). */
+  readonly receiverLog?: { readonly checkpoint: string; readonly index: number }
 }
 
 /** `connecting`: not yet up since the link opened; `down`: lost (or never reached), redialled. */

@@ -16,6 +16,7 @@ import {
   type OutgoingMessage,
   type PeerLink,
 } from './peer-link.ts'
+import { presentedSizeAfter, receiptEvidence } from './receipt-evidence.ts'
 
 export interface WsLinkOptions {
   /** wss://host:port of the peer's link listener. */
@@ -264,15 +265,14 @@ export class WsPeerLink implements PeerLink {
         body: pending.body,
         messageIds: pending.messageIds,
       })
+      const evidence = receiptEvidence(receipt, pending.checkpoint, this.#self.party, this.#remote)
       this.#settle(seq)
-      if (receipt.witness?.status === 'conflict') this.#presentedSize = receipt.witness.knownSize
+      this.#presentedSize = presentedSizeAfter(this.#presentedSize, receipt.witness)
       pending.resolve({
         receipt: jws,
         receivedAtMs: receipt.receivedAtMs,
         verdicts: new Map(receipt.verdicts.map((v) => [v.messageId, v])),
-        ...(pending.checkpoint === undefined || receipt.witness === undefined
-          ? {}
-          : { witness: { presented: pending.checkpoint.note, answer: receipt.witness } }),
+        ...evidence,
       })
     } catch (error) {
       this.#fail(

@@ -17,6 +17,7 @@ import { logOrigin, readCheckpointNote } from '../../../src/node/audit/merkle-lo
 import { verifyFrameReceipt, sealFrame } from '../../../src/node/crypto/frame.ts'
 import { checkBundle, nodeVerifierKeys, parseKeyFile } from '../../../src/node/audit/proofs.ts'
 import type { AuditEntry, TokenRow } from '../../../src/node/store/store.ts'
+import type { PeerView } from '../../../src/protocol/console-api.ts'
 import type { FrameCheckpoint } from '../../../src/protocol/link.ts'
 import { PROTOCOL_VERSION } from '../../../src/protocol/messages.ts'
 import { deliverOverLiveLink, linkPair, requestMessage } from '../../helpers/link-pair.ts'
@@ -74,6 +75,22 @@ describe('peers witness each other on the live link (issue 13)', () => {
     // The cosigned checkpoint is of KOR's log as its own tree holds it.
     const last = readCheckpointNote(cosigned.at(-1)?.data['note'] as string)
     assert.ok(last !== undefined && merkleLogOf(pair.kor.ctx).holds(last))
+  })
+
+  it("GET /api/peers shows the last checkpoint of KOR's own log that JPN cosigned: size, when, by whom", async () => {
+    const token = await tokenFor(pair.kor.ctx, 'operator')
+    const response = await pair.kor.app.inject({
+      method: 'GET',
+      url: '/api/peers',
+      headers: { authorization: `Bearer ${token}` },
+    })
+    assert.equal(response.statusCode, 200, response.body)
+    const jpn = response.json<PeerView[]>().find((p) => p.peer === 'JPN')
+    const sizes = (await witnessEntries(pair.kor.ctx, 'cosigned')).map((e) => e.data['size'])
+    assert.equal(jpn?.lastCosigned?.size, Math.max(...(sizes as number[])), 'the largest one')
+    assert.equal(jpn?.lastCosigned?.by, 'entente/JPN')
+    const atMs = Date.parse(jpn?.lastCosigned?.at ?? '')
+    assert.ok(Math.abs(atMs - Date.now()) < 3_600_000, `cosigned at ${jpn?.lastCosigned?.at}`)
   })
 
   it('GET /api/audit/proof/{seq} serves a tlog-proof that checks with the public keys, to auditors only', async () => {

@@ -1,23 +1,24 @@
-/** The node API's JSON as the console reads it (src/node/http/routes-*.ts answer these). */
+/**
+ * The node API's JSON as the console reads it. What the node's routes build is typed once in
+ * src/protocol/console-api.ts and the store's rows it serves unchanged in
+ * src/node/store/store.ts: both imported here as types, so the two sides cannot drift. The
+ * report and track views below are the routes' own shapes (kept here until those routes
+ * export theirs).
+ */
+import type {
+  ConsentRow,
+  AuditEntry as StoredAuditEntry,
+  InboxRow as StoredInboxRow,
+  ReleaseRow,
+  RequestRow,
+} from '../../../src/node/store/store.ts'
 
-export type Role = 'operator' | 'release-officer' | 'auditor' | 'admin'
-
-export interface Session {
-  readonly party: string
-  readonly role: Role
-  readonly label: string
-  readonly timeZone: string
-  readonly levels: readonly string[]
-  readonly partners: readonly string[]
-  readonly maxRequestWindowDays: number
-  readonly allowed: readonly string[]
-  readonly expiresAt: string | null
-}
-
-export interface Reason {
-  readonly code: string
-  readonly message: string
-}
+export type {
+  PeerView as Peer,
+  Reason,
+  Role,
+  SessionView as Session,
+} from '../../../src/protocol/console-api.ts'
 
 export interface LatLon {
   readonly lat: number
@@ -72,79 +73,11 @@ export interface Track {
   }
 }
 
-export type ReleaseState = 'denied' | 'held' | 'pending-approval' | 'rejected' | 'released'
-
-export interface Release {
-  readonly id: string
-  readonly reportId: string
-  readonly recipient: string
-  readonly agreement: string | null
-  readonly mode: string | null
-  readonly state: ReleaseState
-  readonly levelAtRecipient: string | null
-  readonly path: readonly string[]
-  readonly reasons: readonly Reason[]
-  readonly decidedAtMs: number
-  readonly officer: string | null
-  readonly updatedAtMs: number
-}
-
-export interface Request {
-  readonly id: string
-  readonly direction: 'incoming' | 'outgoing'
-  readonly requester: string
-  readonly asked: string
-  readonly topic: string
-  readonly windowFromMs: number
-  readonly windowUntilMs: number
-  readonly createdAtMs: number
-  readonly status: 'open' | 'answered' | 'refused'
-  readonly answeredAtMs: number | null
-  readonly answer: Readonly<Record<string, unknown>> | null
-}
-
-export interface Consent {
-  readonly id: string
-  readonly originator: string
-  readonly holder: string
-  readonly recipient: string
-  readonly reportId: string | null
-  readonly topic: string | null
-  readonly fromMs: number
-  readonly untilMs: number | null
-  readonly revokedAtMs: number | null
-}
-
-export interface InboxRow {
-  readonly messageId: string
-  readonly sender: string
-  readonly kind: string
-  readonly receivedAtMs: number
-  readonly status: string
-  readonly reasons: readonly Reason[]
-  readonly header: Readonly<Record<string, unknown>>
-}
-
-export interface Peer {
-  readonly peer: string
-  readonly transport: string
-  readonly state: string
-  readonly lastHeardAt: string | null
-  readonly backlog: number
-  readonly queued: number
-  readonly framesInFlight: number
-  /** The size of the peer's audit log this node holds a checkpoint of (issue 13). */
-  readonly witnessedSize: number
-  /** Checkpoints of the peer that contradict one held before (LOG_FORK). */
-  readonly logForks: number
-}
-
-export interface AuditEntry {
-  readonly seq: number
-  readonly atMs: number
-  readonly type: string
-  readonly party: string | null
-  readonly subject: string | null
-  readonly data: Readonly<Record<string, unknown>>
-  readonly hash: string
-}
+export type ReleaseState = ReleaseRow['state']
+/** GET /api/releases: the rows as stored (the console does not read reportSha256). */
+export type Release = ReleaseRow
+export type Request = RequestRow
+export type Consent = ConsentRow
+/** GET /api/quarantine: the inbox rows as stored. */
+export type InboxRow = StoredInboxRow
+export type AuditEntry = StoredAuditEntry

@@ -4,7 +4,10 @@ import type { Peer } from '../types.ts'
 import type { ViewProps } from '../view-props.ts'
 import { Loading } from './loading.tsx'
 
-/** Each peer's link (GET /api/peers), refreshed on every event (links up and down are events). */
+/**
+ * Each peer's link (GET /api/peers), refreshed on every event (links up and down are events),
+ * with what it witnessed of our log: the largest checkpoint it cosigned, when, by whose key.
+ */
 export function PeersView({ session, events }: ViewProps) {
   const peers = useJson<Peer[]>('/api/peers', events.version, true)
   return (
@@ -35,6 +38,7 @@ export function PeersView({ session, events }: ViewProps) {
                   <th scope="col" class="num">
                     Log forks
                   </th>
+                  <th scope="col">Our log, last cosigned</th>
                 </tr>
               </thead>
               <tbody>
@@ -60,6 +64,17 @@ export function PeersView({ session, events }: ViewProps) {
                       <span class={p.logForks > 0 ? 'pill link-down' : ''} data-testid="peer-forks">
                         {p.logForks > 0 ? `LOG_FORK ×${p.logForks}` : 0}
                       </span>
+                    </td>
+                    <td class="small" data-testid="peer-cosigned">
+                      {p.lastCosigned === null ? (
+                        'not yet'
+                      ) : (
+                        <>
+                          size <span data-testid="peer-cosigned-size">{p.lastCosigned.size}</span>,{' '}
+                          {bothZones(Date.parse(p.lastCosigned.at), session.timeZone)}, by{' '}
+                          {p.lastCosigned.by}
+                        </>
+                      )}
                     </td>
                   </tr>
                 ))}
