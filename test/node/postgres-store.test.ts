@@ -318,4 +318,50 @@ describe('PostgresLeases (several processes of one party)', () => {
     assert.equal(await b.leases('kor-2').peerHolder('JPN'), 'kor-1')
     await Promise.all([a.close(), b.close()])
   })
+
+  it('given messages just committed, when two processes claim them at once, then each is claimed by exactly one', async () => {
+    const schema = server.freshSchema()
+    const [a, b] = await Promise.all([open(schema), open(schema)])
+    const ids = Array.from({ length: 40 }, (_, i) => `fresh-${i}`)
+    await a.transaction(async (tx) => {
+      for (const id of ids) await tx.enqueue(message(id))
+    })
+    const [byA, byB] = await Promise.all([
+      a.leases('kor-1').claim(ids, 60_000),
+      b.leases('kor-2').claim([...ids].reverse(), 60_000),
+    ])
+    assert.equal(byA.size + byB.size, ids.length, 'every message claimed')
+    assert.deepEqual(
+      ids.filter((id) => byA.has(id) && byB.has(id)),
+      [],
+      'none claimed by both',
+    )
+    assert.deepEqual(
+      await b.leases('kor-2').claim([...byA], 60_000),
+      new Set(),
+      "the other's unexpired claims are kept",
+    )
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it("given a holder's claims, when renewed they are kept, and when released for one peer only that peer's are freed", async () => {
+    const store = await open()
+    await store.enqueue(message('to-jpn'))
+    await store.enqueue(message('to-usa', { recipient: 'USA' }))
+    const holder = store.leases('kor-1')
+    const other = store.leases('kor-2')
+    // Claimed for 0 ms (lapsed at once), then renewed: the renewal is what keeps them.
+    assert.equal((await holder.claim(['to-jpn', 'to-usa'], 0)).size, 2)
+    await holder.renewClaims(60_000)
+    assert.deepEqual(await other.claim(['to-jpn', 'to-usa'], 60_000), new Set(), 'renewed')
+    await holder.releaseClaims('JPN')
+    assert.deepEqual(
+      await other.claim(['to-jpn', 'to-usa'], 60_000),
+      new Set(['to-jpn']),
+      "the link to JPN moved: its messages are free, USA's are not",
+    )
+    await store.markDelivered('to-usa', 'receipt', 11)
+    assert.deepEqual(await other.claim(['to-usa'], 60_000), new Set(), 'delivered: never again')
+    await store.close()
+  })
 })

@@ -1,3 +1,4 @@
+import type { DeliveryLeases } from '../leases.ts'
 import type { OutboxRow } from '../store.ts'
 import * as t from '../sqlite/rows.ts'
 import type { Queryable } from './queries.ts'
@@ -11,7 +12,8 @@ const DB_NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint'
  * take the same message, and a peer's link held by one process at a time. Both lapse at
  * their expiry (a killed process renews nothing), and another process takes them over.
  */
-export class PostgresLeases {
+export class PostgresLeases implements DeliveryLeases {
+  readonly shared = true
   readonly #db: Queryable
   readonly #holder: string
 
@@ -63,12 +65,48 @@ export class PostgresLeases {
     return ordered.map(t.OUTBOX.decode)
   }
 
-  /** Gives up this process's claims on messages (at a clean stop), for others to take now. */
-  async releaseClaims(): Promise<void> {
+  /**
+   * Claims these messages for `leaseMs` unless another process holds an unexpired claim on
+   * one; the ids now claimed here. Rows another process is claiming at this instant are
+   * skipped, not waited for (so two claimers never deadlock, whatever their order).
+   */
+  async claim(messageIds: readonly string[], leaseMs: number): Promise<ReadonlySet<string>> {
+    if (messageIds.length === 0) return new Set()
+    const { rows } = await this.#db.query<{ id: string }>(
+      `WITH free AS (
+         SELECT seq FROM outbox
+         WHERE message_id = ANY($3::text[]) AND delivered_at_ms IS NULL
+           AND withdrawn_at_ms IS NULL
+           AND (claimed_by IS NULL OR claimed_by = $1 OR claimed_until_ms <= ${DB_NOW_MS})
+         ORDER BY seq
+         FOR UPDATE SKIP LOCKED)
+       UPDATE outbox o SET claimed_by = $1, claimed_until_ms = ${DB_NOW_MS} + $2
+       FROM free WHERE o.seq = free.seq
+       RETURNING o.message_id AS id`,
+      [this.#holder, leaseMs, messageIds],
+    )
+    return new Set(rows.map((r) => r.id))
+  }
+
+  /** Extends every undelivered claim of this process by `leaseMs` (the holder is alive). */
+  async renewClaims(leaseMs: number): Promise<void> {
+    await this.#db.query(
+      `UPDATE outbox SET claimed_until_ms = ${DB_NOW_MS} + $2
+       WHERE claimed_by = $1 AND delivered_at_ms IS NULL`,
+      [this.#holder, leaseMs],
+    )
+  }
+
+  /**
+   * Gives up this process's claims on messages (at a clean stop, or for a peer whose link
+   * moved to another process), for others to take now.
+   */
+  async releaseClaims(recipient?: string): Promise<void> {
     await this.#db.query(
       `UPDATE outbox SET claimed_by = NULL, claimed_until_ms = NULL
-       WHERE claimed_by = $1 AND delivered_at_ms IS NULL`,
-      [this.#holder],
+       WHERE claimed_by = $1 AND delivered_at_ms IS NULL
+       ${recipient === undefined ? '' : 'AND recipient = $2'}`,
+      recipient === undefined ? [this.#holder] : [this.#holder, recipient],
     )
   }
 

@@ -1,0 +1,41 @@
+import type { OutboxRow, Store } from './store.ts'
+
+/**
+ * What the delivery worker needs so that several node processes of one party can share one
+ * store (issue 14): a peer's link held by one process at a time, and outbox messages claimed
+ * by one process before they are sent. Both are leases that lapse unless renewed, so a killed
+ * process's work is taken over. PostgreSQL implements them (`PostgresLeases`); SQLite has one
+ * process only, which holds everything (`soleProcessLeases`).
+ */
+export interface DeliveryLeases {
+  /** Names this process (stable for its lifetime). */
+  readonly holder: string
+  /** False when the store has one process only: nothing to renew, nothing to take over. */
+  readonly shared: boolean
+  /** Takes or renews `peer`'s link for `leaseMs`; false when another process holds it. */
+  holdPeer(peer: string, leaseMs: number): Promise<boolean>
+  /** Lets go of `peer`'s link (a clean stop, or it was lost), if held here. */
+  releasePeer(peer: string): Promise<void>
+  /** Claims up to `limit` messages for `recipient` due at `nowMs` that no other process holds. */
+  claimDue(nowMs: number, limit: number, leaseMs: number, recipient: string): Promise<OutboxRow[]>
+  /** Claims these messages (just committed here) unless another process holds them: the ids taken. */
+  claim(messageIds: readonly string[], leaseMs: number): Promise<ReadonlySet<string>>
+  /** Extends every undelivered claim of this process by `leaseMs`. */
+  renewClaims(leaseMs: number): Promise<void>
+  /** Gives up this process's claims (for `recipient` only, if named), for others to take now. */
+  releaseClaims(recipient?: string): Promise<void>
+}
+
+/** One process on its own store (SQLite): it holds every link and every message. */
+export function soleProcessLeases(store: Pick<Store, 'dueMessages'>): DeliveryLeases {
+  return {
+    holder: 'sole',
+    shared: false,
+    holdPeer: () => Promise.resolve(true),
+    releasePeer: () => Promise.resolve(),
+    claimDue: (nowMs, limit, _leaseMs, recipient) => store.dueMessages(nowMs, limit, recipient),
+    claim: (messageIds) => Promise.resolve(new Set(messageIds)),
+    renewClaims: () => Promise.resolve(),
+    releaseClaims: () => Promise.resolve(),
+  }
+}
