@@ -364,4 +364,23 @@ describe('PostgresLeases (several processes of one party)', () => {
     assert.deepEqual(await other.claim(['to-usa'], 60_000), new Set(), 'delivered: never again')
     await store.close()
   })
+
+  it("given a process listening, when another nudges for peers, then it hears those peers, and only its schema's", async () => {
+    const schema = server.freshSchema()
+    const [a, b, elsewhere] = await Promise.all([open(schema), open(schema), open()])
+    const heard: (readonly string[])[] = []
+    let onHeard: () => void = () => undefined
+    const stop = await b.leases('kor-2').onNudge((peers) => {
+      heard.push(peers)
+      onHeard()
+    })
+    const arrived = new Promise<void>((resolve) => (onHeard = resolve))
+    // Another schema's nudge first: a party sharing the database is not heard.
+    await elsewhere.leases('usa-1').nudge(['KOR'])
+    await a.leases('kor-1').nudge(['JPN', 'USA'])
+    await arrived
+    assert.deepEqual(heard, [['JPN', 'USA']])
+    await stop()
+    await Promise.all([a.close(), b.close(), elsewhere.close()])
+  })
 })

@@ -16,9 +16,11 @@ import type { TrackBatch } from '../../protocol/track.ts'
 const SCAN_INTERVAL_MS = 1_000
 /**
  * On a shared store, how often: messages other processes commit for a peer whose link is
- * held here wait for this scan (they cannot hand them over in memory).
+ * held here come with a nudge (NOTIFY), and this scan finds them if a nudge was lost.
  */
 const SHARED_SCAN_INTERVAL_MS = 200
+/** Nudged scans start at least this far apart: under load many nudges share one scan. */
+const NUDGED_SCAN_SPACING_MS = 20
 
 /**
  * A peer's link lease and this process's message claims (shared store, issue 14): they lapse
@@ -81,6 +83,12 @@ export class DeliveryWorker {
   /** Real time (ms) the last renewal that succeeded was asked: the leases last LEASE_MS from it. */
   #renewedAtMs = 0
   #renewing = false
+  #stopListening: Promise<() => Promise<void>> | null = null
+  /** Peers to nudge the holders of, once the nudge in flight is done (one at a time). */
+  readonly #toNudge = new Set<string>()
+  #nudging = false
+  #nudgedScan: ReturnType<typeof setTimeout> | null = null
+  #lastScanAtMs = 0
 
   constructor(
     ctx: NodeContext,
@@ -105,6 +113,11 @@ export class DeliveryWorker {
       void this.#scan()
       return
     }
+    // Another process committed messages for a peer: if its link is held here, take them now.
+    this.#stopListening = this.#leases.onNudge((peers) => {
+      if (peers.some((peer) => this.#held.has(peer))) this.#scanSoon()
+    })
+    this.#stopListening.catch(() => undefined) // no nudges: the periodic scan finds the work
     void this.#renew()
     this.#renewTimer = setInterval(() => void this.#renew(), RENEW_EVERY_MS)
   }
@@ -114,6 +127,8 @@ export class DeliveryWorker {
     this.#running = false
     if (this.#scanTimer !== null) clearTimeout(this.#scanTimer)
     if (this.#renewTimer !== null) clearInterval(this.#renewTimer)
+    if (this.#nudgedScan !== null) clearTimeout(this.#nudgedScan)
+    await this.#stopListening?.then((stop) => stop()).catch(() => undefined)
     await Promise.allSettled([...this.#attempts])
     await Promise.allSettled([...this.#lanes.values()].map((lane) => lane.link.close()))
     if (this.#leases.shared) {
@@ -182,6 +197,7 @@ export class DeliveryWorker {
   add(messages: readonly OutboxRow[]): void {
     const nowMs = this.#ctx.now()
     const touched = new Set<string>()
+    const elsewhere = new Set<string>()
     for (const message of messages) {
       // Not yet due (a relay's handling time, a retry): the periodic scan will take it.
       if (this.#taken.has(message.messageId) || message.nextAttemptAtMs > nowMs) continue
@@ -190,8 +206,11 @@ export class DeliveryWorker {
         void this.#failed([message], `no peer ${message.recipient} is configured`)
         continue
       }
-      // Another process holds this peer's link: its scan takes the message from the outbox.
-      if (!this.#held.has(message.recipient)) continue
+      // Another process holds this peer's link: nudged, it takes the message from the outbox.
+      if (!this.#held.has(message.recipient)) {
+        elsewhere.add(message.recipient)
+        continue
+      }
       // Bounded memory for a slow peer: the rest stays in the durable outbox for a later scan.
       if (lane.queue.length >= laneCapacity(lane.link)) {
         lane.overflowed = true
@@ -202,6 +221,33 @@ export class DeliveryWorker {
       touched.add(message.recipient)
     }
     for (const peer of touched) this.#pump(peer)
+    if (elsewhere.size > 0) this.#nudge(elsewhere)
+  }
+
+  /** A scan for a nudge: at once, unless one started less than NUDGED_SCAN_SPACING_MS ago. */
+  #scanSoon(): void {
+    if (this.#nudgedScan !== null) return
+    const waitMs = Math.max(0, this.#lastScanAtMs + NUDGED_SCAN_SPACING_MS - Date.now())
+    this.#nudgedScan = setTimeout(() => {
+      this.#nudgedScan = null
+      void this.#scan()
+    }, waitMs)
+  }
+
+  /** One nudge in flight at a time: the peers named meanwhile share the next one. */
+  #nudge(peers: Iterable<string>): void {
+    for (const peer of peers) this.#toNudge.add(peer)
+    if (this.#nudging || this.#toNudge.size === 0) return
+    this.#nudging = true
+    const named = [...this.#toNudge]
+    this.#toNudge.clear()
+    void this.#leases
+      .nudge(named)
+      .catch(() => undefined) // the holder's periodic scan finds them
+      .finally(() => {
+        this.#nudging = false
+        this.#nudge([])
+      })
   }
 
   #pump(peer: string): void {
@@ -263,6 +309,7 @@ export class DeliveryWorker {
       return
     }
     this.#scanning = true
+    this.#lastScanAtMs = Date.now()
     if (this.#scanTimer !== null) clearTimeout(this.#scanTimer)
     try {
       // Peer by peer, so that one peer's backlog never hides another's retries: each scan

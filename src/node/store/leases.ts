@@ -24,6 +24,10 @@ export interface DeliveryLeases {
   renewClaims(leaseMs: number): Promise<void>
   /** Gives up this process's claims (for `recipient` only, if named), for others to take now. */
   releaseClaims(recipient?: string): Promise<void>
+  /** Tells the other processes that messages for these peers wait in the outbox. */
+  nudge(peers: readonly string[]): Promise<void>
+  /** Calls `listener` with the peers of each nudge from any process; resolves with its stop. */
+  onNudge(listener: (peers: readonly string[]) => void): Promise<() => Promise<void>>
 }
 
 /** One process on its own store (SQLite): it holds every link and every message. */
@@ -37,5 +41,7 @@ export function soleProcessLeases(store: Pick<Store, 'dueMessages'>): DeliveryLe
     claim: (messageIds) => Promise.resolve(new Set(messageIds)),
     renewClaims: () => Promise.resolve(),
     releaseClaims: () => Promise.resolve(),
+    nudge: () => Promise.resolve(),
+    onNudge: () => Promise.resolve(() => Promise.resolve()),
   }
 }

@@ -1,10 +1,14 @@
 import type { DeliveryLeases } from '../leases.ts'
 import type { OutboxRow } from '../store.ts'
 import * as t from '../sqlite/rows.ts'
+import type { PoolClient } from 'pg'
 import type { Queryable } from './queries.ts'
 
 /** The database server's clock in epoch ms: one clock for every process's leases. */
 const DB_NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint'
+
+/** The channel of nudges, one per schema (several parties may share a database). */
+const NUDGE_CHANNEL = `'entente_outbox_' || current_schema()`
 
 /**
  * Leases for several node processes of one party on one PostgreSQL database (issue 14):
@@ -16,11 +20,46 @@ export class PostgresLeases implements DeliveryLeases {
   readonly shared = true
   readonly #db: Queryable
   readonly #holder: string
+  readonly #connect: () => Promise<PoolClient>
 
-  /** `holder` names this process (e.g. host:pid:random), stable for its lifetime. */
-  constructor(db: Queryable, holder: string) {
+  /**
+   * `holder` names this process (e.g. host:pid:random), stable for its lifetime; `connect`
+   * gives a connection of its own to LISTEN on.
+   */
+  constructor(db: Queryable, holder: string, connect: () => Promise<PoolClient>) {
     this.#db = db
     this.#holder = holder
+    this.#connect = connect
+  }
+
+  /**
+   * One NOTIFY naming the peers whose messages wait (the caller sends one at a time, so that
+   * at a high commit rate many commits share one nudge; NOTIFY per commit would not scale).
+   */
+  async nudge(peers: readonly string[]): Promise<void> {
+    if (peers.length === 0) return
+    await this.#db.query(`SELECT pg_notify(${NUDGE_CHANNEL}, $1)`, [peers.join(',')])
+  }
+
+  async onNudge(listener: (peers: readonly string[]) => void): Promise<() => Promise<void>> {
+    const client = await this.#connect()
+    try {
+      const { rows } = await client.query<{ channel: string }>(`SELECT ${NUDGE_CHANNEL} AS channel`)
+      // A schema name is a plain lower-case SQL name (checked at open): safe unquoted.
+      await client.query(`LISTEN ${(rows[0] as { channel: string }).channel}`)
+    } catch (error) {
+      client.release(true)
+      throw error
+    }
+    client.on('notification', (n) => listener((n.payload ?? '').split(',')))
+    // A lost connection ends the nudges only: the holder's periodic scan still finds the work.
+    client.on('error', () => undefined)
+    return async () => {
+      client.removeAllListeners('notification')
+      // Destroyed, not returned to the pool: it still LISTENs.
+      client.release(true)
+      await Promise.resolve()
+    }
   }
 
   get holder(): string {
