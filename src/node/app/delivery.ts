@@ -162,7 +162,7 @@ export class DeliveryWorker {
           won.push(peer)
         } else if (!holds && this.#held.has(peer)) await this.#letGo(peer)
       }
-      await this.#leases.renewClaims(LEASE_MS)
+      await this.#leases.renewClaims([...this.#taken], LEASE_MS)
       this.#renewedAtMs = askedAtMs
       if (won.length > 0) void this.#scan()
     } catch {
@@ -198,6 +198,7 @@ export class DeliveryWorker {
     const nowMs = this.#ctx.now()
     const touched = new Set<string>()
     const elsewhere = new Set<string>()
+    const leftOut: string[] = []
     for (const message of messages) {
       // Not yet due (a relay's handling time, a retry): the periodic scan will take it.
       if (this.#taken.has(message.messageId) || message.nextAttemptAtMs > nowMs) continue
@@ -214,6 +215,7 @@ export class DeliveryWorker {
       // Bounded memory for a slow peer: the rest stays in the durable outbox for a later scan.
       if (lane.queue.length >= laneCapacity(lane.link)) {
         lane.overflowed = true
+        leftOut.push(message.messageId)
         continue
       }
       this.#taken.add(message.messageId)
@@ -222,6 +224,8 @@ export class DeliveryWorker {
     }
     for (const peer of touched) this.#pump(peer)
     if (elsewhere.size > 0) this.#nudge(elsewhere)
+    // Claimed by a scan but not taken: free at once for the next scan (unclaimed fresh ones are a no-op).
+    if (leftOut.length > 0) void this.#leases.unclaim(leftOut).catch(() => undefined)
   }
 
   /** A scan for a nudge: at once, unless one started less than NUDGED_SCAN_SPACING_MS ago. */
@@ -316,7 +320,10 @@ export class DeliveryWorker {
       // reads what the lane holds already and in flight (still undelivered) plus its room.
       for (const [peer, lane] of this.#lanes) {
         if (!this.#held.has(peer) || lane.queue.length >= laneCapacity(lane.link)) continue
-        const limit = laneCapacity(lane.link) + lane.sending
+        // A shared store returns none of this process's own claims (queued, in flight): room only.
+        const limit = this.#leases.shared
+          ? laneCapacity(lane.link) - lane.queue.length
+          : laneCapacity(lane.link) + lane.sending
         this.add(await this.#leases.claimDue(this.#ctx.now(), limit, LEASE_MS, peer))
       }
     } catch {
@@ -484,6 +491,8 @@ export class DeliveryWorker {
           )
       })
       .catch(() => undefined)
+    // Its retry is taken by a later scan: the claim goes (the holder's scans take it again).
+    await this.#leases.unclaim(batch.map((m) => m.messageId)).catch(() => undefined)
   }
 
   /** Exponential backoff with "equal jitter": half fixed, half random, capped. */

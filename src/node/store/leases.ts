@@ -16,12 +16,17 @@ export interface DeliveryLeases {
   holdPeer(peer: string, leaseMs: number): Promise<boolean>
   /** Lets go of `peer`'s link (a clean stop, or it was lost), if held here. */
   releasePeer(peer: string): Promise<void>
-  /** Claims up to `limit` messages for `recipient` due at `nowMs` that no other process holds. */
+  /**
+   * Claims up to `limit` messages for `recipient` due at `nowMs` that no process holds (a
+   * shared store does not return this process's own claims again; a sole process has none).
+   */
   claimDue(nowMs: number, limit: number, leaseMs: number, recipient: string): Promise<OutboxRow[]>
   /** Claims these messages (just committed here) unless another process holds them: the ids taken. */
   claim(messageIds: readonly string[], leaseMs: number): Promise<ReadonlySet<string>>
-  /** Extends every undelivered claim of this process by `leaseMs`. */
-  renewClaims(leaseMs: number): Promise<void>
+  /** Extends this process's claims on these messages (those it holds in memory) by `leaseMs`. */
+  renewClaims(messageIds: readonly string[], leaseMs: number): Promise<void>
+  /** Lets go of this process's claims on these messages (a failed attempt, retried later). */
+  unclaim(messageIds: readonly string[]): Promise<void>
   /** Gives up this process's claims (for `recipient` only, if named), for others to take now. */
   releaseClaims(recipient?: string): Promise<void>
   /** Tells the other processes that messages for these peers wait in the outbox. */
@@ -40,6 +45,7 @@ export function soleProcessLeases(store: Pick<Store, 'dueMessages'>): DeliveryLe
     claimDue: (nowMs, limit, _leaseMs, recipient) => store.dueMessages(nowMs, limit, recipient),
     claim: (messageIds) => Promise.resolve(new Set(messageIds)),
     renewClaims: () => Promise.resolve(),
+    unclaim: () => Promise.resolve(),
     releaseClaims: () => Promise.resolve(),
     nudge: () => Promise.resolve(),
     onNudge: () => Promise.resolve(() => Promise.resolve()),

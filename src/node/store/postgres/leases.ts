@@ -68,8 +68,9 @@ export class PostgresLeases implements DeliveryLeases {
 
   /**
    * Claims up to `limit` undelivered messages due at `nowMs` (the node's clock), oldest due
-   * first, that no other process holds an unexpired claim on, for `leaseMs` of the server's
-   * clock. Rows another scan is claiming at this instant are skipped, not waited for.
+   * first, that no process holds an unexpired claim on, for `leaseMs` of the server's clock.
+   * This process's own unexpired claims are not returned again: it holds those in memory (a
+   * failed attempt lets its claim go). Rows another scan is claiming now are skipped.
    */
   async claimDue(
     nowMs: number,
@@ -84,7 +85,7 @@ export class PostgresLeases implements DeliveryLeases {
       `WITH due AS (
          SELECT seq FROM outbox
          WHERE delivered_at_ms IS NULL AND withdrawn_at_ms IS NULL AND next_attempt_at_ms <= $1
-           AND (claimed_by IS NULL OR claimed_by = $2 OR claimed_until_ms <= ${DB_NOW_MS})
+           AND (claimed_by IS NULL OR claimed_until_ms <= ${DB_NOW_MS})
            ${recipient === undefined ? '' : 'AND recipient = $5'}
          ORDER BY next_attempt_at_ms, created_at_ms, seq
          LIMIT $4
@@ -127,12 +128,26 @@ export class PostgresLeases implements DeliveryLeases {
     return new Set(rows.map((r) => r.id))
   }
 
-  /** Extends every undelivered claim of this process by `leaseMs` (the holder is alive). */
-  async renewClaims(leaseMs: number): Promise<void> {
+  /**
+   * Extends this process's claims on these messages (those it holds in memory) by `leaseMs`;
+   * a claim it no longer holds in memory lapses, and a scan takes the message again.
+   */
+  async renewClaims(messageIds: readonly string[], leaseMs: number): Promise<void> {
+    if (messageIds.length === 0) return
     await this.#db.query(
       `UPDATE outbox SET claimed_until_ms = ${DB_NOW_MS} + $2
-       WHERE claimed_by = $1 AND delivered_at_ms IS NULL`,
-      [this.#holder, leaseMs],
+       WHERE claimed_by = $1 AND message_id = ANY($3::text[]) AND delivered_at_ms IS NULL`,
+      [this.#holder, leaseMs, messageIds],
+    )
+  }
+
+  /** Lets go of this process's claims on these messages (a failed attempt, to be retried). */
+  async unclaim(messageIds: readonly string[]): Promise<void> {
+    if (messageIds.length === 0) return
+    await this.#db.query(
+      `UPDATE outbox SET claimed_by = NULL, claimed_until_ms = NULL
+       WHERE claimed_by = $1 AND message_id = ANY($2::text[])`,
+      [this.#holder, messageIds],
     )
   }
 
