@@ -3,7 +3,8 @@
 // and USA; the latency of each is from its ingest request to the peer's durable, verified
 // receipt back at KOR. (a) one report at a time; (b) offered loads of 100/s and 1,000/s, then
 // as many as it takes (many in flight); (c) the physical floor of the same trip, measured in
-// the same run, and each latency as a multiple of it.
+// the same run, and each latency as a multiple of it. ENTENTE_STORE=postgres: the same on
+// SQLite, then with KOR on PostgreSQL as one process and as two (ingests alternate between them).
 import { fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
 import { Agent, request as httpRequest } from 'node:http'
 import { createConnection, createServer } from 'node:net'
@@ -20,7 +21,9 @@ import {
   verify,
 } from 'node:crypto'
 import { isMain, reportFigures } from './report.ts'
+import { prefixed, printBeside, type StoreSetup, storeSetups, withStore } from './stores.ts'
 import {
+  anotherProcess,
   followAudit,
   type LocalNode,
   prepareNetwork,
@@ -150,17 +153,23 @@ interface PhaseResult {
 
 /** Ingests at KOR and matches each release to its delivery. */
 class LoadGenerator {
-  readonly #kor: LocalNode
+  /** KOR's processes: ingests go to each in turn. */
+  readonly #kor: readonly LocalNode[]
+  #next = 0
+  /** Deliveries seen already: every process's audit stream shows every process's entries. */
+  readonly #seen = new Set<string>()
   readonly #pending = new Map<string, { startedAt: number; peer: string }>()
   /** Receipts may be recorded before the POST that caused them has answered. */
   readonly #early = new Map<string, number>()
   #onDelivered: (p: { startedAt: number; peer: string }, at: number) => void = () => undefined
 
-  constructor(kor: LocalNode) {
+  constructor(kor: readonly LocalNode[]) {
     this.#kor = kor
   }
 
   delivered(releaseId: string, at: number): void {
+    if (this.#seen.has(releaseId)) return
+    this.#seen.add(releaseId)
     const p = this.#pending.get(releaseId)
     if (p === undefined) this.#early.set(releaseId, at)
     else {
@@ -264,7 +273,8 @@ class LoadGenerator {
    * from `startedAt`, the instant it was due (so a queue in front of the node counts too).
    */
   async #ingestOne(startedAt = performance.now()): Promise<number> {
-    const { releases } = (await postJson(this.#kor, '/api/reports', REPORT_BODY)) as {
+    const kor = this.#kor[this.#next++ % this.#kor.length] as LocalNode
+    const { releases } = (await postJson(kor, '/api/reports', REPORT_BODY)) as {
       releases: { id: string; recipient: string; state: string }[]
     }
     let released = 0
@@ -313,8 +323,22 @@ function postJson(node: LocalNode, path: string, body: string): Promise<unknown>
   })
 }
 
-export async function benchExchange(): Promise<Record<string, number>> {
+export async function benchExchange(
+  setup: StoreSetup = { name: 'sqlite', store: 'sqlite', processes: 1 },
+): Promise<Record<string, number>> {
   const root = mkdtempSync(join(tmpdir(), 'entente-bench-'))
+  try {
+    return await withStore(setup, root, (store) => exchangeOn(root, setup, store))
+  } finally {
+    rmSync(root, { recursive: true, force: true })
+  }
+}
+
+async function exchangeOn(
+  root: string,
+  setup: StoreSetup,
+  store: Parameters<Parameters<typeof withStore>[2]>[0],
+): Promise<Record<string, number>> {
   const nodes = await prepareNetwork({
     root,
     scenario: join(ROOT, 'scenarios/korea-japan-2019.yaml'),
@@ -322,17 +346,25 @@ export async function benchExchange(): Promise<Record<string, number>> {
     options: {
       KOR: { modes: { 'kor-jpn-gsomia': 'auto', 'kor-usa': 'auto', tisa: 'on-request' } },
     },
+    ...(store === undefined ? {} : { stores: { KOR: store } }),
   })
-  const [kor] = nodes
-  if (kor === undefined) throw new Error('no KOR node')
+  const [first] = nodes
+  if (first === undefined) throw new Error('no KOR node')
+  const kor = setup.processes === 2 ? [first, await anotherProcess(first, root, 2)] : [first]
+  const all = [...nodes, ...kor.slice(1)]
   const abort = new AbortController()
   try {
-    await Promise.all(nodes.map((n) => startNodeProcess(n)))
+    await Promise.all(all.map((n) => startNodeProcess(n)))
     const generator = new LoadGenerator(kor)
-    const stream = followAudit(kor, abort.signal, (entry) => {
-      if (entry.type === 'delivery' && entry.subject !== null)
-        generator.delivered(entry.subject, performance.now())
-    })
+    // Each process's stream shows its own deliveries at once (others' a poll later): all of them.
+    const stream = Promise.all(
+      kor.map((k) =>
+        followAudit(k, abort.signal, (entry) => {
+          if (entry.type === 'delivery' && entry.subject !== null)
+            generator.delivered(entry.subject, performance.now())
+        }),
+      ),
+    )
     await generator.alone(30) // warm up: connections, JIT
     const alone = await generator.alone(ALONE)
     const floor = await measureFloor(root)
@@ -367,10 +399,18 @@ export async function benchExchange(): Promise<Record<string, number>> {
     return figures
   } finally {
     abort.abort()
-    await Promise.all(nodes.map((n) => stopNodeProcess(n)))
-    agent.destroy()
-    rmSync(root, { recursive: true, force: true })
+    await Promise.all(all.map((n) => stopNodeProcess(n)))
   }
 }
 
-if (isMain(import.meta.url)) reportFigures('exchange', await benchExchange())
+if (isMain(import.meta.url)) {
+  const setups = storeSetups()
+  const figures: Record<string, number>[] = []
+  for (const setup of setups) figures.push(await benchExchange(setup))
+  agent.destroy()
+  if (setups.length === 1) reportFigures('exchange', figures[0] ?? {})
+  else {
+    printBeside('exchange', setups, figures)
+    console.log(JSON.stringify({ bench: 'exchange', ...prefixed(setups, figures) }))
+  }
+}

@@ -1,14 +1,18 @@
 // `npm run bench:taxii`: one real KOR node on loopback with a 10,001-object TAXII collection;
 // prints objects per second read page by page (as KOR's own client, and as JPN's, whose view
 // the release engine decides report by report), and added by POSTs of 101-object envelopes
-// (each launch ingested durably, as POST /api/reports does).
+// (each launch ingested durably, as POST /api/reports does); then 16 readers at once, each as
+// JPN reading the whole collection. ENTENTE_STORE=postgres: the same on SQLite, then with KOR on
+// PostgreSQL as one process and as two (the concurrent readers spread over both).
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isMain, reportFigures } from './report.ts'
+import { prefixed, printBeside, type StoreSetup, storeSetups, withStore } from './stores.ts'
 import {
+  anotherProcess,
   type LocalNode,
   prepareNetwork,
   startNodeProcess,
@@ -34,6 +38,8 @@ const PAGE_LIMIT = 1_000
 const ROUNDS = 3
 const ENVELOPES = 20
 const ENVELOPE_OBJECTS = 101
+/** Readers at once, each reading the whole collection (issue 14). */
+const READERS = 16
 
 function report(createdAtMs: number): ReportRow {
   return {
@@ -98,11 +104,15 @@ async function populate(kor: LocalNode): Promise<string> {
 const collection = (kor: LocalNode) =>
   `${kor.url}/taxii2/api/collections/${collectionIdOf('KOR')}/objects/`
 
-/** Reads the whole collection page by page; objects per second over ROUNDS rounds. */
-async function readAll(kor: LocalNode, token: string): Promise<{ objects: number; perS: number }> {
+/** Reads the whole collection page by page; objects per second over `rounds` rounds. */
+async function readAll(
+  kor: LocalNode,
+  token: string,
+  rounds = ROUNDS,
+): Promise<{ objects: number; perS: number }> {
   let objects = 0
   const start = performance.now()
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < rounds; round++) {
     let next: string | undefined
     do {
       const url = `${collection(kor)}?limit=${PAGE_LIMIT}${next === undefined ? '' : `&next=${next}`}`
@@ -115,7 +125,17 @@ async function readAll(kor: LocalNode, token: string): Promise<{ objects: number
       next = page.more === true ? page.next : undefined
     } while (next !== undefined)
   }
-  return { objects: objects / ROUNDS, perS: objects / ((performance.now() - start) / 1000) }
+  return { objects: objects / rounds, perS: objects / ((performance.now() - start) / 1000) }
+}
+
+/** READERS clients at once, spread over KOR's processes, each reading the collection once. */
+async function readConcurrently(kor: readonly LocalNode[], token: string): Promise<number> {
+  const start = performance.now()
+  const reads = await Promise.all(
+    Array.from({ length: READERS }, (_, i) => readAll(kor[i % kor.length] as LocalNode, token, 1)),
+  )
+  const objects = reads.reduce((sum, r) => sum + r.objects, 0)
+  return objects / ((performance.now() - start) / 1000)
 }
 
 /** One envelope of exactly ENVELOPE_OBJECTS objects: whole reports, shared objects once. */
@@ -148,20 +168,37 @@ async function postAll(kor: LocalNode): Promise<{ objects: number; perS: number 
   return { objects, perS: objects / ((performance.now() - start) / 1000) }
 }
 
-export async function benchTaxii(): Promise<Record<string, number>> {
+export async function benchTaxii(
+  setup: StoreSetup = { name: 'sqlite', store: 'sqlite', processes: 1 },
+): Promise<Record<string, number>> {
   const root = mkdtempSync(join(tmpdir(), 'entente-bench-taxii-'))
+  try {
+    return await withStore(setup, root, (store) => taxiiOn(root, setup, store))
+  } finally {
+    rmSync(root, { recursive: true, force: true })
+  }
+}
+
+async function taxiiOn(
+  root: string,
+  setup: StoreSetup,
+  store: Parameters<Parameters<typeof withStore>[2]>[0],
+): Promise<Record<string, number>> {
   // JPN is a party and a peer (its node is not started).
   const [kor] = await prepareNetwork({
     root,
     scenario: join(ROOT, 'scenarios/korea-japan-2019.yaml'),
     parties: ['KOR', 'JPN'],
+    ...(store === undefined ? {} : { stores: { KOR: store } }),
   })
   if (kor === undefined) throw new Error('no KOR node')
+  const processes = setup.processes === 2 ? [kor, await anotherProcess(kor, root, 2)] : [kor]
   try {
     const jpnToken = await populate(kor)
-    await startNodeProcess(kor)
+    await Promise.all(processes.map((p) => startNodeProcess(p)))
     const own = await readAll(kor, kor.tokens.operator)
     const peer = await readAll(kor, jpnToken)
+    const concurrent = await readConcurrently(processes, jpnToken)
     const posted = await postAll(kor)
     return {
       collection_objects: own.objects,
@@ -169,14 +206,23 @@ export async function benchTaxii(): Promise<Record<string, number>> {
       get_own_objects_per_s: Math.round(own.perS),
       get_peer_objects_per_s: Math.round(peer.perS),
       peer_view_objects: peer.objects,
+      readers_16_objects_per_s: Math.round(concurrent),
       post_envelope_objects: ENVELOPE_OBJECTS,
       post_objects: posted.objects,
       post_objects_per_s: Math.round(posted.perS),
     }
   } finally {
-    await stopNodeProcess(kor)
-    rmSync(root, { recursive: true, force: true })
+    await Promise.all(processes.map((p) => stopNodeProcess(p)))
   }
 }
 
-if (isMain(import.meta.url)) reportFigures('taxii', await benchTaxii())
+if (isMain(import.meta.url)) {
+  const setups = storeSetups()
+  const figures: Record<string, number>[] = []
+  for (const setup of setups) figures.push(await benchTaxii(setup))
+  if (setups.length === 1) reportFigures('taxii', figures[0] ?? {})
+  else {
+    printBeside('taxii', setups, figures)
+    console.log(JSON.stringify({ bench: 'taxii', ...prefixed(setups, figures) }))
+  }
+}

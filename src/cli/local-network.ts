@@ -4,6 +4,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { readLinkTls } from '../node/crypto/ca.ts'
+import type { StoreLocation } from '../node/store/location.ts'
 import type { AuditEntry } from '../node/store/store.ts'
 import { initNode, issueToken } from './node.ts'
 
@@ -69,6 +70,8 @@ export interface NetworkSpec {
   readonly linkPorts?: readonly number[] | false
   readonly delivery?: Record<string, number>
   readonly checkpointEvery?: number
+  /** A party's store other than SQLite in its data directory (PostgreSQL, issue 14). */
+  readonly stores?: Readonly<Record<string, StoreLocation>>
   /** A shared exercise clock for every node (see NodeConfig.clock). */
   readonly clock?: {
     readonly originAt: string
@@ -81,7 +84,8 @@ export interface NetworkSpec {
 export async function prepareNetwork(spec: NetworkSpec): Promise<LocalNode[]> {
   const ports = spec.ports ?? (await Promise.all(spec.parties.map(() => freePort())))
   const dirs = spec.parties.map((p) => join(spec.root, p.toLowerCase()))
-  for (const [i, party] of spec.parties.entries()) await initNode(party, dirs[i] as string)
+  for (const [i, party] of spec.parties.entries())
+    await initNode(party, dirs[i] as string, [], spec.stores?.[party])
   const urls = ports.map((port) => `http://127.0.0.1:${port}`)
   const linkPorts =
     spec.linkPorts === false
@@ -108,6 +112,7 @@ export async function prepareNetwork(spec: NetworkSpec): Promise<LocalNode[]> {
     const config = {
       party,
       dataDir: dir,
+      ...(spec.stores?.[party] === undefined ? {} : { store: spec.stores[party] }),
       listen: { host: '127.0.0.1', port: ports[i], insecure: true },
       ...(linkPorts === null ? {} : { link: { host: '127.0.0.1', port: linkPorts[i] } }),
       registry: { scenario: spec.scenario, whatIfs: opts.whatIfs ?? [] },
@@ -133,6 +138,23 @@ export async function prepareNetwork(spec: NetworkSpec): Promise<LocalNode[]> {
     })
   }
   return nodes
+}
+
+/**
+ * Another process of `node`'s party on the same data directory and store (PostgreSQL): its
+ * own API and link ports, the same peers. Peers keep dialling `node`'s link port.
+ */
+export async function anotherProcess(node: LocalNode, root: string, n: number): Promise<LocalNode> {
+  const config = JSON.parse(readFileSync(node.configFile, 'utf8')) as {
+    listen: { port: number }
+    link?: { port: number }
+  }
+  const port = await freePort()
+  config.listen.port = port
+  if (config.link !== undefined) config.link.port = await freePort()
+  const configFile = join(root, `${node.party.toLowerCase()}-${n}.json`)
+  writeFileSync(configFile, JSON.stringify(config, null, 2))
+  return { ...node, configFile, url: `http://127.0.0.1:${port}`, process: null, stderr: '' }
 }
 
 /** Starts (or restarts) one node as its own process and waits until it answers. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { isIP } from 'node:net'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { asPartyId, type PartyId } from '../domain/ids.ts'
@@ -235,7 +236,12 @@ export async function createNode(
     await ctx.store.close()
     throw error
   }
-  worker = new DeliveryWorker(ctx, peerLinks(ctx, linkTls, post))
+  // Processes of one party sharing PostgreSQL hold each peer's link and message by lease.
+  const leases =
+    ctx.store instanceof PostgresStore
+      ? ctx.store.leases(`${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`)
+      : undefined
+  worker = new DeliveryWorker(ctx, peerLinks(ctx, linkTls, post), leases)
   await recordStart(ctx, ctx.store, registryDoc)
   return { ctx, worker, linkTls, follower, app: buildHttpApp(ctx, tls) }
 }

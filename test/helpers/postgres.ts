@@ -90,7 +90,7 @@ function asClusterUser(user: { name: string } | undefined, bin: string, args: st
   else run('runuser', ['-u', user.name, '--', bin, ...args])
 }
 
-async function startCluster(): Promise<{ adminUrl: string; stop: () => void }> {
+async function startCluster(durable: boolean): Promise<{ adminUrl: string; stop: () => void }> {
   const bin = postgresBinDir()
   if (bin === undefined)
     throw new Error('PostgreSQL is not installed (npm test installs it; or set ENTENTE_PG_URL)')
@@ -118,8 +118,10 @@ async function startCluster(): Promise<{ adminUrl: string; stop: () => void }> {
     '--locale=C',
     '--no-sync',
   ])
-  // A throwaway cluster: no fsync (the store's durability is the server's, not under test here).
-  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`
+  // A throwaway cluster: no fsync (the store's durability is the server's, not under test here),
+  // unless durable (the benchmarks: commits flushed, as SQLite's synchronous=FULL).
+  const unsafe = durable ? '' : ' -c fsync=off -c full_page_writes=off'
+  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${unsafe}`
   asClusterUser(user, join(bin, 'pg_ctl'), [
     '-D',
     data,
@@ -151,9 +153,11 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString()
 }
 
-export async function startTestPostgres(): Promise<TestPostgres> {
+export async function startTestPostgres(
+  options: { readonly durable?: boolean } = {},
+): Promise<TestPostgres> {
   const existing = process.env.ENTENTE_PG_URL
-  const cluster = existing === undefined ? await startCluster() : undefined
+  const cluster = existing === undefined ? await startCluster(options.durable ?? false) : undefined
   const adminUrl = existing ?? cluster?.adminUrl ?? ''
   const database = `entente_test_${randomBytes(6).toString('hex')}`
   const admin = new pg.Client({ connectionString: adminUrl })

@@ -253,7 +253,7 @@ describe('PostgresLeases (several processes of one party)', () => {
       return async (): Promise<string[]> => {
         const claimed: string[] = []
         for (;;) {
-          // A holder may claim its own again (a retry): those it has are marked delivered.
+          // Each batch is delivered before the next claim (as a holder records its receipts).
           const batch = await leases.claimDue(10, 7, 60_000)
           if (batch.length === 0) return claimed
           claimed.push(...batch.map((m) => m.messageId))
@@ -287,9 +287,15 @@ describe('PostgresLeases (several processes of one party)', () => {
     )
     assert.deepEqual(await dead.claimDue(10, 10, 60_000), [], 'an unexpired claim is kept')
     assert.deepEqual(
+      await alive.claimDue(10, 10, 60_000),
+      [],
+      'its own claims are not returned again (it holds them in memory)',
+    )
+    await alive.unclaim(['early'])
+    assert.deepEqual(
       (await alive.claimDue(10, 10, 60_000)).map((m) => m.messageId),
-      ['early', 'late'],
-      'the holder may take its own again (a retry)',
+      ['early'],
+      'a failed attempt let its claim go: taken again for the retry',
     )
     await store.markDelivered('early', 'receipt', 11)
     await alive.releaseClaims()
@@ -317,5 +323,70 @@ describe('PostgresLeases (several processes of one party)', () => {
     assert.equal(await first.holdPeer('JPN', 60_000), true, 'lapsed: taken over')
     assert.equal(await b.leases('kor-2').peerHolder('JPN'), 'kor-1')
     await Promise.all([a.close(), b.close()])
+  })
+
+  it('given messages just committed, when two processes claim them at once, then each is claimed by exactly one', async () => {
+    const schema = server.freshSchema()
+    const [a, b] = await Promise.all([open(schema), open(schema)])
+    const ids = Array.from({ length: 40 }, (_, i) => `fresh-${i}`)
+    await a.transaction(async (tx) => {
+      for (const id of ids) await tx.enqueue(message(id))
+    })
+    const [byA, byB] = await Promise.all([
+      a.leases('kor-1').claim(ids, 60_000),
+      b.leases('kor-2').claim([...ids].reverse(), 60_000),
+    ])
+    assert.equal(byA.size + byB.size, ids.length, 'every message claimed')
+    assert.deepEqual(
+      ids.filter((id) => byA.has(id) && byB.has(id)),
+      [],
+      'none claimed by both',
+    )
+    assert.deepEqual(
+      await b.leases('kor-2').claim([...byA], 60_000),
+      new Set(),
+      "the other's unexpired claims are kept",
+    )
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it("given a holder's claims, when renewed they are kept, and when released for one peer only that peer's are freed", async () => {
+    const store = await open()
+    await store.enqueue(message('to-jpn'))
+    await store.enqueue(message('to-usa', { recipient: 'USA' }))
+    const holder = store.leases('kor-1')
+    const other = store.leases('kor-2')
+    // Claimed for 0 ms (lapsed at once), then renewed: the renewal is what keeps them.
+    assert.equal((await holder.claim(['to-jpn', 'to-usa'], 0)).size, 2)
+    await holder.renewClaims(['to-jpn', 'to-usa'], 60_000)
+    assert.deepEqual(await other.claim(['to-jpn', 'to-usa'], 60_000), new Set(), 'renewed')
+    await holder.releaseClaims('JPN')
+    assert.deepEqual(
+      await other.claim(['to-jpn', 'to-usa'], 60_000),
+      new Set(['to-jpn']),
+      "the link to JPN moved: its messages are free, USA's are not",
+    )
+    await store.markDelivered('to-usa', 'receipt', 11)
+    assert.deepEqual(await other.claim(['to-usa'], 60_000), new Set(), 'delivered: never again')
+    await store.close()
+  })
+
+  it("given a process listening, when another nudges for peers, then it hears those peers, and only its schema's", async () => {
+    const schema = server.freshSchema()
+    const [a, b, elsewhere] = await Promise.all([open(schema), open(schema), open()])
+    const heard: (readonly string[])[] = []
+    let onHeard: () => void = () => undefined
+    const stop = await b.leases('kor-2').onNudge((peers) => {
+      heard.push(peers)
+      onHeard()
+    })
+    const arrived = new Promise<void>((resolve) => (onHeard = resolve))
+    // Another schema's nudge first: a party sharing the database is not heard.
+    await elsewhere.leases('usa-1').nudge(['KOR'])
+    await a.leases('kor-1').nudge(['JPN', 'USA'])
+    await arrived
+    assert.deepEqual(heard, [['JPN', 'USA']])
+    await stop()
+    await Promise.all([a.close(), b.close(), elsewhere.close()])
   })
 })

@@ -3,6 +3,7 @@ import { readCheckpointNote } from '../audit/merkle-log.ts'
 import { recordWitness } from '../audit/witness.ts'
 import type { MessageVerdict } from '../../protocol/link.ts'
 import type { Delivered, LinkStatus, PeerLink } from '../link/peer-link.ts'
+import { type DeliveryLeases, soleProcessLeases } from '../store/leases.ts'
 import type { OutboxRow, ReleaseRow, ReportRow } from '../store/store.ts'
 import { auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
@@ -14,6 +15,21 @@ import type { TrackBatch } from '../../protocol/track.ts'
 
 /** How often the durable outbox is scanned for retries that have come due. */
 const SCAN_INTERVAL_MS = 1_000
+/**
+ * On a shared store, how often: messages other processes commit for a peer whose link is
+ * held here come with a nudge (NOTIFY), and this scan finds them if a nudge was lost.
+ */
+const SHARED_SCAN_INTERVAL_MS = 200
+/** Nudged scans start at least this far apart: under load many nudges share one scan. */
+const NUDGED_SCAN_SPACING_MS = 20
+
+/**
+ * A peer's link lease and this process's message claims (shared store, issue 14): they lapse
+ * this long after the last renewal, so a killed holder's link and messages move within it
+ * plus one renewal period (≤ 6 s); renewed every third of it while this process lives.
+ */
+export const LEASE_MS = 4_500
+const RENEW_EVERY_MS = LEASE_MS / 3
 
 /** One peer's lane: messages taken from the outbox for it, and its deliveries in flight. */
 interface Lane {
@@ -30,6 +46,8 @@ interface Lane {
 export interface PeerDelivery extends LinkStatus {
   /** Messages taken from the outbox for this peer and not yet in a delivery. */
   readonly queued: number
+  /** Whether this process holds the peer's link (always, on a store of one process). */
+  readonly held: boolean
 }
 
 /**
@@ -41,6 +59,11 @@ export interface PeerDelivery extends LinkStatus {
  * live link); an idle lane sends at once, never on a timer. Before each delivery every report
  * is decided again at that instant; a message is done only when the peer's signed receipt
  * for it verified (the link checks it) and is committed here.
+ *
+ * Several processes of one party on one store (PostgreSQL): each peer's link is held by one
+ * process at a time through a lease it renews, and only the holder opens it and delivers to
+ * that peer; every message is claimed before it is sent, so none is sent by two processes.
+ * A holder that dies renews nothing: another process takes the link and the messages over.
  */
 export class DeliveryWorker {
   readonly #ctx: NodeContext
@@ -54,9 +77,27 @@ export class DeliveryWorker {
   #scanTimer: ReturnType<typeof setTimeout> | null = null
   #scanning = false
   #rescan = false
+  readonly #leases: DeliveryLeases
+  /** Peers whose link this process holds. */
+  readonly #held = new Set<string>()
+  #renewTimer: ReturnType<typeof setInterval> | null = null
+  /** Real time (ms) the last renewal that succeeded was asked: the leases last LEASE_MS from it. */
+  #renewedAtMs = 0
+  #renewing = false
+  #stopListening: Promise<() => Promise<void>> | null = null
+  /** Peers to nudge the holders of, once the nudge in flight is done (one at a time). */
+  readonly #toNudge = new Set<string>()
+  #nudging = false
+  #nudgedScan: ReturnType<typeof setTimeout> | null = null
+  #lastScanAtMs = 0
 
-  constructor(ctx: NodeContext, links: ReadonlyMap<PartyId, PeerLink>) {
+  constructor(
+    ctx: NodeContext,
+    links: ReadonlyMap<PartyId, PeerLink>,
+    leases: DeliveryLeases = soleProcessLeases(ctx.store),
+  ) {
     this.#ctx = ctx
+    this.#leases = leases
     for (const [peer, link] of links) {
       this.#lanes.set(peer, { link, queue: [], inFlight: 0, sending: 0, overflowed: false })
       link.onStateChange((status) => this.#onLinkState(status))
@@ -65,23 +106,91 @@ export class DeliveryWorker {
 
   start(): void {
     this.#running = true
-    for (const lane of this.#lanes.values()) lane.link.open()
-    void this.#scan()
+    if (!this.#leases.shared) {
+      for (const [peer, lane] of this.#lanes) {
+        this.#held.add(peer)
+        lane.link.open()
+      }
+      void this.#scan()
+      return
+    }
+    // Another process committed messages for a peer: if its link is held here, take them now.
+    this.#stopListening = this.#leases.onNudge((peers) => {
+      if (peers.some((peer) => this.#held.has(peer))) this.#scanSoon()
+    })
+    this.#stopListening.catch(() => undefined) // no nudges: the periodic scan finds the work
+    void this.#renew()
+    this.#renewTimer = setInterval(() => void this.#renew(), RENEW_EVERY_MS)
   }
 
   /** Stops taking new work, waits for the deliveries in flight, closes the links. */
   async stop(): Promise<void> {
     this.#running = false
     if (this.#scanTimer !== null) clearTimeout(this.#scanTimer)
+    if (this.#renewTimer !== null) clearInterval(this.#renewTimer)
+    if (this.#nudgedScan !== null) clearTimeout(this.#nudgedScan)
+    await this.#stopListening?.then((stop) => stop()).catch(() => undefined)
     await Promise.allSettled([...this.#attempts])
     await Promise.allSettled([...this.#lanes.values()].map((lane) => lane.link.close()))
+    if (this.#leases.shared) {
+      // A clean stop hands the links and the messages over at once, not at the leases' expiry.
+      const held = [...this.#held]
+      this.#held.clear()
+      await Promise.allSettled([
+        ...held.map((peer) => this.#leases.releasePeer(peer)),
+        this.#leases.releaseClaims(),
+      ])
+    }
+  }
+
+  /**
+   * Takes or renews each peer's link lease and this process's claims. A link won is opened and
+   * the outbox scanned for it; a link lost (another process took it after our lease lapsed, or
+   * the store has not answered for most of a lease) is closed and its messages let go.
+   */
+  async #renew(): Promise<void> {
+    if (!this.#running || this.#renewing) return
+    this.#renewing = true
+    const askedAtMs = Date.now()
+    try {
+      const won: string[] = []
+      for (const [peer, lane] of this.#lanes) {
+        const holds = await this.#leases.holdPeer(peer, LEASE_MS)
+        if (!this.#running) return
+        if (holds && !this.#held.has(peer)) {
+          this.#held.add(peer)
+          lane.link.open()
+          won.push(peer)
+        } else if (!holds && this.#held.has(peer)) await this.#letGo(peer)
+      }
+      await this.#leases.renewClaims([...this.#taken], LEASE_MS)
+      this.#renewedAtMs = askedAtMs
+      if (won.length > 0) void this.#scan()
+    } catch {
+      // The store did not answer: before our leases can have lapsed, stop using them.
+      if (Date.now() - this.#renewedAtMs > (2 * LEASE_MS) / 3)
+        for (const peer of [...this.#held]) await this.#letGo(peer).catch(() => undefined)
+    } finally {
+      this.#renewing = false
+    }
+  }
+
+  /** This process no longer holds `peer`'s link: close it, forget its queue, free its claims. */
+  async #letGo(peer: string): Promise<void> {
+    const lane = this.#lanes.get(peer)
+    this.#held.delete(peer)
+    if (lane === undefined) return
+    for (const message of lane.queue.splice(0)) this.#taken.delete(message.messageId)
+    await lane.link.close()
+    await this.#leases.releaseClaims(peer)
   }
 
   /** Each peer's link and lane, for the API. */
   peers(): PeerDelivery[] {
-    return [...this.#lanes.values()].map((lane) => ({
+    return [...this.#lanes].map(([peer, lane]) => ({
       ...lane.link.status(),
       queued: lane.queue.length,
+      held: this.#held.has(peer),
     }))
   }
 
@@ -89,6 +198,8 @@ export class DeliveryWorker {
   add(messages: readonly OutboxRow[]): void {
     const nowMs = this.#ctx.now()
     const touched = new Set<string>()
+    const elsewhere = new Set<string>()
+    const leftOut: string[] = []
     for (const message of messages) {
       // Not yet due (a relay's handling time, a retry): the periodic scan will take it.
       if (this.#taken.has(message.messageId) || message.nextAttemptAtMs > nowMs) continue
@@ -97,9 +208,15 @@ export class DeliveryWorker {
         void this.#failed([message], `no peer ${message.recipient} is configured`)
         continue
       }
+      // Another process holds this peer's link: nudged, it takes the message from the outbox.
+      if (!this.#held.has(message.recipient)) {
+        elsewhere.add(message.recipient)
+        continue
+      }
       // Bounded memory for a slow peer: the rest stays in the durable outbox for a later scan.
       if (lane.queue.length >= laneCapacity(lane.link)) {
         lane.overflowed = true
+        leftOut.push(message.messageId)
         continue
       }
       this.#taken.add(message.messageId)
@@ -107,6 +224,35 @@ export class DeliveryWorker {
       touched.add(message.recipient)
     }
     for (const peer of touched) this.#pump(peer)
+    if (elsewhere.size > 0) this.#nudge(elsewhere)
+    // Claimed by a scan but not taken: free at once for the next scan (unclaimed fresh ones are a no-op).
+    if (leftOut.length > 0) void this.#leases.unclaim(leftOut).catch(() => undefined)
+  }
+
+  /** A scan for a nudge: at once, unless one started less than NUDGED_SCAN_SPACING_MS ago. */
+  #scanSoon(): void {
+    if (this.#nudgedScan !== null) return
+    const waitMs = Math.max(0, this.#lastScanAtMs + NUDGED_SCAN_SPACING_MS - Date.now())
+    this.#nudgedScan = setTimeout(() => {
+      this.#nudgedScan = null
+      void this.#scan()
+    }, waitMs)
+  }
+
+  /** One nudge in flight at a time: the peers named meanwhile share the next one. */
+  #nudge(peers: Iterable<string>): void {
+    for (const peer of peers) this.#toNudge.add(peer)
+    if (this.#nudging || this.#toNudge.size === 0) return
+    this.#nudging = true
+    const named = [...this.#toNudge]
+    this.#toNudge.clear()
+    void this.#leases
+      .nudge(named)
+      .catch(() => undefined) // the holder's periodic scan finds them
+      .finally(() => {
+        this.#nudging = false
+        this.#nudge([])
+      })
   }
 
   #pump(peer: string): void {
@@ -115,6 +261,7 @@ export class DeliveryWorker {
     // A link known down holds its queue until it is up again (see #onLinkState).
     while (
       this.#running &&
+      this.#held.has(peer) &&
       lane.inFlight < lane.link.window &&
       lane.queue.length > 0 &&
       lane.link.status().state !== 'down'
@@ -167,14 +314,18 @@ export class DeliveryWorker {
       return
     }
     this.#scanning = true
+    this.#lastScanAtMs = Date.now()
     if (this.#scanTimer !== null) clearTimeout(this.#scanTimer)
     try {
       // Peer by peer, so that one peer's backlog never hides another's retries: each scan
       // reads what the lane holds already and in flight (still undelivered) plus its room.
       for (const [peer, lane] of this.#lanes) {
-        if (lane.queue.length >= laneCapacity(lane.link)) continue
-        const limit = laneCapacity(lane.link) + lane.sending
-        this.add(await this.#ctx.store.dueMessages(this.#ctx.now(), limit, peer))
+        if (!this.#held.has(peer) || lane.queue.length >= laneCapacity(lane.link)) continue
+        // A shared store returns none of this process's own claims (queued, in flight): room only.
+        const limit = this.#leases.shared
+          ? laneCapacity(lane.link) - lane.queue.length
+          : laneCapacity(lane.link) + lane.sending
+        this.add(await this.#leases.claimDue(this.#ctx.now(), limit, LEASE_MS, peer))
       }
     } catch {
       // The store is closing or busy; the next scan tries again.
@@ -184,13 +335,26 @@ export class DeliveryWorker {
         this.#rescan = false
         void this.#scan()
       } else if (this.#running)
-        this.#scanTimer = setTimeout(() => void this.#scan(), SCAN_INTERVAL_MS)
+        this.#scanTimer = setTimeout(
+          () => void this.#scan(),
+          this.#leases.shared ? SHARED_SCAN_INTERVAL_MS : SCAN_INTERVAL_MS,
+        )
     }
   }
 
-  async #deliver(lane: Lane, batch: readonly OutboxRow[]): Promise<void> {
+  async #deliver(lane: Lane, taken: readonly OutboxRow[]): Promise<void> {
     let allowed: readonly OutboxRow[]
+    let batch = taken
     try {
+      // Claimed before it leaves (shared store): a message another process holds is its to send.
+      if (this.#leases.shared) {
+        const claimed = await this.#leases.claim(
+          taken.map((m) => m.messageId),
+          LEASE_MS,
+        )
+        batch = taken.filter((m) => claimed.has(m.messageId))
+        if (batch.length === 0) return
+      }
       allowed = await this.#stillAllowed(batch)
     } catch (error) {
       return this.#failed(batch, errorText(error))
@@ -339,6 +503,8 @@ export class DeliveryWorker {
           )
       })
       .catch(() => undefined)
+    // Its retry is taken by a later scan: the claim goes (the holder's scans take it again).
+    await this.#leases.unclaim(batch.map((m) => m.messageId)).catch(() => undefined)
   }
 
   /** Exponential backoff with "equal jitter": half fixed, half random, capped. */

@@ -411,6 +411,8 @@ export const apiRoutes: readonly Route[] = [
         backlog: backlog.get(p.peer) ?? 0,
         queued: p.queued,
         framesInFlight: p.framesInFlight,
+        // Several processes on one store: whether this one holds the peer's link (issue 14).
+        held: p.held,
         witnessedSize: witnessed.get(p.peer)?.witnessedSize ?? 0,
         logForks: witnessed.get(p.peer)?.logForks ?? 0,
         lastCosigned: lastCosignedOf(witnessed.get(p.peer)?.cosigned ?? null),

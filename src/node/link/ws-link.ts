@@ -91,13 +91,19 @@ export class WsPeerLink implements PeerLink {
     this.#options = options
   }
 
+  /** Dials the peer; after close() too (a link lease that came back to this process, issue 14). */
   open(): void {
+    if (this.#closed && this.#socket === null) {
+      this.#closed = false
+      this.#failures = 0
+    }
     if (this.#socket === null && this.#reconnectTimer === null && !this.#closed) this.#connect()
   }
 
   async deliver(messages: readonly OutgoingMessage[]): Promise<Delivered> {
     if (messages.length === 0 || messages.length > this.maxBatch)
       throw new LinkError(`a frame carries 1 to ${this.maxBatch} messages`)
+    if (this.#closed) throw new LinkError(`the link to ${this.peer} is closed`)
     this.open()
     if (this.#state !== 'up') await this.#whenUp()
     const checkpoint = await this.#options.checkpoint?.(this.#presentedSize)
@@ -159,6 +165,7 @@ export class WsPeerLink implements PeerLink {
   close(): Promise<void> {
     this.#closed = true
     if (this.#reconnectTimer !== null) clearTimeout(this.#reconnectTimer)
+    this.#reconnectTimer = null
     this.#drop('the link is closing')
     for (const waiter of this.#upWaiters.splice(0))
       waiter.reject(new LinkError('the link is closing'))

@@ -280,7 +280,7 @@ export class PostgresStore implements Store {
 
   /** The outbox claims and peer-link leases of one process (`holder`) on this database. */
   leases(holder: string): PostgresLeases {
-    return new PostgresLeases(this.#pool, holder)
+    return new PostgresLeases(this.#pool, holder, () => this.#pool.connect())
   }
 
   /** Waits for the transactions already queued, then closes the pool. */
