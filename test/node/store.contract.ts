@@ -576,6 +576,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         path: ['JPN'],
         createdAtMs: 1_000,
         updatedAtMs: 1_000,
+        withdrawal: null,
         ...over,
       })
 
@@ -599,6 +600,15 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
           manifestSignature: 'd.e.f',
           verifiedChunks: 1,
           updatedAtMs: 2_000,
+          withdrawal: {
+            reportId: 'p-1',
+            originator: 'JPN',
+            reason: 'wrong site',
+            atMs: 2_000,
+            signature: 'g.h.i',
+            receivedFrom: null,
+            recordedAtMs: 2_000,
+          },
         })
         await s.transaction((tx) => tx.putProduct(complete))
         assert.deepEqual(await s.getProduct('p-1'), complete)

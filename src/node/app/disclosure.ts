@@ -48,6 +48,15 @@ const releaseKey = (r: Pick<ReleaseRow, 'reportId' | 'agreement'>): string =>
   `${r.reportId} ${r.agreement ?? ''}`
 
 /**
+ * What the policy reads of a report, or of a product (issue 17: imagery and assessments carry
+ * the same marking, topic and releasability, and are decided by the same engine).
+ */
+export type DisclosureSubject = Pick<
+  ReportRow,
+  'id' | 'originator' | 'level' | 'localLevel' | 'topic' | 'releasableTo'
+> & { readonly supersededBy?: ReportRow['supersededBy'] }
+
+/**
  * May the viewer see this report now? The node's own party and the report's originator
  * always may. Anyone else only when the engine allows it at `atMs` (consents then in force)
  * by an agreement whose handling lets it go without a further act — `auto` — or whose act
@@ -57,13 +66,13 @@ const releaseKey = (r: Pick<ReleaseRow, 'reportId' | 'agreement'>): string =>
  */
 export function mayDisclose(
   ctx: NodeContext,
-  report: ReportRow,
+  report: DisclosureSubject,
   dc: DisclosureContext,
 ): Allowed | 'own' | null {
   if (dc.viewer === ctx.party || dc.viewer === report.originator) return 'own'
   if (dc.withdrawn.has(report.id)) return null
   // A copy known to be superseded by a version not held here is passed on to no one (issue 12).
-  if (report.supersededBy !== null) return null
+  if (report.supersededBy !== undefined && report.supersededBy !== null) return null
   const outcome = releaseOptions(ctx.index, {
     holder: ctx.party,
     recipient: dc.viewer,

@@ -219,7 +219,7 @@ export interface AuditFilter {
 }
 
 /** Egress paths other than federation delivery that show a report to another party. */
-export const DISCLOSURE_PATHS = ['taxii', 'export', 'cot-stream'] as const
+export const DISCLOSURE_PATHS = ['taxii', 'export', 'cot-stream', 'product-content'] as const
 export type DisclosurePath = (typeof DISCLOSURE_PATHS)[number]
 
 /** The first time a report was shown to a party by one path. */
@@ -317,6 +317,8 @@ export interface ProductRow {
   readonly path: readonly string[]
   readonly createdAtMs: number
   readonly updatedAtMs: number
+  /** Its originator's withdrawal, once withdrawn: then it is shown and sent to no one. */
+  readonly withdrawal: WithdrawalRow | null
 }
 
 /** The writes and reads available inside one transaction. */

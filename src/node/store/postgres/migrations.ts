@@ -263,7 +263,8 @@ CREATE TABLE products (
   agreement TEXT,
   path TEXT NOT NULL,
   created_at_ms BIGINT NOT NULL,
-  updated_at_ms BIGINT NOT NULL
+  updated_at_ms BIGINT NOT NULL,
+  withdrawal TEXT
 );
 CREATE INDEX products_by_created ON products (created_at_ms, ord);
 `

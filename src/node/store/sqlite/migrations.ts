@@ -291,7 +291,8 @@ CREATE TABLE products (
   agreement TEXT,
   path TEXT NOT NULL,
   created_at_ms INTEGER NOT NULL,
-  updated_at_ms INTEGER NOT NULL
+  updated_at_ms INTEGER NOT NULL,
+  withdrawal TEXT
 ) STRICT;
 CREATE INDEX products_by_created ON products (created_at_ms);
 `

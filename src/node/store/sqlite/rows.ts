@@ -282,4 +282,5 @@ export const PRODUCTS = table<ProductRow>('products', {
   path: json(),
   createdAtMs: same(),
   updatedAtMs: same(),
+  withdrawal: jsonOrNull(),
 })
