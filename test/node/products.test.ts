@@ -4,7 +4,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { PNG } from 'pngjs'
 import { prepareNetwork } from '../../src/cli/local-network.ts'
 import { asPartyId } from '../../src/domain/ids.ts'
 import type { NodeContext } from '../../src/node/app/context.ts'
@@ -20,6 +19,7 @@ import type { FastifyInstance } from 'fastify'
 import { ROOT } from '../helpers/cli.ts'
 import { memoryLink } from '../helpers/link-pair.ts'
 import { waitFor } from '../helpers/nodes.ts'
+import { imageryPost } from '../helpers/products.ts'
 
 /**
  * Issue 17, in one process: JPN (the originator and holder, listening) offers an image to KOR
@@ -38,36 +38,6 @@ const root = mkdtempSync(join(tmpdir(), 'entente-products-'))
 let jpn: Node
 let kor: Node
 let usa: Node
-
-export function thumbnailPng(): string {
-  const png = new PNG({ width: 8, height: 8 })
-  png.data.fill(128)
-  return PNG.sync.write(png).toString('base64')
-}
-
-export const imageryPost = (over: Record<string, unknown> = {}) => ({
-  kind: 'imagery',
-  marking: { originator: 'JPN', level: 'GOKUHI' },
-  topic: 'dprk-imagery',
-  releasableTo: ['KOR'],
-  title: 'Sunchon airbase, TEL revetments',
-  imagery: {
-    format: 'png',
-    footprint: [
-      [125.9, 39.4],
-      [126.0, 39.4],
-      [126.0, 39.5],
-      [125.9, 39.5],
-      [125.9, 39.4],
-    ],
-    acquiredAtMs: Date.parse('2019-10-31T01:00:00Z'),
-    platform: 'IGS-Optical 7',
-    sensor: 'PAN',
-    groundResolutionM: 0.5,
-    thumbnailPng: thumbnailPng(),
-  },
-  ...over,
-})
 
 before(async () => {
   const scenario = join(root, 'registry.yaml')

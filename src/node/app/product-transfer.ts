@@ -93,16 +93,18 @@ export class ProductTransfers {
     const holder =
       row.receivedFrom === null ? undefined : ctx.peers.get(asPartyId(row.receivedFrom))
     if (holder === undefined) return
+    // Chunks fetched by this run (a resumed one starts after the last verified): the audit says.
+    const run = { resumedAt: row.verifiedChunks, fetched: 0 }
     for (let index = row.verifiedChunks; index < manifest.chunks.length; index++) {
       if (this.#stopped) return
       if ((await ctx.store.getProduct(id))?.withdrawal != null) return this.#forget(id)
-      const bytes = await this.#fetchVerified(holder, row, manifest, index)
+      const bytes = await this.#fetchVerified(holder, row, manifest, index, run)
       if (bytes === null) return this.#retryLater()
       await ctx.content.writeChunk(manifest.sha256, index, bytes)
       // Counted only once durable on disk: a restart resumes after it, never before a hole.
       await ctx.store.setProductProgress(id, index + 1, ctx.now())
     }
-    await this.#complete(row, manifest)
+    await this.#complete(row, manifest, run)
   }
 
   async #fetchVerified(
@@ -110,6 +112,7 @@ export class ProductTransfers {
     row: ProductRow,
     manifest: Manifest,
     index: number,
+    run: { fetched: number },
   ): Promise<Uint8Array | null> {
     const { start, endExclusive } = chunkRange(manifest.sizeBytes, index)
     for (let attempt = 0; attempt < this.#options.attemptsPerChunk; attempt++) {
@@ -124,6 +127,7 @@ export class ProductTransfers {
         return null
       }
       this.counts.fetched++
+      run.fetched++
       const digest = createHash('sha256').update(got.bytes).digest('hex')
       if (got.bytes.length === endExclusive - start && digest === manifest.chunks[index])
         return got.bytes
@@ -137,7 +141,11 @@ export class ProductTransfers {
     return null
   }
 
-  async #complete(row: ProductRow, manifest: Manifest): Promise<void> {
+  async #complete(
+    row: ProductRow,
+    manifest: Manifest,
+    run: { resumedAt: number; fetched: number },
+  ): Promise<void> {
     const ctx = this.#ctx
     const whole = await ctx.content.completePartial(manifest.sha256, manifest.sizeBytes)
     if (!whole) {
@@ -160,6 +168,8 @@ export class ProductTransfers {
       sha256: manifest.sha256,
       sizeBytes: manifest.sizeBytes,
       chunks: manifest.chunks.length,
+      resumedAtChunk: run.resumedAt,
+      fetchedThisRun: run.fetched,
       title: product.title,
     })
   }
