@@ -95,15 +95,23 @@ export class ProductTransfers {
     if (holder === undefined) return
     // Chunks fetched by this run (a resumed one starts after the last verified): the audit says.
     const run = { resumedAt: row.verifiedChunks, fetched: 0 }
-    for (let index = row.verifiedChunks; index < manifest.chunks.length; index++) {
+    const total = manifest.chunks.length
+    const fetch = (index: number) => this.#fetchVerified(holder, row, manifest, index, run)
+    // One chunk fetched ahead while the one before is made durable: the network and the disk
+    // overlap, and a crash loses at most that one chunk in flight.
+    let ahead: Promise<Uint8Array | null> | null = fetch(row.verifiedChunks)
+    for (let index = row.verifiedChunks; index < total && ahead !== null; index++) {
+      const bytes: Uint8Array | null = await ahead
+      ahead = null
       if (this.#stopped) return
       if ((await ctx.store.getProduct(id))?.withdrawal != null) return this.#forget(id)
-      const bytes = await this.#fetchVerified(holder, row, manifest, index, run)
       if (bytes === null) return this.#retryLater()
+      if (index + 1 < total) ahead = fetch(index + 1)
       await ctx.content.writeChunk(manifest.sha256, index, bytes)
       // Counted only once durable on disk: a restart resumes after it, never before a hole.
       await ctx.store.setProductProgress(id, index + 1, ctx.now())
     }
+    await ahead
     await this.#complete(row, manifest, run)
   }
 

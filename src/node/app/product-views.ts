@@ -98,6 +98,9 @@ export async function visibleProduct(
   return row
 }
 
+/** The (product, peer) pairs whose first disclosure this process has seen recorded. */
+const disclosedHere = new WeakMap<NodeContext, Set<string>>()
+
 /**
  * Records that a product's content (or a chunk of it) reached a party outside this node: one
  * `disclosure` entry the first time, as for reports. A read by an own role is audited as a
@@ -110,6 +113,11 @@ export async function recordProductDisclosure(
   atMs: number,
   detail: Readonly<Record<string, unknown>> = {},
 ): Promise<void> {
+  // Recorded once per party: each later chunk to a peer skips the write (and its fsync).
+  const key = `${row.id} ${viewer}`
+  const disclosed = disclosedHere.get(ctx) ?? new Set<string>()
+  disclosedHere.set(ctx, disclosed)
+  if (viewer !== ctx.party && disclosed.has(key)) return
   await auditedTransaction(ctx, async (tx, audit) => {
     if (viewer === ctx.party) {
       await audit.append(tx, {
@@ -127,6 +135,7 @@ export async function recordProductDisclosure(
       path: 'product-content',
       firstAtMs: atMs,
     })
+    disclosed.add(key)
     if (!first) return
     await audit.append(tx, {
       atMs,
