@@ -352,4 +352,57 @@ describe('products (issue 17)', () => {
     assert.equal(view.assessment.text, 'A successful test of the continuous-fire system.')
     assert.equal(view.localLevel, 'MIL-II', "held at KOR's equivalent level")
   })
+
+  test('under an on-request GSOMIA, KOR asks for imagery of the window and receives it', async () => {
+    // JPN's national policy for this test only: the GSOMIA's own handling, on request.
+    const modes = jpn.ctx.config.release.modes as Record<string, string>
+    modes['kor-jpn-gsomia'] = 'on-request'
+    try {
+      const bytes = randomBytes(CHUNK_BYTES + 99)
+      const { id } = await postImage(bytes)
+      const offered = await jpn.ctx.store.listAudit({ subject: id, type: 'decision', party: 'KOR' })
+      assert.equal(offered[0]?.data['decision'], 'denied', 'not offered before a request')
+      assert.equal((offered[0]?.data['reasons'] as { code: string }[])[0]?.code, 'NOT_RELEASED')
+      const jpnPeer = kor.ctx.peers.get(asPartyId('JPN'))
+      assert.ok(jpnPeer !== undefined)
+      assert.equal((await korSource()(jpnPeer, id, 0)).status, 403, 'no chunk before a request')
+      const asked = await kor.app.inject({
+        method: 'POST',
+        url: '/api/requests',
+        headers: auth(kor),
+        payload: {
+          to: 'JPN',
+          topic: 'dprk-imagery',
+          from: '2019-10-30T00:00:00Z',
+          until: '2019-11-02T00:00:00Z',
+        },
+      })
+      assert.equal(asked.statusCode, 201, asked.body)
+      const requests = (
+        await kor.ctx.store.listOutbox({ recipient: 'JPN', delivered: false })
+      ).filter((m) => m.kind === 'request')
+      await memoryLink(kor.ctx, jpn.ctx).deliver(
+        requests.map((m) => ({ messageId: m.messageId, envelope: m.envelope })),
+      )
+      for (const m of requests)
+        await kor.ctx.store.markDelivered(m.messageId, 'test', kor.ctx.now())
+      const answered = await jpn.ctx.store.listAudit({
+        subject: id,
+        type: 'decision',
+        party: 'KOR',
+      })
+      assert.ok(
+        answered.some((e) => e.data['egress'] === 'answer' && e.data['decision'] === 'allowed'),
+        'the answer released it, audited',
+      )
+      await deliverJpnToKor('product')
+      const transfers = new ProductTransfers(kor.ctx, korSource())
+      await transfers.scan()
+      await transfers.settled()
+      await transfers.stop()
+      assert.equal((await kor.ctx.store.getProduct(id))?.state, 'complete', 'KOR holds it whole')
+    } finally {
+      modes['kor-jpn-gsomia'] = 'auto'
+    }
+  })
 })

@@ -620,6 +620,23 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         await assert.rejects(s.setProductProgress('nope', 1, 1), { code: 'NOT_FOUND' })
       })
 
+      test('when a product is released by an answer, then it is recorded once', async (s) => {
+        await s.insertProduct(product())
+        const row = {
+          productId: 'p-1',
+          recipient: 'KOR',
+          agreement: 'kor-jpn-gsomia',
+          requestId: 'q-1',
+          releasedAtMs: 5_000,
+        }
+        assert.equal(await s.transaction((tx) => tx.insertProductRelease(row)), true)
+        assert.equal(await s.insertProductRelease({ ...row, releasedAtMs: 6_000 }), false)
+        await s.insertProductRelease({ ...row, recipient: 'USA', requestId: null })
+        assert.deepEqual(await s.listProductReleases({ recipient: 'KOR' }), [row])
+        assert.equal((await s.listProductReleases({ productId: 'p-1' })).length, 2)
+        assert.deepEqual(await s.listProductReleases({ productId: 'p-2' }), [])
+      })
+
       test('when products are listed, then they come oldest first, filtered', async (s) => {
         await s.insertProduct(product({ id: 'p-2', createdAtMs: 2_000 }))
         await s.insertProduct(product({ id: 'p-1', createdAtMs: 1_000, kind: 'assessment' }))

@@ -35,11 +35,16 @@ export async function disclosureContext(
   atMs: number,
 ): Promise<DisclosureContext> {
   const releases = await ctx.store.listReleases({ recipient: viewer, state: 'released' })
+  // Issue 17: products a request's answer let go to the viewer count as released too.
+  const products = await ctx.store.listProductReleases({ recipient: viewer })
   return {
     viewer,
     atMs,
     consents: await activeConsents(ctx, atMs),
-    released: new Set(releases.map(releaseKey)),
+    released: new Set([
+      ...releases.map(releaseKey),
+      ...products.map((p) => releaseKey({ reportId: p.productId, agreement: p.agreement })),
+    ]),
     withdrawn: new Set((await ctx.store.listWithdrawals()).map((w) => w.reportId)),
   }
 }

@@ -321,6 +321,20 @@ export interface ProductRow {
   readonly withdrawal: WithdrawalRow | null
 }
 
+/**
+ * A product let go to a peer by a request's answer (issue 17): the act an `on-request`
+ * agreement needs, as a release row records it for a report. The policy still decides at
+ * every egress; this only says the handling was done.
+ */
+export interface ProductReleaseRow {
+  readonly productId: string
+  readonly recipient: string
+  /** The on-request agreement it was released under. */
+  readonly agreement: string
+  readonly requestId: string | null
+  readonly releasedAtMs: number
+}
+
 /** The writes and reads available inside one transaction. */
 export interface StoreTx {
   insertReport(report: ReportRow): Promise<void>
@@ -390,6 +404,8 @@ export interface StoreTx {
   /** Replaces the product held under its id (a later version, its file uploaded, complete). */
   putProduct(product: ProductRow): Promise<void>
   getProduct(id: string): Promise<ProductRow | undefined>
+  /** Records a product's release to a peer; false (and no change) when recorded before. */
+  insertProductRelease(row: ProductReleaseRow): Promise<boolean>
   /** Records a transfer's progress; NOT_FOUND if no such product is held. */
   setProductProgress(id: string, verifiedChunks: number, atMs: number): Promise<void>
   /** Appends to the hash chain and returns the entry with its seq and hashes. */
@@ -432,6 +448,11 @@ export interface Store extends StoreTx {
     sinceMs?: number
     limit?: number
   }): Promise<TrackRow[]>
+  /** Products released by a request's answer, oldest first. */
+  listProductReleases(filter: {
+    recipient?: string
+    productId?: string
+  }): Promise<ProductReleaseRow[]>
   /** Products held, oldest first. */
   listProducts(filter: {
     originator?: string

@@ -267,6 +267,15 @@ CREATE TABLE products (
   withdrawal TEXT
 );
 CREATE INDEX products_by_created ON products (created_at_ms, ord);
+CREATE TABLE product_releases (
+  product_id TEXT NOT NULL REFERENCES products (id),
+  ord BIGINT GENERATED ALWAYS AS IDENTITY,
+  recipient TEXT NOT NULL,
+  agreement TEXT NOT NULL,
+  request_id TEXT,
+  released_at_ms BIGINT NOT NULL,
+  PRIMARY KEY (product_id, recipient, agreement)
+);
 `
 
 export const MIGRATIONS: readonly Migration[] = [

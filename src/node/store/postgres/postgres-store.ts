@@ -16,6 +16,7 @@ import type {
   StoreTx,
   Supersession,
   TokenRow,
+  ProductReleaseRow,
   ProductRow,
   TrackRow,
   WithdrawalRow,
@@ -100,6 +101,7 @@ class PgTx implements StoreTx {
   insertProduct = (r: ProductRow) => this.#run((q) => q.insertProduct(r))
   putProduct = (r: ProductRow) => this.#run((q) => q.putProduct(r))
   getProduct = (id: string) => this.#run((q) => q.getProduct(id))
+  insertProductRelease = (r: ProductReleaseRow) => this.#run((q) => q.insertProductRelease(r))
   setProductProgress = (id: string, verifiedChunks: number, atMs: number) =>
     this.#run((q) => q.setProductProgress(id, verifiedChunks, atMs))
   insertRelease = (r: ReleaseRow) => this.#run((q) => q.insertRelease(r))
@@ -260,6 +262,8 @@ export class PostgresStore implements Store {
     this.#write((tx) => tx.setProductProgress(id, verifiedChunks, atMs))
   getProduct = (id: string) => this.#q.getProduct(id)
   listProducts = (f: Filter<'listProducts'>) => this.#q.listProducts(f)
+  insertProductRelease = (r: ProductReleaseRow) => this.#write((tx) => tx.insertProductRelease(r))
+  listProductReleases = (f: Filter<'listProductReleases'>) => this.#q.listProductReleases(f)
   listReportVersions = (reportId: string) => this.#q.listReportVersions(reportId)
   getTrack = (originator: string, trackNumber: number) => this.#q.getTrack(originator, trackNumber)
   getTracks = (originator: string, trackNumbers: readonly number[]) =>

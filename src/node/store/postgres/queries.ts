@@ -18,6 +18,7 @@ import type {
   Store,
   Supersession,
   TokenRow,
+  ProductReleaseRow,
   ProductRow,
   TrackRow,
   WithdrawalRow,
@@ -474,6 +475,18 @@ export class PgQueries {
 
   getProduct(id: string) {
     return this.#one(t.PRODUCTS, 'id', id)
+  }
+
+  insertProductRelease(r: ProductReleaseRow) {
+    return this.#tryInsert(t.PRODUCT_RELEASES, r)
+  }
+
+  listProductReleases(f: Filter<'listProductReleases'>) {
+    const w = where([
+      ['recipient = ?', f.recipient],
+      ['product_id = ?', f.productId],
+    ])
+    return this.#list(t.PRODUCT_RELEASES, w, 'ORDER BY released_at_ms, ord')
   }
 
   setProductProgress(id: string, verifiedChunks: number, atMs: number) {

@@ -295,6 +295,14 @@ CREATE TABLE products (
   withdrawal TEXT
 ) STRICT;
 CREATE INDEX products_by_created ON products (created_at_ms);
+CREATE TABLE product_releases (
+  product_id TEXT NOT NULL REFERENCES products (id),
+  recipient TEXT NOT NULL,
+  agreement TEXT NOT NULL,
+  request_id TEXT,
+  released_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (product_id, recipient, agreement)
+) STRICT;
 `
 
 /** Every migration this build knows, oldest first; versions are 1, 2, 3, ... */

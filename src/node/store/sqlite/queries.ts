@@ -18,6 +18,7 @@ import type {
   RequestRow,
   Store,
   TokenRow,
+  ProductReleaseRow,
   ProductRow,
   TrackRow,
   WithdrawalRow,
@@ -465,6 +466,19 @@ export class Queries {
 
   getProduct(id: string): ProductRow | undefined {
     return this.#one(t.PRODUCTS, 'id', id)
+  }
+
+  insertProductRelease(r: ProductReleaseRow): boolean {
+    const sql = t.PRODUCT_RELEASES.insert.replace('INSERT INTO', 'INSERT OR IGNORE INTO')
+    return this.#sql(sql).run(t.PRODUCT_RELEASES.encode(r)).changes === 1
+  }
+
+  listProductReleases(f: Filter<'listProductReleases'>): ProductReleaseRow[] {
+    const w = where([
+      ['recipient = @recipient', 'recipient', f.recipient],
+      ['product_id = @productId', 'productId', f.productId],
+    ])
+    return this.#list(t.PRODUCT_RELEASES, w, 'ORDER BY released_at_ms, rowid')
   }
 
   setProductProgress(id: string, verifiedChunks: number, atMs: number): void {

@@ -10,6 +10,7 @@ import type {
   ReportRow,
   RequestRow,
   TokenRow,
+  ProductReleaseRow,
   ProductRow,
   TrackRow,
   WithdrawalRow,
@@ -283,4 +284,12 @@ export const PRODUCTS = table<ProductRow>('products', {
   createdAtMs: same(),
   updatedAtMs: same(),
   withdrawal: jsonOrNull(),
+})
+
+export const PRODUCT_RELEASES = table<ProductReleaseRow>('product_releases', {
+  productId: same(),
+  recipient: same(),
+  agreement: same(),
+  requestId: same(),
+  releasedAtMs: same(),
 })

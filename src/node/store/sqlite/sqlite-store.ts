@@ -12,6 +12,7 @@ import type {
   ReleaseRow,
   ReportRow,
   Supersession,
+  ProductReleaseRow,
   ProductRow,
   TrackRow,
   RequestRow,
@@ -144,6 +145,10 @@ class SqliteTx implements StoreTx {
 
   getProduct(id: string) {
     return this.#run((q) => q.getProduct(id))
+  }
+
+  insertProductRelease(r: ProductReleaseRow) {
+    return this.#run((q) => q.insertProductRelease(r))
   }
 
   setProductProgress(id: string, verifiedChunks: number, atMs: number) {
@@ -424,6 +429,10 @@ export class SqliteStore implements Store {
   getProduct = (id: string) => this.#gate.read(() => this.#q.getProduct(id))
   setProductProgress = (id: string, verifiedChunks: number, atMs: number) =>
     this.#write((tx) => tx.setProductProgress(id, verifiedChunks, atMs))
+  insertProductRelease = (r: ProductReleaseRow) =>
+    this.transaction((tx) => tx.insertProductRelease(r))
+  listProductReleases = (f: Filter<'listProductReleases'>) =>
+    this.#gate.read(() => this.#q.listProductReleases(f))
   listProducts = (f: Filter<'listProducts'>) => this.#gate.read(() => this.#q.listProducts(f))
   insertRelease = (r: ReleaseRow) => this.#write((tx) => tx.insertRelease(r))
   updateRelease = (id: string, change: Parameters<StoreTx['updateRelease']>[1]) =>
