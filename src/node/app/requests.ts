@@ -6,7 +6,7 @@ import type { OutboxRow, ReleaseRow, ReportRow, RequestRow, StoreTx } from '../s
 import { type AuditBatch, auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import { enqueue, composeForPeer } from './outbox.ts'
-import { commitRequestedProducts, planRequestedProducts } from './products.ts'
+import { commitRequestedProducts, planRequestedProducts } from './product-requests.ts'
 import { coversReport, denyAtEgress, redecideInTx, composeRelease } from './releases.ts'
 
 export interface RequestInput {
