@@ -207,8 +207,9 @@ export function markingLabel(
   return `${report.originator} ${report.level}${rel}`
 }
 
-function marking(
-  report: StixReport,
+/** A national marking as a STIX marking definition (a report's, or a product's: issue 17). */
+export function marking(
+  report: Pick<StixReport, 'originator' | 'level' | 'localLevel' | 'releasableTo'>,
   id: string,
   at: string,
   release: StixExportContext['release'],

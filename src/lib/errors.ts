@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'NOT_ACCEPTABLE',
   'UNSUPPORTED_MEDIA_TYPE',
   'STIX_INVALID',
+  'CONTENT_TOO_LARGE',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

@@ -204,6 +204,23 @@ export const nodeConfigSchema = z.strictObject({
     .optional(),
   cot: cotSchema.optional(),
   checkpointEvery: z.number().int().min(1).default(100),
+  /** Issue 17: size limits per product kind (docs/node.md, "Products"). */
+  products: z
+    .strictObject({
+      imageryMaxBytes: z
+        .number()
+        .int()
+        .min(1)
+        .max(16 * 1024 ** 3)
+        .default(512 * 1024 * 1024),
+      assessmentMaxBytes: z
+        .number()
+        .int()
+        .min(1)
+        .max(1_000_000)
+        .default(256 * 1024),
+    })
+    .prefault({}),
   bodyLimitBytes: z
     .number()
     .int()

@@ -22,6 +22,9 @@ import type { PeerLink } from './link/peer-link.ts'
 import { WsPeerLink } from './link/ws-link.ts'
 import { EventHub } from './app/event-hub.ts'
 import { AuditFollower } from './app/audit-follower.ts'
+import { ContentStore } from './store/content-store.ts'
+import { type ChunkSource, ProductTransfers } from './app/product-transfer.ts'
+import { chunkSourceWith } from './http/fetch-chunk.ts'
 import { PostgresStore } from './store/postgres/postgres-store.ts'
 import { canonicalJson } from './audit/hash.ts'
 import { type NodeConfig } from './config.ts'
@@ -178,6 +181,7 @@ export async function openNodeContext(
     party,
     config,
     store,
+    content: await ContentStore.open(join(config.dataDir, 'content')),
     index: buildRegistryIndex(registry),
     keys,
     peers,
@@ -206,6 +210,8 @@ export async function createNode(
   follower: AuditFollower | null
   linkTls: LinkTls
   app: FastifyInstance
+  /** Issue 17: the images being fetched from peers, chunk by chunk. */
+  transfers: ProductTransfers
 }> {
   // Data directories from an older init get the certificates they lack (never overwritten),
   // dated by the real clock: an exercise clock would date them in the past.
@@ -229,9 +235,18 @@ export async function createNode(
   }
   let tls: Awaited<ReturnType<typeof serverTlsOptions>>
   let post: PostEnvelope
+  let chunks: ChunkSource
   try {
     tls = await serverTlsOptions(config)
     post = postEnvelopeWith(peerCas(config.peers))
+    chunks = chunkSourceWith(
+      { party: ctx.party, signingKey: ctx.keys.signing },
+      peerCas(config.peers),
+      {
+        timeoutMs: Math.max(config.delivery.timeoutMs, 30_000),
+        now: ctx.now,
+      },
+    )
   } catch (error) {
     await ctx.store.close()
     throw error
@@ -243,7 +258,8 @@ export async function createNode(
       : undefined
   worker = new DeliveryWorker(ctx, peerLinks(ctx, linkTls, post), leases)
   await recordStart(ctx, ctx.store, registryDoc)
-  return { ctx, worker, linkTls, follower, app: buildHttpApp(ctx, tls) }
+  const transfers = new ProductTransfers(ctx, chunks)
+  return { ctx, worker, linkTls, follower, transfers, app: buildHttpApp(ctx, tls) }
 }
 
 /** One link per peer: the live link where the config names one, else one POST per message. */
@@ -318,7 +334,7 @@ export async function listenForLinks(ctx: NodeContext, tls: LinkTls): Promise<Li
 export async function startNode(config: NodeConfig): Promise<RunningNode> {
   // Whatever the node writes (database, WAL, checkpoints, config) is its owner's only.
   process.umask(0o077)
-  const { ctx, worker, app, linkTls, follower } = await createNode(config)
+  const { ctx, worker, app, linkTls, follower, transfers } = await createNode(config)
   await app.listen({ host: config.listen.host, port: config.listen.port })
   const servers = await startServers(ctx, linkTls).catch(async (error: unknown) => {
     await app.close()
@@ -328,6 +344,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const { cot, links } = servers
   worker.start()
   await follower?.start()
+  await transfers.start()
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.listen.port
   const scheme = config.listen.insecure === true ? 'http' : 'https'
@@ -343,6 +360,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       await links?.close()
       await app.close()
       await worker.stop()
+      await transfers.stop()
       follower?.stop()
       const last = await ctx.store.lastAudit()
       if (last !== undefined) await checkpointAt(ctx, last)

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { releaseLabelsSchema } from './label.ts'
 import { launchSchema, levelSchema, partyIdSchema, topicSchema } from './launch.ts'
+import { type ProductWire, productWireSchema } from './product.ts'
 import { type TrackWire, trackWireSchema } from './track.ts'
 
 /**
@@ -18,6 +19,7 @@ export const MESSAGE_KINDS = [
   'withdrawal',
   'superseded',
   'track',
+  'product',
 ] as const
 export type MessageKind = (typeof MESSAGE_KINDS)[number]
 
@@ -157,6 +159,7 @@ export interface PayloadOf {
   readonly withdrawal: WithdrawalMessage
   readonly superseded: SupersededMessage
   readonly track: TrackWire
+  readonly product: ProductWire
 }
 
 export const PAYLOAD_SCHEMAS = {
@@ -167,6 +170,7 @@ export const PAYLOAD_SCHEMAS = {
   withdrawal: withdrawalMessageSchema,
   superseded: supersededMessageSchema,
   track: trackWireSchema,
+  product: productWireSchema,
 } as const
 
 /** The envelope's header, as signed: who, to whom, under what, when, which kind. */

@@ -113,6 +113,22 @@ const PAYLOAD_TEMPLATES: Record<MessageKind, unknown> = {
     originatorSignature: 'x.y.z',
     path: ['JPN', 'KOR'],
   },
+  product: {
+    product: {
+      id: 'x',
+      kind: 'assessment',
+      originator: 'JPN',
+      topic: 'dprk-imagery',
+      level: 'GOKUHI',
+      releasableTo: null,
+      title: 'x',
+      version: 1,
+      createdAtMs: 1,
+      assessment: { text: 'x', refs: [{ kind: 'report', id: 'x' }] },
+    },
+    originatorSignature: 'x.y.z',
+    path: ['JPN', 'KOR'],
+  },
 }
 
 const TAMPERS = fc.constantFrom<Tamper>(

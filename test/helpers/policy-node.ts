@@ -13,6 +13,7 @@ import { nodeConfigSchema } from '../../src/node/config.ts'
 import { generatePartyKeys, type PartyKeys, publicJwks } from '../../src/node/crypto/keys.ts'
 import { tokenHash } from '../../src/node/http/auth.ts'
 import { buildHttpApp } from '../../src/node/http/app.ts'
+import { ContentStore } from '../../src/node/store/content-store.ts'
 import { SqliteStore } from '../../src/node/store/sqlite/sqlite-store.ts'
 
 /**
@@ -105,6 +106,7 @@ export async function makePolicyNode(
     party,
     config,
     store,
+    content: await ContentStore.open(join(dir, `content-${counter}`)),
     index: buildRegistryIndex(registry),
     keys: own,
     peers,

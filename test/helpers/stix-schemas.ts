@@ -22,6 +22,8 @@ const SCHEMA_OF: Record<string, string> = {
   relationship: 'schemas/sros/relationship.json',
   'marking-definition': 'schemas/common/marking-definition.json',
   'extension-definition': 'schemas/common/extension-definition.json',
+  artifact: 'schemas/observables/artifact.json',
+  note: 'schemas/sdos/note.json',
 }
 /** A new SDO declared by an extension definition has only the common properties to check. */
 const CUSTOM_SDO = 'schemas/common/core.json'

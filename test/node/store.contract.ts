@@ -7,6 +7,7 @@ import type {
   ConsentRow,
   InboxRow,
   OutboxRow,
+  ProductRow,
   ReleaseRow,
   ReportRow,
   RequestRow,
@@ -551,6 +552,102 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         assert.deepEqual(numbers(await s.listTracks({ status: 'live' })), [2, 1])
         assert.deepEqual(numbers(await s.listTracks({ sinceMs: 2 })), [3, 1])
         assert.deepEqual(numbers(await s.listTracks({ limit: 1 })), [2])
+      })
+    })
+
+    describe('products (issue 17)', () => {
+      const product = (over: Partial<ProductRow> = {}): ProductRow => ({
+        id: 'p-1',
+        kind: 'imagery',
+        originator: 'JPN',
+        level: 'HIMITSU',
+        localLevel: 'HIMITSU',
+        topic: 'dprk-imagery',
+        releasableTo: ['KOR'],
+        version: 1,
+        product: { id: 'p-1', kind: 'imagery', title: 'Sunchon — 順川', imagery: { sizeBytes: 3 } },
+        originatorSignature: null,
+        manifest: null,
+        manifestSignature: null,
+        state: 'awaiting-content',
+        verifiedChunks: 0,
+        receivedFrom: null,
+        agreement: null,
+        path: ['JPN'],
+        createdAtMs: 1_000,
+        updatedAtMs: 1_000,
+        withdrawal: null,
+        ...over,
+      })
+
+      test('when a product is inserted, then it reads back equal; again, it is refused', async (s) => {
+        assert.equal(await s.getProduct('p-1'), undefined)
+        assert.equal(await s.insertProduct(product()), true)
+        assert.deepEqual(await s.getProduct('p-1'), product())
+        assert.equal(
+          await s.transaction((tx) => tx.insertProduct(product({ topic: 'other' }))),
+          false,
+        )
+        assert.deepEqual(await s.transaction((tx) => tx.getProduct('p-1')), product())
+      })
+
+      test('when a product is put, then it replaces the one held; progress is recorded', async (s) => {
+        await s.insertProduct(product())
+        const complete = product({
+          state: 'complete',
+          originatorSignature: 'a.b.c',
+          manifest: { sha256: 'f'.repeat(64), chunks: ['f'.repeat(64)] },
+          manifestSignature: 'd.e.f',
+          verifiedChunks: 1,
+          updatedAtMs: 2_000,
+          withdrawal: {
+            reportId: 'p-1',
+            originator: 'JPN',
+            reason: 'wrong site',
+            atMs: 2_000,
+            signature: 'g.h.i',
+            receivedFrom: null,
+            recordedAtMs: 2_000,
+          },
+        })
+        await s.transaction((tx) => tx.putProduct(complete))
+        assert.deepEqual(await s.getProduct('p-1'), complete)
+        await s.putProduct(product({ id: 'p-2', receivedFrom: 'JPN', state: 'transferring' }))
+        await s.setProductProgress('p-2', 7, 3_000)
+        const p2 = await s.getProduct('p-2')
+        assert.equal(p2?.verifiedChunks, 7, 'the verified chunks recorded')
+        assert.equal(p2?.updatedAtMs, 3_000)
+        await assert.rejects(s.setProductProgress('nope', 1, 1), { code: 'NOT_FOUND' })
+      })
+
+      test('when a product is released by an answer, then it is recorded once', async (s) => {
+        await s.insertProduct(product())
+        const row = {
+          productId: 'p-1',
+          recipient: 'KOR',
+          agreement: 'kor-jpn-gsomia',
+          requestId: 'q-1',
+          releasedAtMs: 5_000,
+        }
+        assert.equal(await s.transaction((tx) => tx.insertProductRelease(row)), true)
+        assert.equal(await s.insertProductRelease({ ...row, releasedAtMs: 6_000 }), false)
+        await s.insertProductRelease({ ...row, recipient: 'USA', requestId: null })
+        assert.deepEqual(await s.listProductReleases({ recipient: 'KOR' }), [row])
+        assert.equal((await s.listProductReleases({ productId: 'p-1' })).length, 2)
+        assert.deepEqual(await s.listProductReleases({ productId: 'p-2' }), [])
+      })
+
+      test('when products are listed, then they come oldest first, filtered', async (s) => {
+        await s.insertProduct(product({ id: 'p-2', createdAtMs: 2_000 }))
+        await s.insertProduct(product({ id: 'p-1', createdAtMs: 1_000, kind: 'assessment' }))
+        await s.insertProduct(
+          product({ id: 'p-3', createdAtMs: 2_000, originator: 'KOR', state: 'complete' }),
+        )
+        const ids = (rows: ProductRow[]) => rows.map((p) => p.id)
+        assert.deepEqual(ids(await s.listProducts({})), ['p-1', 'p-2', 'p-3'])
+        assert.deepEqual(ids(await s.listProducts({ kind: 'imagery' })), ['p-2', 'p-3'])
+        assert.deepEqual(ids(await s.listProducts({ originator: 'KOR' })), ['p-3'])
+        assert.deepEqual(ids(await s.listProducts({ state: 'awaiting-content' })), ['p-1', 'p-2'])
       })
     })
 

@@ -3,6 +3,7 @@ import type { PartyId } from '../../domain/ids.ts'
 import type { RegistryIndex } from '../../domain/registry-index.ts'
 import type { NodeConfig } from '../config.ts'
 import type { PartyKeys } from '../crypto/keys.ts'
+import type { ContentStore } from '../store/content-store.ts'
 import type { AuditEntry, OutboxRow, Store } from '../store/store.ts'
 import type { PeerDelivery } from './delivery.ts'
 import type { EventHub } from './event-hub.ts'
@@ -38,6 +39,8 @@ export interface NodeContext {
   readonly party: PartyId
   readonly config: NodeConfig
   readonly store: Store
+  /** Product files (issue 17), on disk by SHA-256, beside the store. */
+  readonly content: ContentStore
   readonly index: RegistryIndex
   readonly keys: PartyKeys
   readonly peers: ReadonlyMap<PartyId, Peer>

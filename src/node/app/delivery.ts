@@ -10,6 +10,7 @@ import type { NodeContext } from './context.ts'
 import { redecideRelease } from './disclosure.ts'
 import { consentsHeld } from './release-inputs.ts'
 import { denyAtEgress } from './releases.ts'
+import { productStillAllowed } from './products.ts'
 import { type EgressReads, trackStillAllowed } from './tracks.ts'
 import type { TrackBatch } from '../../protocol/track.ts'
 
@@ -386,12 +387,20 @@ export class DeliveryWorker {
     const denied: { message: OutboxRow; release: ReleaseRow | undefined; reasons: Reasons }[] = []
     const tracksDenied: { message: OutboxRow; reasons: Reasons }[] = []
     const trackReads: EgressReads = new Map()
+    const productsDenied: { message: OutboxRow; reasons: Reasons }[] = []
     for (const message of batch) {
       if (message.kind === 'track') {
         // A batch of track updates has no release row: its decision is made again here.
         const verdict = await trackStillAllowed(ctx, message, atMs, trackReads)
         if (verdict.ok) allowed.push(message)
         else tracksDenied.push({ message, reasons: verdict.reasons })
+        continue
+      }
+      if (message.kind === 'product') {
+        // Issue 17: asked again through the one disclosure policy, at this instant.
+        const verdict = await productStillAllowed(ctx, message, atMs)
+        if (verdict.ok) allowed.push(message)
+        else productsDenied.push({ message, reasons: verdict.reasons })
         continue
       }
       if (message.kind !== 'report') {
@@ -410,8 +419,24 @@ export class DeliveryWorker {
       if (verdict?.ok === true) allowed.push(message)
       else denied.push({ message, release, reasons: verdict?.ok === false ? verdict.reasons : [] })
     }
-    if (denied.length > 0 || tracksDenied.length > 0)
+    if (denied.length > 0 || tracksDenied.length > 0 || productsDenied.length > 0)
       await auditedTransaction(ctx, async (tx, audit) => {
+        for (const { message, reasons } of productsDenied) {
+          await tx.withdrawMessage(message.messageId, 'withdrawn: delivery', atMs)
+          await audit.append(tx, {
+            atMs,
+            type: 'decision',
+            party: message.recipient,
+            subject: message.subjectId,
+            data: {
+              kind: 'product',
+              decision: 'denied',
+              egress: 'delivery',
+              withdrawnMessageId: message.messageId,
+              reasons,
+            },
+          })
+        }
         for (const { message, release, reasons } of denied) {
           if (release === undefined)
             await tx.withdrawMessage(message.messageId, 'withdrawn: no release row', atMs)

@@ -3,7 +3,7 @@ import type { EgressDenialCode } from '../../protocol/codes.ts'
 import { asLevel, asPartyId, type PartyId } from '../../domain/ids.ts'
 import type { Consent } from '../../domain/registry.ts'
 import { isDenied, releaseOptions } from '../../domain/release.ts'
-import type { DisclosurePath, ReleaseRow, ReportRow } from '../store/store.ts'
+import type { DisclosurePath, ProductReleaseRow, ReleaseRow, ReportRow } from '../store/store.ts'
 import type { ReleaseLabels } from '../../protocol/label.ts'
 import { auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
@@ -38,11 +38,13 @@ export async function disclosureContext(
   atMs: number,
 ): Promise<DisclosureContext> {
   const releases = await ctx.store.listReleases({ recipient: viewer, state: 'released' })
+  // Issue 17: products a request's answer let go to the viewer count as released too.
+  const products = await ctx.store.listProductReleases({ recipient: viewer })
   return {
     viewer,
     atMs,
     consents: await activeConsents(ctx, atMs),
-    released: releasedDigests(releases),
+    released: releasedDigests(releases, products),
     withdrawn: new Set((await ctx.store.listWithdrawals()).map((w) => w.reportId)),
   }
 }
@@ -50,14 +52,31 @@ export async function disclosureContext(
 const releaseKey = (r: Pick<ReleaseRow, 'reportId' | 'agreement'>): string =>
   `${r.reportId} ${r.agreement ?? ''}`
 
-function releasedDigests(releases: readonly ReleaseRow[]): Map<string, Set<string>> {
+function releasedDigests(
+  releases: readonly ReleaseRow[],
+  products: readonly ProductReleaseRow[],
+): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>()
   for (const r of releases) {
     const key = releaseKey(r)
     out.set(key, (out.get(key) ?? new Set()).add(r.reportSha256))
   }
+  // A product's release names no digest: products are released version by version (issue 17).
+  for (const p of products) {
+    const key = releaseKey({ reportId: p.productId, agreement: p.agreement })
+    out.set(key, out.get(key) ?? new Set())
+  }
   return out
 }
+
+/**
+ * What the policy reads of a report, or of a product (issue 17: imagery and assessments carry
+ * the same marking, topic and releasability, and are decided by the same engine).
+ */
+export type DisclosureSubject = Pick<
+  ReportRow,
+  'id' | 'originator' | 'level' | 'localLevel' | 'topic' | 'releasableTo'
+> & { readonly supersededBy?: ReportRow['supersededBy']; readonly version?: number }
 
 /**
  * May the viewer see this report now? The node's own party and the report's originator
@@ -69,19 +88,19 @@ function releasedDigests(releases: readonly ReleaseRow[]): Map<string, Set<strin
  */
 export function mayDisclose(
   ctx: NodeContext,
-  report: ReportRow,
+  report: DisclosureSubject,
   dc: DisclosureContext,
   /**
    * An officer's or a request's release lets go only the version it was decided for (its
    * digest; issue 12): a corrected report's. A report never corrected has one version, and
    * its releases can only be of it.
    */
-  exactVersion = report.version > 1,
+  exactVersion = (report.version ?? 1) > 1,
 ): Allowed | 'own' | null {
   if (dc.viewer === ctx.party || dc.viewer === report.originator) return 'own'
   if (dc.withdrawn.has(report.id)) return null
   // A copy known to be superseded by a version not held here is passed on to no one (issue 12).
-  if (report.supersededBy !== null) return null
+  if (report.supersededBy !== undefined && report.supersededBy !== null) return null
   const outcome = releaseOptions(ctx.index, {
     holder: ctx.party,
     recipient: dc.viewer,
@@ -95,10 +114,15 @@ export function mayDisclose(
     const agreement = option.hops[0]?.agreement ?? null
     if (releaseModeOf(ctx, option) === 'auto') return option
     const digests = dc.released.get(releaseKey({ reportId: report.id, agreement }))
-    if (digests !== undefined && (!exactVersion || digests.has(reportDigest(report)))) return option
+    if (digests === undefined) continue
+    // A product's version is never checked against a report digest: it fails closed below.
+    if (!exactVersion) return option
+    if (isReport(report) && digests.has(reportDigest(report))) return option
   }
   return null
 }
+
+const isReport = (subject: DisclosureSubject): subject is ReportRow => 'payload' in subject
 
 /** Whether a decided release may still leave, and if not, every reason. */
 export type EgressVerdict =

@@ -23,6 +23,7 @@ import { proveReceipt, receiptLeafInput } from '../audit/receipt-proof.ts'
 import { type Witnessed, witnessCheckpoint } from '../audit/witness.ts'
 import type { AuditEntry, AuditInput, InboxRow, ReportRow, StoreTx } from '../store/store.ts'
 import { type AuditBatch, auditedTransaction, merkleLogOf } from './audit-log.ts'
+import { type CheckedProduct, checkProductArrival } from './product-receive.ts'
 import type { NodeContext } from './context.ts'
 import { consentsHeld, reportDigest, reportFacts } from './release-inputs.ts'
 import { planRelays, storeReceived } from './relay.ts'
@@ -336,6 +337,12 @@ function frameKeyOf(
         digest: null,
         what: `track batch ${message.payload.batch.batchId}`,
       }
+    case 'product':
+      return {
+        key: `product:${message.payload.product.id}:v${message.payload.product.version}`,
+        digest: null,
+        what: `product ${message.payload.product.id}`,
+      }
     case 'superseded':
       return {
         key: `superseded:${message.payload.reportId}:${message.payload.version}`,
@@ -475,7 +482,10 @@ async function commitAdmission(
   else if (message.kind === 'superseded') await applySuperseded(ctx, tx, audit, message, nowMs)
   else if (message.kind === 'track' && (checked.track ?? null) !== null)
     await applyTrackArrival(ctx, tx, audit, message, checked.track as CheckedTrack, nowMs)
-  else if (message.kind !== 'report' && message.kind !== 'track')
+  else if (message.kind === 'product') {
+    const row = checked.product?.row ?? null
+    if (row !== null) await tx.putProduct(row)
+  } else if (message.kind !== 'report' && message.kind !== 'track')
     await applyIncomingMessage(ctx, tx, audit, message, nowMs)
 }
 
@@ -487,6 +497,8 @@ interface CheckedArrival {
   readonly reportId: string | null
   /** What was decided of a track batch before the transaction. */
   readonly track?: CheckedTrack | null
+  /** Issue 17: what was decided of a product before the transaction. */
+  readonly product?: CheckedProduct | null
 }
 
 /** Everything decided before the transaction: schema, references, ownership, the re-check. */
@@ -511,6 +523,11 @@ async function checkArrival(
     const track = await checkTrackArrival(ctx, message, nowMs)
     const reportId = message.payload.batch.reportId
     return { reasons: track.reasons, message, report: null, reportId, track }
+  }
+  if (message.kind === 'product') {
+    const product = await checkProductArrival(ctx, message, nowMs)
+    const reportId = message.payload.product.id
+    return { reasons: product.reasons, message, report: null, reportId, product }
   }
   if (message.kind !== 'report') {
     const reasons = await checkIncomingMessage(ctx, message, nowMs)

@@ -6,6 +6,7 @@ import type { OutboxRow, ReleaseRow, ReportRow, RequestRow, StoreTx } from '../s
 import { type AuditBatch, auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import { enqueue, composeForPeer } from './outbox.ts'
+import { commitRequestedProducts, planRequestedProducts } from './product-requests.ts'
 import { coversReport, denyAtEgress, redecideInTx, composeRelease } from './releases.ts'
 
 export interface RequestInput {
@@ -272,6 +273,8 @@ export async function answerRequest(
   const sealed: { release: ReleaseRow; message: OutboxRow }[] = []
   for (const { report, release: r } of held)
     sealed.push({ release: r, message: composeRelease(ctx, report, r) })
+  // Issue 17: the products it covers, under an on-request agreement, leave with the answer.
+  const products = release ? await planRequestedProducts(ctx, request, ctx.now()) : []
   return auditedTransaction(ctx, async (tx, audit) => {
     const nowMs = ctx.now()
     const current = await tx.getRequest(requestId)
@@ -289,6 +292,7 @@ export async function answerRequest(
       await enqueue(tx, audit, message)
       released.push(r.reportId)
     }
+    const productsReleased = await commitRequestedProducts(tx, audit, products)
     const answer = { requestId, refused: !release, released, officer }
     const answerMessage = composeForPeer(ctx, {
       recipient: requester,
@@ -307,7 +311,7 @@ export async function answerRequest(
       type: 'answer',
       party: requester,
       subject: requestId,
-      data: { direction: 'outgoing', ...answer },
+      data: { direction: 'outgoing', ...answer, productsReleased },
     })
     await enqueue(tx, audit, answerMessage)
     return {

@@ -8,6 +8,7 @@ import type { StoreTx, WithdrawalRow } from '../store/store.ts'
 import { type AuditBatch, auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import { composeForPeer, enqueue } from './outbox.ts'
+import { applyProductWithdrawal } from './product-withdrawals.ts'
 import { denyAtEgress } from './releases.ts'
 
 /**
@@ -115,7 +116,8 @@ export async function checkOriginatorNotice(
         message: `payload.atMs: ${what} is dated ${Math.round((notice.atMs - nowMs) / 1000)} s ahead of our clock, beyond the allowed ${ctx.config.clockSkewS} s`,
       },
     ]
-  const report = await ctx.store.getReport(notice.reportId)
+  const report =
+    (await ctx.store.getReport(notice.reportId)) ?? (await ctx.store.getProduct(notice.reportId))
   if (report === undefined)
     return [
       {
@@ -149,7 +151,12 @@ export async function applyWithdrawal(
     recordedAtMs: nowMs,
   }
   // The same withdrawal again (by another path): the first one recorded is kept, and passed on.
-  if ((await tx.getReport(row.reportId)) === undefined) return
+  if ((await tx.getReport(row.reportId)) === undefined) {
+    // Issue 17: a product's withdrawal travels as a report's, and is kept on the product.
+    const product = await tx.getProduct(row.reportId)
+    if (product !== undefined) await applyProductWithdrawal(ctx, tx, audit, product, row)
+    return
+  }
   if (!(await tx.insertWithdrawal(row))) return
   await recordAndPassOn(ctx, tx, audit, row, nowMs)
 }

@@ -12,6 +12,7 @@ import { openApiDocument } from './openapi.ts'
 import { frameworkErrorCode, frameworkErrorDetail, sendError, sendProblem } from './problem.ts'
 import type { Route } from './routes.ts'
 import { apiRoutes } from './routes-api.ts'
+import { OCTET_STREAM, productRoutes, registerProductFederation } from './routes-products.ts'
 import { sessionRoutes } from './routes-session.ts'
 import { registerConsole } from './console-static.ts'
 import { registerTaxii, sendTaxiiError, TAXII_PREFIX } from './taxii.ts'
@@ -42,12 +43,14 @@ export function buildHttpApp(
   app.addContentTypeParser(JOSE_MEDIA_TYPE, { parseAs: 'string' }, (_req, body, done) =>
     done(null, body),
   )
+  // An image's file (issue 17) is streamed to its handler unread, never parsed into memory.
+  app.addContentTypeParser(OCTET_STREAM, (_req, payload, done) => done(null, payload))
   app.setErrorHandler((error, _request, reply) => handleError(reply, error))
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, 404, 'NOT_FOUND', `no route ${request.method} ${request.url}`),
   )
 
-  const routes: readonly Route[] = [...apiRoutes, ...sessionRoutes(() => routes)]
+  const routes: readonly Route[] = [...apiRoutes, ...productRoutes, ...sessionRoutes(() => routes)]
   for (const route of routes) addRoute(app, ctx, route)
   registerConsole(app)
   registerTaxii(app, ctx)
@@ -67,6 +70,7 @@ export function buildHttpApp(
       duplicate: arrival.duplicate,
     })
   })
+  registerProductFederation(app, ctx)
   auditAuthFailuresInAggregate(app, ctx)
   return app
 }

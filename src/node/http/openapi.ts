@@ -42,6 +42,17 @@ export function openApiDocument(ctx: NodeContext, routes: readonly Route[]): obj
       },
     },
   }
+  paths['/federation/products/{id}/chunks/{index}'] = {
+    get: {
+      summary:
+        'a peer fetches one chunk (1 MiB) of an image released to it, authenticated by a chunk request signed with its key (authorization: Entente-Peer <JWS>); the policy is asked for each chunk',
+      responses: {
+        '200': { description: 'application/octet-stream: the chunk' },
+        '401': { description: 'not a chunk request signed by a pinned peer' },
+        '403': { description: 'the product is not released to that peer now' },
+      },
+    },
+  }
   return {
     openapi: '3.1.0',
     info: { title: `Entente node ${ctx.party}`, version: '0.1.0' },

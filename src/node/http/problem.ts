@@ -24,6 +24,7 @@ const STATUS: Record<ErrorCode, number> = {
   NOT_ACCEPTABLE: 406,
   UNSUPPORTED_MEDIA_TYPE: 415,
   STIX_INVALID: 400,
+  CONTENT_TOO_LARGE: 413,
 }
 
 /** The HTTP status of an error code (the problem+json API and TAXII share it). */

@@ -3,7 +3,7 @@ import type { NodeContext } from '../app/context.ts'
 import type { TokenRow } from '../store/store.ts'
 import type { Role } from './auth.ts'
 
-export type Method = 'GET' | 'POST' | 'DELETE'
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE'
 
 /** One API route: who may call it, what it does, and its handler. The OpenAPI document is built from these. */
 export interface Route {

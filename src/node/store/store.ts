@@ -219,7 +219,7 @@ export interface AuditFilter {
 }
 
 /** Egress paths other than federation delivery that show a report to another party. */
-export const DISCLOSURE_PATHS = ['taxii', 'export', 'cot-stream'] as const
+export const DISCLOSURE_PATHS = ['taxii', 'export', 'cot-stream', 'product-content'] as const
 export type DisclosurePath = (typeof DISCLOSURE_PATHS)[number]
 
 /** The first time a report was shown to a party by one path. */
@@ -280,6 +280,59 @@ export interface TokenRow {
   readonly expiresAtMs: number | null
   /** Refused once revoked, whatever the clock says; null: not revoked. */
   readonly revokedAtMs: number | null
+}
+
+export const PRODUCT_STATES = ['awaiting-content', 'transferring', 'complete'] as const
+/** awaiting-content: an own image posted, its file not yet uploaded · transferring: a peer's
+ * image whose chunks are being fetched · complete: the whole file is held and verified. */
+export type ProductState = (typeof PRODUCT_STATES)[number]
+
+/**
+ * A product as this node holds it (issue 17): an image or an assessment, its own or a peer's.
+ * Its marking fields mirror a report's, so the one disclosure policy decides it as a report.
+ * An image's file lives on disk under its SHA-256 (content-store.ts), never in the database.
+ */
+export interface ProductRow {
+  readonly id: string
+  readonly kind: 'imagery' | 'assessment'
+  readonly originator: string
+  readonly level: string
+  /** The marking in this party's scheme (equal to `level` for own products). */
+  readonly localLevel: string
+  readonly topic: string
+  readonly releasableTo: readonly string[] | null
+  readonly version: number
+  /** The product as its originator signed it (`Product` of src/protocol/product.ts). */
+  readonly product: Readonly<Record<string, unknown>>
+  /** The originator's JWS over the product; null for an own image still awaiting its file. */
+  readonly originatorSignature: string | null
+  /** An image's chunk manifest (`Manifest`) and the originator's JWS over it; null otherwise. */
+  readonly manifest: Readonly<Record<string, unknown>> | null
+  readonly manifestSignature: string | null
+  readonly state: ProductState
+  /** Chunks verified and written, in order: where an interrupted transfer resumes. */
+  readonly verifiedChunks: number
+  readonly receivedFrom: string | null
+  readonly agreement: string | null
+  readonly path: readonly string[]
+  readonly createdAtMs: number
+  readonly updatedAtMs: number
+  /** Its originator's withdrawal, once withdrawn: then it is shown and sent to no one. */
+  readonly withdrawal: WithdrawalRow | null
+}
+
+/**
+ * A product let go to a peer by a request's answer (issue 17): the act an `on-request`
+ * agreement needs, as a release row records it for a report. The policy still decides at
+ * every egress; this only says the handling was done.
+ */
+export interface ProductReleaseRow {
+  readonly productId: string
+  readonly recipient: string
+  /** The on-request agreement it was released under. */
+  readonly agreement: string
+  readonly requestId: string | null
+  readonly releasedAtMs: number
 }
 
 /** The writes and reads available inside one transaction. */
@@ -346,6 +399,15 @@ export interface StoreTx {
   getTracks(originator: string, trackNumbers: readonly number[]): Promise<TrackRow[]>
   /** Inserts the track, or replaces the one held under its originator and number. */
   putTrack(track: TrackRow): Promise<void>
+  /** Stores a product; false (and no change) when one is held under its id. */
+  insertProduct(product: ProductRow): Promise<boolean>
+  /** Replaces the product held under its id (a later version, its file uploaded, complete). */
+  putProduct(product: ProductRow): Promise<void>
+  getProduct(id: string): Promise<ProductRow | undefined>
+  /** Records a product's release to a peer; false (and no change) when recorded before. */
+  insertProductRelease(row: ProductReleaseRow): Promise<boolean>
+  /** Records a transfer's progress; NOT_FOUND if no such product is held. */
+  setProductProgress(id: string, verifiedChunks: number, atMs: number): Promise<void>
   /** Appends to the hash chain and returns the entry with its seq and hashes. */
   appendAudit(entry: AuditInput): Promise<AuditEntry>
   /** Stores a new token (by its hash); CONFLICT if that hash is stored. */
@@ -386,6 +448,17 @@ export interface Store extends StoreTx {
     sinceMs?: number
     limit?: number
   }): Promise<TrackRow[]>
+  /** Products released by a request's answer, oldest first. */
+  listProductReleases(filter: {
+    recipient?: string
+    productId?: string
+  }): Promise<ProductReleaseRow[]>
+  /** Products held, oldest first. */
+  listProducts(filter: {
+    originator?: string
+    kind?: ProductRow['kind']
+    state?: ProductState
+  }): Promise<ProductRow[]>
   /** Every withdrawal recorded, oldest first. */
   listWithdrawals(): Promise<WithdrawalRow[]>
   lastAudit(): Promise<AuditEntry | undefined>

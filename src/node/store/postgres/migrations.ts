@@ -241,10 +241,48 @@ CREATE INDEX tracks_by_report ON tracks (report_id);
 `
 
 /** Every migration this build knows, oldest first; versions are 1, 2, 3, ... */
+/** Issue 17: products (as SQLite's migration 11); `ord` keeps insertion order. */
+const PRODUCTS = `
+CREATE TABLE products (
+  id TEXT PRIMARY KEY,
+  ord BIGINT GENERATED ALWAYS AS IDENTITY,
+  kind TEXT NOT NULL,
+  originator TEXT NOT NULL,
+  level TEXT NOT NULL,
+  local_level TEXT NOT NULL,
+  topic TEXT NOT NULL,
+  releasable_to TEXT,
+  version INTEGER NOT NULL,
+  product TEXT NOT NULL,
+  originator_signature TEXT,
+  manifest TEXT,
+  manifest_signature TEXT,
+  state TEXT NOT NULL,
+  verified_chunks INTEGER NOT NULL,
+  received_from TEXT,
+  agreement TEXT,
+  path TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  updated_at_ms BIGINT NOT NULL,
+  withdrawal TEXT
+);
+CREATE INDEX products_by_created ON products (created_at_ms, ord);
+CREATE TABLE product_releases (
+  product_id TEXT NOT NULL REFERENCES products (id),
+  ord BIGINT GENERATED ALWAYS AS IDENTITY,
+  recipient TEXT NOT NULL,
+  agreement TEXT NOT NULL,
+  request_id TEXT,
+  released_at_ms BIGINT NOT NULL,
+  PRIMARY KEY (product_id, recipient, agreement)
+);
+`
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: INITIAL },
   { version: 2, name: 'leases', up: LEASES },
   { version: 3, name: 'report-versions-and-tracks', up: REPORT_VERSIONS_AND_TRACKS },
+  { version: 4, name: 'products', up: PRODUCTS },
 ]
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

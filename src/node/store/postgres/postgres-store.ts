@@ -16,6 +16,8 @@ import type {
   StoreTx,
   Supersession,
   TokenRow,
+  ProductReleaseRow,
+  ProductRow,
   TrackRow,
   WithdrawalRow,
 } from '../store.ts'
@@ -96,6 +98,12 @@ class PgTx implements StoreTx {
   putTrack = (track: TrackRow) => this.#run((q) => q.putTrack(track))
   getTracks = (originator: string, trackNumbers: readonly number[]) =>
     this.#run((q) => q.getTracks(originator, trackNumbers))
+  insertProduct = (r: ProductRow) => this.#run((q) => q.insertProduct(r))
+  putProduct = (r: ProductRow) => this.#run((q) => q.putProduct(r))
+  getProduct = (id: string) => this.#run((q) => q.getProduct(id))
+  insertProductRelease = (r: ProductReleaseRow) => this.#run((q) => q.insertProductRelease(r))
+  setProductProgress = (id: string, verifiedChunks: number, atMs: number) =>
+    this.#run((q) => q.setProductProgress(id, verifiedChunks, atMs))
   insertRelease = (r: ReleaseRow) => this.#run((q) => q.insertRelease(r))
   updateRelease = (id: string, change: Parameters<StoreTx['updateRelease']>[1]) =>
     this.#run((q) => q.updateRelease(id, change))
@@ -248,6 +256,14 @@ export class PostgresStore implements Store {
   markSuperseded = (reportId: string, s: Supersession) =>
     this.#write((tx) => tx.markSuperseded(reportId, s))
   putTrack = (track: TrackRow) => this.#write((tx) => tx.putTrack(track))
+  insertProduct = (r: ProductRow) => this.#write((tx) => tx.insertProduct(r))
+  putProduct = (r: ProductRow) => this.#write((tx) => tx.putProduct(r))
+  setProductProgress = (id: string, verifiedChunks: number, atMs: number) =>
+    this.#write((tx) => tx.setProductProgress(id, verifiedChunks, atMs))
+  getProduct = (id: string) => this.#q.getProduct(id)
+  listProducts = (f: Filter<'listProducts'>) => this.#q.listProducts(f)
+  insertProductRelease = (r: ProductReleaseRow) => this.#write((tx) => tx.insertProductRelease(r))
+  listProductReleases = (f: Filter<'listProductReleases'>) => this.#q.listProductReleases(f)
   listReportVersions = (reportId: string) => this.#q.listReportVersions(reportId)
   getTrack = (originator: string, trackNumber: number) => this.#q.getTrack(originator, trackNumber)
   getTracks = (originator: string, trackNumbers: readonly number[]) =>

@@ -18,6 +18,8 @@ import type {
   Store,
   Supersession,
   TokenRow,
+  ProductReleaseRow,
+  ProductRow,
   TrackRow,
   WithdrawalRow,
 } from '../store.ts'
@@ -451,6 +453,57 @@ export class PgQueries {
 
   insertDisclosure(r: DisclosureRow) {
     return this.#tryInsert(t.DISCLOSURES, r)
+  }
+
+  insertProduct(r: ProductRow) {
+    return this.#tryInsert(t.PRODUCTS, r)
+  }
+
+  async putProduct(r: ProductRow): Promise<void> {
+    const p = pg(t.PRODUCTS)
+    const set = t.PRODUCTS.fields
+      .filter((f) => f !== 'id')
+      .map((f) => `${t.column(f)} = excluded.${t.column(f)}`)
+    await this.#db.query(
+      p.insert.replace(
+        'ON CONFLICT DO NOTHING',
+        `ON CONFLICT (id) DO UPDATE SET ${set.join(', ')}`,
+      ),
+      p.values(r),
+    )
+  }
+
+  getProduct(id: string) {
+    return this.#one(t.PRODUCTS, 'id', id)
+  }
+
+  insertProductRelease(r: ProductReleaseRow) {
+    return this.#tryInsert(t.PRODUCT_RELEASES, r)
+  }
+
+  listProductReleases(f: Filter<'listProductReleases'>) {
+    const w = where([
+      ['recipient = ?', f.recipient],
+      ['product_id = ?', f.productId],
+    ])
+    return this.#list(t.PRODUCT_RELEASES, w, 'ORDER BY released_at_ms, ord')
+  }
+
+  setProductProgress(id: string, verifiedChunks: number, atMs: number) {
+    return this.#update(
+      'UPDATE products SET verified_chunks = $2, updated_at_ms = $3 WHERE id = $1',
+      [id, verifiedChunks, atMs],
+      `product ${id}`,
+    )
+  }
+
+  listProducts(f: Filter<'listProducts'>) {
+    const w = where([
+      ['originator = ?', f.originator],
+      ['kind = ?', f.kind],
+      ['state = ?', f.state],
+    ])
+    return this.#list(t.PRODUCTS, w, 'ORDER BY created_at_ms, ord')
   }
 
   insertWithdrawal(r: WithdrawalRow) {

@@ -267,6 +267,44 @@ CREATE INDEX tracks_by_updated ON tracks (updated_at_ms);
 CREATE INDEX tracks_by_report ON tracks (report_id);
 `
 
+/**
+ * Issue 17: products (imagery, assessments). The file of an image is on disk under its SHA-256,
+ * never here; `verified_chunks` is a transfer's durable progress, where it resumes.
+ */
+const PRODUCTS = `
+CREATE TABLE products (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  originator TEXT NOT NULL,
+  level TEXT NOT NULL,
+  local_level TEXT NOT NULL,
+  topic TEXT NOT NULL,
+  releasable_to TEXT,
+  version INTEGER NOT NULL,
+  product TEXT NOT NULL,
+  originator_signature TEXT,
+  manifest TEXT,
+  manifest_signature TEXT,
+  state TEXT NOT NULL,
+  verified_chunks INTEGER NOT NULL,
+  received_from TEXT,
+  agreement TEXT,
+  path TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  withdrawal TEXT
+) STRICT;
+CREATE INDEX products_by_created ON products (created_at_ms);
+CREATE TABLE product_releases (
+  product_id TEXT NOT NULL REFERENCES products (id),
+  recipient TEXT NOT NULL,
+  agreement TEXT NOT NULL,
+  request_id TEXT,
+  released_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (product_id, recipient, agreement)
+) STRICT;
+`
+
 /** Every migration this build knows, oldest first; versions are 1, 2, 3, ... */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: INITIAL },
@@ -279,6 +317,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: 'withdrawals', up: WITHDRAWALS },
   { version: 9, name: 'report-versions', up: REPORT_VERSIONS },
   { version: 10, name: 'tracks', up: TRACKS },
+  { version: 11, name: 'products', up: PRODUCTS },
 ]
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

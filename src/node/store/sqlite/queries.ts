@@ -18,6 +18,8 @@ import type {
   RequestRow,
   Store,
   TokenRow,
+  ProductReleaseRow,
+  ProductRow,
   TrackRow,
   WithdrawalRow,
 } from '../store.ts'
@@ -446,6 +448,54 @@ export class Queries {
   insertDisclosure(r: DisclosureRow): boolean {
     const sql = t.DISCLOSURES.insert.replace('INSERT INTO', 'INSERT OR IGNORE INTO')
     return this.#sql(sql).run(t.DISCLOSURES.encode(r)).changes === 1
+  }
+
+  insertProduct(r: ProductRow): boolean {
+    const sql = t.PRODUCTS.insert.replace('INSERT INTO', 'INSERT OR IGNORE INTO')
+    return this.#sql(sql).run(t.PRODUCTS.encode(r)).changes === 1
+  }
+
+  putProduct(r: ProductRow): void {
+    const set = t.PRODUCTS.fields
+      .filter((f) => f !== 'id')
+      .map((f) => `${t.column(f)} = excluded.${t.column(f)}`)
+    this.#sql(`${t.PRODUCTS.insert} ON CONFLICT (id) DO UPDATE SET ${set.join(', ')}`).run(
+      t.PRODUCTS.encode(r),
+    )
+  }
+
+  getProduct(id: string): ProductRow | undefined {
+    return this.#one(t.PRODUCTS, 'id', id)
+  }
+
+  insertProductRelease(r: ProductReleaseRow): boolean {
+    const sql = t.PRODUCT_RELEASES.insert.replace('INSERT INTO', 'INSERT OR IGNORE INTO')
+    return this.#sql(sql).run(t.PRODUCT_RELEASES.encode(r)).changes === 1
+  }
+
+  listProductReleases(f: Filter<'listProductReleases'>): ProductReleaseRow[] {
+    const w = where([
+      ['recipient = @recipient', 'recipient', f.recipient],
+      ['product_id = @productId', 'productId', f.productId],
+    ])
+    return this.#list(t.PRODUCT_RELEASES, w, 'ORDER BY released_at_ms, rowid')
+  }
+
+  setProductProgress(id: string, verifiedChunks: number, atMs: number): void {
+    this.#update(
+      'UPDATE products SET verified_chunks = @verifiedChunks, updated_at_ms = @atMs WHERE id = @id',
+      { id, verifiedChunks, atMs },
+      `product ${id}`,
+    )
+  }
+
+  listProducts(f: Filter<'listProducts'>): ProductRow[] {
+    const w = where([
+      ['originator = @originator', 'originator', f.originator],
+      ['kind = @kind', 'kind', f.kind],
+      ['state = @state', 'state', f.state],
+    ])
+    return this.#list(t.PRODUCTS, w, 'ORDER BY created_at_ms, rowid')
   }
 
   insertWithdrawal(r: WithdrawalRow): boolean {

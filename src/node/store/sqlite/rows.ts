@@ -10,6 +10,8 @@ import type {
   ReportRow,
   RequestRow,
   TokenRow,
+  ProductReleaseRow,
+  ProductRow,
   TrackRow,
   WithdrawalRow,
 } from '../store.ts'
@@ -18,6 +20,7 @@ import {
   DISCLOSURE_PATHS,
   INBOX_STATUSES,
   MESSAGE_KINDS,
+  PRODUCT_STATES,
   RELEASE_STATES,
 } from '../store.ts'
 
@@ -258,4 +261,35 @@ export const TRACKS = table<TrackRow>('tracks', {
   receivedFrom: same(),
   path: json(),
   updatedAtMs: same(),
+})
+
+export const PRODUCTS = table<ProductRow>('products', {
+  id: same(),
+  kind: oneOf(['imagery', 'assessment'], 'products.kind'),
+  originator: same(),
+  level: same(),
+  localLevel: same(),
+  topic: same(),
+  releasableTo: jsonOrNull(),
+  version: same(),
+  product: json(),
+  originatorSignature: same(),
+  manifest: jsonOrNull(),
+  manifestSignature: same(),
+  state: oneOf(PRODUCT_STATES, 'products.state'),
+  verifiedChunks: same(),
+  receivedFrom: same(),
+  agreement: same(),
+  path: json(),
+  createdAtMs: same(),
+  updatedAtMs: same(),
+  withdrawal: jsonOrNull(),
+})
+
+export const PRODUCT_RELEASES = table<ProductReleaseRow>('product_releases', {
+  productId: same(),
+  recipient: same(),
+  agreement: same(),
+  requestId: same(),
+  releasedAtMs: same(),
 })

@@ -12,6 +12,8 @@ import type {
   ReleaseRow,
   ReportRow,
   Supersession,
+  ProductReleaseRow,
+  ProductRow,
   TrackRow,
   RequestRow,
   Store,
@@ -131,6 +133,26 @@ class SqliteTx implements StoreTx {
 
   listReportVersions(reportId: string) {
     return this.#run((q) => q.listReportVersions(reportId))
+  }
+
+  insertProduct(r: ProductRow) {
+    return this.#run((q) => q.insertProduct(r))
+  }
+
+  putProduct(r: ProductRow) {
+    return this.#run((q) => q.putProduct(r))
+  }
+
+  getProduct(id: string) {
+    return this.#run((q) => q.getProduct(id))
+  }
+
+  insertProductRelease(r: ProductReleaseRow) {
+    return this.#run((q) => q.insertProductRelease(r))
+  }
+
+  setProductProgress(id: string, verifiedChunks: number, atMs: number) {
+    return this.#run((q) => q.setProductProgress(id, verifiedChunks, atMs))
   }
 
   getTrack(originator: string, trackNumber: number) {
@@ -402,6 +424,16 @@ export class SqliteStore implements Store {
   getTracks = (originator: string, trackNumbers: readonly number[]) =>
     this.#gate.read(() => this.#q.getTracks(originator, trackNumbers))
   listTracks = (f: Filter<'listTracks'>) => this.#gate.read(() => this.#q.listTracks(f))
+  insertProduct = (r: ProductRow) => this.transaction((tx) => tx.insertProduct(r))
+  putProduct = (r: ProductRow) => this.#write((tx) => tx.putProduct(r))
+  getProduct = (id: string) => this.#gate.read(() => this.#q.getProduct(id))
+  setProductProgress = (id: string, verifiedChunks: number, atMs: number) =>
+    this.#write((tx) => tx.setProductProgress(id, verifiedChunks, atMs))
+  insertProductRelease = (r: ProductReleaseRow) =>
+    this.transaction((tx) => tx.insertProductRelease(r))
+  listProductReleases = (f: Filter<'listProductReleases'>) =>
+    this.#gate.read(() => this.#q.listProductReleases(f))
+  listProducts = (f: Filter<'listProducts'>) => this.#gate.read(() => this.#q.listProducts(f))
   insertRelease = (r: ReleaseRow) => this.#write((tx) => tx.insertRelease(r))
   updateRelease = (id: string, change: Parameters<StoreTx['updateRelease']>[1]) =>
     this.#write((tx) => tx.updateRelease(id, change))

@@ -1,0 +1,238 @@
+// `npm run bench:products` (issue 17, item 5): two real node processes on loopback, JPN and
+// KOR, their APIs over HTTPS (each peer's certificate checked against its CA). JPN posts an
+// image of 200 MB (random bytes streamed to a temp file, never held in memory; its upload
+// streamed too); KOR is offered it under the GSOMIA (auto here) and fetches its 1 MiB chunks
+// from JPN over TLS, verifying each against the originator's signed manifest.
+// (a) MB/s from the end of the upload to KOR holding the whole verified file (goal ≥ 100);
+// (b) KOR's extra resident memory during the transfer, peak over idle (goal ≤ 64 MB);
+// (c) a second image: KOR killed (SIGKILL) half-way and restarted: the time to resume (restart
+//     to its first new chunk) and to finish, and the chunks fetched again (goal: none beyond
+//     the one in flight; the receiver counts it, the holder cannot tell a lost one apart).
+// Figures are printed, never asserted.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import {
+  createReadStream,
+  createWriteStream,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
+import { request as httpsRequest } from 'node:https'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { fileURLToPath } from 'node:url'
+import Sqlite from 'better-sqlite3'
+import { type LocalNode, prepareNetwork, sleep } from '../src/cli/local-network.ts'
+import { CHUNK_BYTES } from '../src/protocol/product.ts'
+import { imageryPost } from '../test/helpers/products.ts'
+import { isMain, reportFigures } from './report.ts'
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url))
+const MAIN = join(ROOT, 'src/cli/main.ts')
+const TSX = join(ROOT, 'node_modules/tsx/dist/loader.mjs')
+const SIZE_MB = Number(process.env['ENTENTE_BENCH_PRODUCT_MB'] ?? 200)
+const CHUNKS = Math.ceil((SIZE_MB * 1_000_000) / CHUNK_BYTES)
+
+interface TlsNode {
+  readonly local: LocalNode
+  readonly url: string
+  readonly ca: string
+  child: ChildProcess | null
+}
+
+async function randomFile(path: string): Promise<void> {
+  let left = SIZE_MB * 1_000_000
+  await pipeline(
+    Readable.from(
+      (function* () {
+        while (left > 0) {
+          const n = Math.min(CHUNK_BYTES, left)
+          left -= n
+          yield randomBytes(n)
+        }
+      })(),
+    ),
+    createWriteStream(path),
+  )
+}
+
+/** One HTTPS request, checked against the node's CA; the body is a stream or a string. */
+function call(
+  node: TlsNode,
+  method: string,
+  path: string,
+  body?: { readonly type: string; readonly data: string | Readable },
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { authorization: `Bearer ${node.local.tokens.admin}` }
+    if (body !== undefined) headers['content-type'] = body.type
+    const sent = httpsRequest(`${node.url}${path}`, { method, headers, ca: node.ca }, (res) => {
+      const pieces: Buffer[] = []
+      res.on('data', (p: Buffer) => pieces.push(p))
+      res.once('end', () =>
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(pieces).toString('utf8') }),
+      )
+      res.once('error', reject)
+    })
+    sent.once('error', reject)
+    if (body === undefined) sent.end()
+    else if (typeof body.data === 'string') sent.end(body.data)
+    else body.data.pipe(sent)
+  })
+}
+
+async function start(node: TlsNode): Promise<void> {
+  const { party, configFile } = node.local
+  const child = spawn(
+    process.execPath,
+    ['--import', `file://${TSX}`, MAIN, 'node', '--party', party, '--config', configFile],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, ENTENTE_EXIT_WITH_PARENT: '1' },
+    },
+  )
+  node.child = child
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`${party} exited`)
+    if ((await call(node, 'GET', '/api/health').catch(() => null))?.status === 200) return
+    await sleep(100)
+  }
+  throw new Error(`${party} did not start`)
+}
+
+async function stop(node: TlsNode, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  const child = node.child
+  if (child === null || child.exitCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill(signal)
+  await exited
+  node.child = null
+}
+
+function rssBytes(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024
+}
+
+function verifiedAt(node: TlsNode, id: string): number {
+  const db = new Sqlite(join(node.local.dir, 'entente.db'), { readonly: true })
+  try {
+    const row = db.prepare('SELECT verified_chunks AS n FROM products WHERE id = ?').get(id) as
+      { n: number } | undefined
+    return row?.n ?? 0
+  } finally {
+    db.close()
+  }
+}
+
+async function postImage(jpn: TlsNode, file: string, title: string): Promise<string> {
+  const created = await call(jpn, 'POST', '/api/products', {
+    type: 'application/json',
+    data: JSON.stringify(imageryPost({ title })),
+  })
+  if (created.status !== 201) throw new Error(`POST /api/products: ${created.text}`)
+  const id = (JSON.parse(created.text) as { id: string }).id
+  const uploaded = await call(jpn, 'PUT', `/api/products/${id}/content`, {
+    type: 'application/octet-stream',
+    data: createReadStream(file),
+  })
+  if (uploaded.status !== 200) throw new Error(`PUT content: ${uploaded.text}`)
+  return id
+}
+
+async function holds(kor: TlsNode, id: string): Promise<boolean> {
+  const listed = await call(kor, 'GET', '/api/products').catch(() => null)
+  return (
+    listed?.status === 200 && (JSON.parse(listed.text) as { id: string }[]).some((p) => p.id === id)
+  )
+}
+
+export async function benchProducts(): Promise<Record<string, number>> {
+  const root = mkdtempSync(join(tmpdir(), 'entente-bench-products-'))
+  const locals = await prepareNetwork({
+    root,
+    scenario: join(ROOT, 'scenarios/korea-japan-2019.yaml'),
+    parties: ['KOR', 'JPN'],
+    options: { JPN: { modes: { 'kor-jpn-gsomia': 'auto' } } },
+    linkPorts: false,
+    delivery: { initialBackoffMs: 50, maxBackoffMs: 500 },
+  })
+  // From plain HTTP to HTTPS: each node serves its certificate, each peer checks it by its CA.
+  const nodes = locals.map((local) => ({
+    local,
+    url: local.url.replace('http:', 'https:'),
+    ca: readFileSync(join(local.dir, 'keys', 'ca.cert.pem'), 'utf8'),
+    child: null,
+  })) as [TlsNode, TlsNode]
+  for (const node of nodes) {
+    const config = JSON.parse(readFileSync(node.local.configFile, 'utf8')) as {
+      listen: Record<string, unknown>
+      peers: Record<string, { url: string; ca?: string }>
+    }
+    delete config.listen['insecure']
+    for (const [party, peer] of Object.entries(config.peers)) {
+      const other = nodes.find((n) => n.local.party === party)
+      peer.url = peer.url.replace('http:', 'https:')
+      peer.ca = join(other?.local.dir ?? '', 'keys', 'ca.cert.pem')
+    }
+    writeFileSync(node.local.configFile, JSON.stringify(config, null, 2))
+  }
+  const [kor, jpn] = nodes
+  const fileA = join(root, 'a.bin')
+  const fileB = join(root, 'b.bin')
+  try {
+    await randomFile(fileA)
+    await randomFile(fileB)
+    await start(kor)
+    await start(jpn)
+    await sleep(500)
+    const idleRss = rssBytes(kor.child?.pid)
+    let peakRss = idleRss
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, rssBytes(kor.child?.pid))
+    }, 20)
+    const id = await postImage(jpn, fileA, 'bench: throughput')
+    const t0 = performance.now()
+    while (!(await holds(kor, id))) await sleep(20)
+    const seconds = (performance.now() - t0) / 1000
+    clearInterval(sampler)
+
+    const idB = await postImage(jpn, fileB, 'bench: resume')
+    while (verifiedAt(kor, idB) < CHUNKS / 2) await sleep(5)
+    await stop(kor, 'SIGKILL')
+    const verifiedAtKill = verifiedAt(kor, idB)
+    const restartAt = performance.now()
+    await start(kor)
+    while (verifiedAt(kor, idB) <= verifiedAtKill) await sleep(5)
+    const resumeMs = performance.now() - restartAt
+    while (!(await holds(kor, idB))) await sleep(20)
+    const finishMs = performance.now() - restartAt
+    const audit = await call(kor, 'GET', `/api/audit?subject=${idB}&type=arrival`)
+    const done = (JSON.parse(audit.text) as { data: Record<string, unknown> }[]).find(
+      (e) => e.data['event'] === 'content-verified',
+    )
+    const fetchedAfter = Number(done?.data['fetchedThisRun'] ?? NaN)
+    return {
+      sizeMB: SIZE_MB,
+      chunks: CHUNKS,
+      transferMBps: Math.round((SIZE_MB / seconds) * 10) / 10,
+      receiverIdleRssMB: Math.round(idleRss / 1e6),
+      receiverExtraRssMB: Math.round((peakRss - idleRss) / 1e6),
+      resumeKilledAtChunk: verifiedAtKill,
+      resumeFirstChunkMs: Math.round(resumeMs),
+      resumeFinishMs: Math.round(finishMs),
+      resumeChunksFetchedAgain: fetchedAfter - (CHUNKS - verifiedAtKill),
+    }
+  } finally {
+    await stop(jpn)
+    await stop(kor)
+    rmSync(root, { recursive: true, force: true })
+  }
+}
+
+if (isMain(import.meta.url)) reportFigures('products', await benchProducts())

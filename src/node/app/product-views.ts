@@ -1,0 +1,154 @@
+import type { PartyId } from '../../domain/ids.ts'
+import { EntenteError } from '../../lib/errors.ts'
+import { MEDIA_TYPE_OF, type Product } from '../../protocol/product.ts'
+import type { ProductRow } from '../store/store.ts'
+import { auditedTransaction } from './audit-log.ts'
+import type { NodeContext } from './context.ts'
+import { type DisclosureContext, disclosureContext, mayDisclose } from './disclosure.ts'
+
+/**
+ * What a party sees of the products held here (issue 17), through the one disclosure policy:
+ * this node's own roles see every product held but a withdrawn one, a peer's only once its file
+ * is whole and verified; a peer sees what `mayDisclose` lets it see now. A download of a file
+ * is a disclosure, audited the first time it reaches a party.
+ */
+
+/** A product as the API shows it. */
+export interface ProductView {
+  readonly id: string
+  readonly kind: ProductRow['kind']
+  readonly originator: string
+  readonly marking: { readonly originator: string; readonly level: string }
+  readonly localLevel: string
+  readonly topic: string
+  readonly releasableTo: readonly string[] | null
+  readonly version: number
+  readonly state: ProductRow['state']
+  readonly title: string
+  readonly createdAt: string
+  readonly receivedFrom: string | null
+  readonly imagery?: Record<string, unknown>
+  readonly assessment?: Record<string, unknown>
+  /** Where its file is downloaded, for a whole image. */
+  readonly contentUrl?: string
+}
+
+export function productView(row: ProductRow): ProductView {
+  const product = row.product as Partial<Product> & { imagery?: Record<string, unknown> }
+  const imagery = product.imagery
+  const format = imagery?.['format'] as keyof typeof MEDIA_TYPE_OF | undefined
+  return {
+    id: row.id,
+    kind: row.kind,
+    originator: row.originator,
+    marking: { originator: row.originator, level: row.level },
+    localLevel: row.localLevel,
+    topic: row.topic,
+    releasableTo: row.releasableTo,
+    version: row.version,
+    state: row.state,
+    title: typeof product.title === 'string' ? product.title : '',
+    createdAt: new Date(row.createdAtMs).toISOString(),
+    receivedFrom: row.receivedFrom,
+    ...(imagery === undefined
+      ? {}
+      : {
+          imagery: {
+            ...imagery,
+            ...(format === undefined ? {} : { mediaType: MEDIA_TYPE_OF[format] }),
+            acquiredAt: new Date(Number(imagery['acquiredAtMs'])).toISOString(),
+          },
+        }),
+    ...(product.kind === 'assessment' ? { assessment: product.assessment } : {}),
+    ...(row.kind === 'imagery' && row.state === 'complete'
+      ? { contentUrl: `/api/products/${encodeURIComponent(row.id)}/content` }
+      : {}),
+  }
+}
+
+/** May `dc.viewer` see this product now (a peer's only when whole)? */
+export function mayShowProduct(ctx: NodeContext, row: ProductRow, dc: DisclosureContext): boolean {
+  if (row.withdrawal !== null) return false
+  const own = dc.viewer === ctx.party
+  if (row.state !== 'complete' && !(own && row.originator === ctx.party)) return false
+  return mayDisclose(ctx, row, dc) !== null
+}
+
+export async function visibleProducts(
+  ctx: NodeContext,
+  viewer: PartyId,
+  atMs: number,
+  filter: { readonly kind?: ProductRow['kind'] } = {},
+): Promise<ProductRow[]> {
+  const dc = await disclosureContext(ctx, viewer, atMs)
+  const rows = await ctx.store.listProducts(filter.kind === undefined ? {} : { kind: filter.kind })
+  return rows.filter((row) => mayShowProduct(ctx, row, dc))
+}
+
+/** The product if `viewer` may see it now; NOT_FOUND otherwise (its existence is not told). */
+export async function visibleProduct(
+  ctx: NodeContext,
+  viewer: PartyId,
+  id: string,
+  atMs: number,
+): Promise<ProductRow> {
+  const row = await ctx.store.getProduct(id)
+  if (row === undefined || !mayShowProduct(ctx, row, await disclosureContext(ctx, viewer, atMs)))
+    throw new EntenteError('NOT_FOUND', `product '${id}' is not held here`)
+  return row
+}
+
+/** The (product, peer) pairs whose first disclosure this process has seen recorded. */
+const disclosedHere = new WeakMap<NodeContext, Set<string>>()
+
+/**
+ * Records that a product's content (or a chunk of it) reached a party outside this node: one
+ * `disclosure` entry the first time, as for reports. A read by an own role is audited as a
+ * read, each time (a download of an image is rare, and worth knowing).
+ */
+export async function recordProductDisclosure(
+  ctx: NodeContext,
+  row: ProductRow,
+  viewer: PartyId,
+  atMs: number,
+  detail: Readonly<Record<string, unknown>> = {},
+): Promise<void> {
+  // Recorded once per party: each later chunk to a peer skips the write (and its fsync).
+  const key = `${row.id} ${viewer}`
+  const disclosed = disclosedHere.get(ctx) ?? new Set<string>()
+  disclosedHere.set(ctx, disclosed)
+  if (viewer !== ctx.party && disclosed.has(key)) return
+  await auditedTransaction(ctx, async (tx, audit) => {
+    if (viewer === ctx.party) {
+      await audit.append(tx, {
+        atMs,
+        type: 'disclosure',
+        party: null,
+        subject: row.id,
+        data: { productId: row.id, path: 'product-content', read: 'own', ...detail },
+      })
+      return
+    }
+    const first = await tx.insertDisclosure({
+      reportId: row.id,
+      party: viewer,
+      path: 'product-content',
+      firstAtMs: atMs,
+    })
+    disclosed.add(key)
+    if (!first) return
+    await audit.append(tx, {
+      atMs,
+      type: 'disclosure',
+      party: viewer,
+      subject: row.id,
+      data: {
+        productId: row.id,
+        originator: row.originator,
+        path: 'product-content',
+        agreement: row.agreement,
+        ...detail,
+      },
+    })
+  })
+}

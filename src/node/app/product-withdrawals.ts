@@ -1,0 +1,118 @@
+import { asAgreementId, asPartyId } from '../../domain/ids.ts'
+import { EntenteError } from '../../lib/errors.ts'
+import { signWithdrawal } from '../crypto/withdrawal-signature.ts'
+import type { ProductRow, StoreTx, WithdrawalRow } from '../store/store.ts'
+import { type AuditBatch, auditedTransaction } from './audit-log.ts'
+import type { NodeContext } from './context.ts'
+import { composeForPeer, enqueue } from './outbox.ts'
+import { type WithdrawalView, withdrawalOf } from './withdrawals.ts'
+
+/**
+ * Issue 17: a product is withdrawn as a report is (withdrawals.ts): its originator signs the
+ * same `withdrawal` message, sends it to every peer the product went to, and each holder checks
+ * the originator's signature, keeps the withdrawal on its copy and shows and sends it to no one
+ * again; its file is removed (product-transfer.ts). A product message not yet gone is withdrawn
+ * from the outbox, unsent.
+ */
+export async function withdrawProduct(
+  ctx: NodeContext,
+  id: string,
+  reason: string,
+): Promise<WithdrawalView> {
+  const product = await ctx.store.getProduct(id)
+  if (product === undefined) throw new EntenteError('NOT_FOUND', `product '${id}' is not held here`)
+  if (product.originator !== ctx.party)
+    throw new EntenteError(
+      'CONFLICT',
+      `product '${id}' is ${product.originator}'s: only its originator withdraws it`,
+    )
+  const atMs = ctx.now()
+  const facts = { reportId: id, originator: ctx.party, reason, atMs }
+  const signature = signWithdrawal(facts, ctx.keys.signing)
+  const row: WithdrawalRow = { ...facts, signature, receivedFrom: null, recordedAtMs: atMs }
+  const sent = await sentTo(ctx, id)
+  const to = await auditedTransaction(ctx, async (tx, audit) => {
+    const held = await tx.getProduct(id)
+    if (held?.withdrawal !== null)
+      throw new EntenteError('CONFLICT', `product '${id}' is withdrawn already`)
+    return recordAndPassOn(ctx, tx, audit, held, row, sent)
+  })
+  return { reportId: id, status: 'withdrawn', withdrawal: withdrawalOf(row), sentTo: to }
+}
+
+/** A peer's withdrawal of a product held here (already checked: the originator's signature). */
+export async function applyProductWithdrawal(
+  ctx: NodeContext,
+  tx: StoreTx,
+  audit: AuditBatch,
+  product: ProductRow,
+  row: WithdrawalRow,
+): Promise<void> {
+  if (product.withdrawal !== null) return
+  await recordAndPassOn(ctx, tx, audit, product, row, new Map())
+}
+
+/** The peers a product message went to (or waits for), with the agreement it went under. */
+async function sentTo(ctx: NodeContext, id: string): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>()
+  for (const m of await ctx.store.listOutbox({ withdrawn: false }))
+    if (m.kind === 'product' && m.subjectId === id) {
+      const envelope = JSON.parse(m.envelope) as { agreement: string | null }
+      out.set(m.recipient, envelope.agreement)
+      if (m.deliveredAtMs === null) out.set(`${m.recipient}\u0000${m.messageId}`, null)
+    }
+  return out
+}
+
+async function recordAndPassOn(
+  ctx: NodeContext,
+  tx: StoreTx,
+  audit: AuditBatch,
+  product: ProductRow,
+  row: WithdrawalRow,
+  sent: ReadonlyMap<string, string | null>,
+): Promise<string[]> {
+  await tx.putProduct({ ...product, withdrawal: row, updatedAtMs: row.recordedAtMs })
+  const recipients: string[] = []
+  for (const [key, agreement] of sent) {
+    const [to, undelivered] = key.split('\u0000')
+    if (to === undefined) continue
+    // Not gone yet: it never leaves; the peer gets the withdrawal all the same (it may have it).
+    if (undelivered !== undefined) {
+      await tx.withdrawMessage(undelivered, 'withdrawn: withdrawal', row.recordedAtMs)
+      continue
+    }
+    if (to === row.originator || to === row.receivedFrom || !ctx.peers.has(asPartyId(to))) continue
+    recipients.push(to)
+    const message = composeForPeer(ctx, {
+      recipient: asPartyId(to),
+      kind: 'withdrawal',
+      agreement: agreement === null ? null : asAgreementId(agreement),
+      subjectId: row.reportId,
+      payload: {
+        reportId: row.reportId,
+        originator: row.originator,
+        reason: row.reason,
+        atMs: row.atMs,
+        originatorSignature: row.signature,
+      },
+    })
+    await enqueue(tx, audit, message)
+  }
+  recipients.sort()
+  await audit.append(tx, {
+    atMs: row.recordedAtMs,
+    type: 'withdrawal',
+    party: row.receivedFrom,
+    subject: row.reportId,
+    data: {
+      productId: row.reportId,
+      originator: row.originator,
+      reason: row.reason,
+      withdrawnAtMs: row.atMs,
+      receivedFrom: row.receivedFrom,
+      sentTo: recipients,
+    },
+  })
+  return recipients
+}
