@@ -18,6 +18,7 @@ import {
   stopNodeProcess,
 } from '../local-network.ts'
 import { loadScenario } from '../load-scenario.ts'
+import { playSunchonImagery } from './imagery.ts'
 import { type Correlation, type LiveEvent, liveEventOf, liveResults, uncorrelated } from './live.ts'
 
 export interface RunSpec {
@@ -111,6 +112,8 @@ export class Run {
     await Promise.all(this.nodes.map((n) => startNodeProcess(n)))
     onStarted?.(this.nodes)
     for (const node of this.nodes) this.#follow(node)
+    // Issue 17: Japan holds an image of Sunchon, Korea asks for it (in the background).
+    void playSunchonImagery(this.nodes, (line) => process.stdout.write(`${line}\n`))
     this.#scheduleReports()
     const endMs =
       Math.max(...this.expected.launches.map((l) => Date.parse(l.impactAt))) + TAIL_S * 1000
