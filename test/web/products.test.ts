@@ -126,6 +126,34 @@ describe("products on the officer's console, in Chromium", { timeout: 300_000 },
     const path = await download.path()
     assert.deepEqual(readFileSync(path), file, 'the downloaded file is the uploaded one')
 
+    // An assessment about the image: its text, and a link to what it refers to; newest first.
+    const assessed = await api<ProductView>(net.JPN, 'POST', '/api/products', {
+      kind: 'assessment',
+      marking: { originator: 'JPN', level: 'GOKUHI' },
+      topic: 'dprk-imagery',
+      releasableTo: ['KOR'],
+      title: 'Revetments at Sunchon',
+      assessment: {
+        text: 'Six revetments east of the taxiway, two of them open.',
+        refs: [{ kind: 'product', id }],
+      },
+    })
+    assert.equal(assessed.status, 201, JSON.stringify(assessed.body))
+    const note = kor.page.locator(`[data-testid="product"][data-product-id="${assessed.body.id}"]`)
+    await note.waitFor()
+    assert.equal(
+      await note.locator('[data-testid="assessment-text"]').textContent(),
+      'Six revetments east of the taxiway, two of them open.',
+    )
+    assert.equal(
+      await note.locator('[data-testid="assessment-ref"]').getAttribute('href'),
+      `/api/products/${encodeURIComponent(id)}`,
+    )
+    const order: (string | null)[] = []
+    for (const c of await kor.page.locator('[data-testid="product"]').all())
+      order.push(await c.getAttribute('data-product-id'))
+    assert.deepEqual(order, [assessed.body.id, id], 'newest first')
+
     const unlabelled = await kor.page.evaluate<string[]>(UNLABELLED_CONTROLS)
     assert.deepEqual(unlabelled, [], 'every control of the Products view has a name')
     await shoot(kor.page, 'console-products')

@@ -112,9 +112,9 @@ export class Run {
     await Promise.all(this.nodes.map((n) => startNodeProcess(n)))
     onStarted?.(this.nodes)
     for (const node of this.nodes) this.#follow(node)
+    this.#scheduleReports()
     // Issue 17: Japan holds an image of Sunchon, Korea asks for it (in the background).
     void playSunchonImagery(this.nodes, (line) => process.stdout.write(`${line}\n`))
-    this.#scheduleReports()
     const endMs =
       Math.max(...this.expected.launches.map((l) => Date.parse(l.impactAt))) + TAIL_S * 1000
     await new Promise<void>((resolve) => this.#at(endMs, resolve))

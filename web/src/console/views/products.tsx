@@ -1,3 +1,4 @@
+import type { ImageFormat } from '../../../../src/protocol/product.ts'
 import { useJson } from '../../api/use-json.ts'
 import { bothZones } from '../time.ts'
 import type { Product, ProductImagery } from '../types.ts'
@@ -135,7 +136,7 @@ function Imagery({
             <a
               class="button"
               href={p.contentUrl}
-              download={`${p.id}.${imagery.format === 'jpeg' ? 'jpg' : imagery.format === 'png' ? 'png' : 'tif'}`}
+              download={`${p.id}.${EXTENSION[imagery.format]}`}
               data-testid="product-download"
             >
               Download
@@ -146,6 +147,9 @@ function Imagery({
     </div>
   )
 }
+
+/** The file name's extension a download is saved with. */
+const EXTENSION: Readonly<Record<ImageFormat, string>> = { png: 'png', jpeg: 'jpg', geotiff: 'tif' }
 
 const FOOTPRINT_PX = 120
 
