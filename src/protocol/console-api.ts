@@ -4,6 +4,7 @@
  * The store's rows the API serves unchanged (requests, consents, inbox, audit entries) are
  * typed by src/node/store/store.ts, which the console imports as types.
  */
+import type { Product, ProductKind } from './product.ts'
 
 /** The roles a token carries, least to most; the console offers only what a role may do. */
 export const ROLES = ['operator', 'release-officer', 'auditor', 'admin'] as const
@@ -52,4 +53,34 @@ export interface PeerView {
     readonly at: string
     readonly by: string
   } | null
+}
+
+/** An image's fields as GET /api/products shows them: as signed, plus how to read them. */
+export type ProductImageryView = Extract<Product, { kind: 'imagery' }>['imagery'] & {
+  /** The media type its file is served as (from its format). */
+  readonly mediaType?: string
+  /** `acquiredAtMs` as an ISO instant. */
+  readonly acquiredAt: string
+}
+
+/** A product as GET /api/products and GET /api/products/{id} answer (issue 17). */
+export interface ProductView {
+  readonly id: string
+  readonly kind: ProductKind
+  readonly originator: string
+  readonly marking: { readonly originator: string; readonly level: string }
+  /** The marking in this party's scheme. */
+  readonly localLevel: string
+  readonly topic: string
+  readonly releasableTo: readonly string[] | null
+  readonly version: number
+  /** The store's ProductState: awaiting-content, transferring or complete. */
+  readonly state: string
+  readonly title: string
+  readonly createdAt: string
+  readonly receivedFrom: string | null
+  readonly imagery?: ProductImageryView
+  readonly assessment?: Extract<Product, { kind: 'assessment' }>['assessment']
+  /** Where its file is downloaded, for a whole image. */
+  readonly contentUrl?: string
 }

@@ -18,6 +18,7 @@ import {
   stopNodeProcess,
 } from '../local-network.ts'
 import { loadScenario } from '../load-scenario.ts'
+import { playSunchonImagery } from './imagery.ts'
 import { type Correlation, type LiveEvent, liveEventOf, liveResults, uncorrelated } from './live.ts'
 
 export interface RunSpec {
@@ -112,6 +113,8 @@ export class Run {
     onStarted?.(this.nodes)
     for (const node of this.nodes) this.#follow(node)
     this.#scheduleReports()
+    // Issue 17: Japan holds an image of Sunchon, Korea asks for it (in the background).
+    void playSunchonImagery(this.nodes, (line) => process.stdout.write(`${line}\n`))
     const endMs =
       Math.max(...this.expected.launches.map((l) => Date.parse(l.impactAt))) + TAIL_S * 1000
     await new Promise<void>((resolve) => this.#at(endMs, resolve))

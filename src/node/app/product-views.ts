@@ -1,5 +1,6 @@
 import type { PartyId } from '../../domain/ids.ts'
 import { EntenteError } from '../../lib/errors.ts'
+import type { ProductImageryView, ProductView } from '../../protocol/console-api.ts'
 import { MEDIA_TYPE_OF, type Product } from '../../protocol/product.ts'
 import type { ProductRow } from '../store/store.ts'
 import { auditedTransaction } from './audit-log.ts'
@@ -13,25 +14,8 @@ import { type DisclosureContext, disclosureContext, mayDisclose } from './disclo
  * is a disclosure, audited the first time it reaches a party.
  */
 
-/** A product as the API shows it. */
-export interface ProductView {
-  readonly id: string
-  readonly kind: ProductRow['kind']
-  readonly originator: string
-  readonly marking: { readonly originator: string; readonly level: string }
-  readonly localLevel: string
-  readonly topic: string
-  readonly releasableTo: readonly string[] | null
-  readonly version: number
-  readonly state: ProductRow['state']
-  readonly title: string
-  readonly createdAt: string
-  readonly receivedFrom: string | null
-  readonly imagery?: Record<string, unknown>
-  readonly assessment?: Record<string, unknown>
-  /** Where its file is downloaded, for a whole image. */
-  readonly contentUrl?: string
-}
+/** A product as the API shows it: typed once, in src/protocol/console-api.ts. */
+export type { ProductView }
 
 export function productView(row: ProductRow): ProductView {
   const product = row.product as Partial<Product> & { imagery?: Record<string, unknown> }
@@ -57,7 +41,7 @@ export function productView(row: ProductRow): ProductView {
             ...imagery,
             ...(format === undefined ? {} : { mediaType: MEDIA_TYPE_OF[format] }),
             acquiredAt: new Date(Number(imagery['acquiredAtMs'])).toISOString(),
-          },
+          } as ProductImageryView,
         }),
     ...(product.kind === 'assessment' ? { assessment: product.assessment } : {}),
     ...(row.kind === 'imagery' && row.state === 'complete'

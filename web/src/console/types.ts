@@ -15,6 +15,8 @@ import type {
 
 export type {
   PeerView as Peer,
+  ProductImageryView as ProductImagery,
+  ProductView as Product,
   Reason,
   Role,
   SessionView as Session,

@@ -4,6 +4,7 @@ import { ConsentsView } from './views/consents-view.tsx'
 import { IngestView } from './views/ingest-view.tsx'
 import { PeersView } from './views/peers-view.tsx'
 import { PictureView } from './views/picture-view.tsx'
+import { ProductsView } from './views/products.tsx'
 import { QuarantineView } from './views/quarantine-view.tsx'
 import { ReleasesView } from './views/releases-view.tsx'
 import { RequestsView } from './views/requests-view.tsx'
@@ -13,6 +14,7 @@ export const CONSOLE_VIEWS = [
   { id: 'picture', label: 'Picture', needs: null },
   { id: 'releases', label: 'Releases', needs: null },
   { id: 'requests', label: 'Requests', needs: null },
+  { id: 'products', label: 'Products', needs: null },
   { id: 'consents', label: 'Consents', needs: null },
   { id: 'quarantine', label: 'Quarantine', needs: null },
   { id: 'peers', label: 'Peers', needs: null },
@@ -29,6 +31,8 @@ export function ConsoleViews({ view, ...props }: ViewProps & { readonly view: Co
       return <ReleasesView {...props} />
     case 'requests':
       return <RequestsView {...props} />
+    case 'products':
+      return <ProductsView {...props} />
     case 'consents':
       return <ConsentsView {...props} />
     case 'quarantine':
