@@ -19,6 +19,16 @@ import {
 } from '../local-network.ts'
 import { loadScenario } from '../load-scenario.ts'
 import { type Correlation, type LiveEvent, liveEventOf, liveResults, uncorrelated } from './live.ts'
+import { Pictures, type PictureUpdate } from './pictures.ts'
+import {
+  CORRECTED_AFTER_S,
+  correction,
+  earlyEstimate,
+  falseAlarm,
+  firstReporter,
+} from './scripted.ts'
+import { secondBatches, TrackFeed } from './track-feed.ts'
+import { launchTracks } from '../../sim/track-updates.ts'
 
 export interface RunSpec {
   readonly id: string
@@ -32,6 +42,8 @@ const LEAD_S = 20
 const TAIL_S = 60
 /** Real time left for the node processes to start before the exercise clock reaches its origin. */
 const STARTUP_MS = 8_000
+/** The seed of the sensors' measurement noise: every run of the demo measures the same. */
+const TRACK_NOISE_SEED = 2019
 
 /**
  * One replay: three fresh nodes on a shared exercise clock; each party's node ingests its own
@@ -44,6 +56,8 @@ export class Run {
   readonly index: RegistryIndex
   readonly expected: SimulationResult
   readonly events: LiveEvent[] = []
+  /** Each party's own picture, as its node holds it. */
+  readonly pictures: Pictures
   status: RunStatus = 'pending'
   nodes: LocalNode[] = []
   readonly #file: string
@@ -61,8 +75,15 @@ export class Run {
   #originMs = 0
   #startedAtMs = 0
 
-  constructor(file: string, spec: RunSpec, speed: number, onEvent: (event: LiveEvent) => void) {
+  constructor(
+    file: string,
+    spec: RunSpec,
+    speed: number,
+    onEvent: (event: LiveEvent) => void,
+    onPicture: (update: PictureUpdate) => void = () => undefined,
+  ) {
     this.spec = spec
+    this.pictures = new Pictures(spec.id, onPicture)
     this.#file = file
     this.#speed = speed
     this.#onEvent = onEvent
@@ -112,6 +133,7 @@ export class Run {
     onStarted?.(this.nodes)
     for (const node of this.nodes) this.#follow(node)
     this.#scheduleReports()
+    this.#scheduleScripted()
     const endMs =
       Math.max(...this.expected.launches.map((l) => Date.parse(l.impactAt))) + TAIL_S * 1000
     await new Promise<void>((resolve) => this.#at(endMs, resolve))
@@ -136,14 +158,15 @@ export class Run {
   }
 
   #scheduleReports(): void {
-    for (const launch of this.input.launches) {
+    for (const [i, launch] of this.input.launches.entries()) {
       // The launch as the model flies it, boost phase included, so nodes and model agree.
       const trajectory = launchTrajectory(launch)
+      const tracks = launchTracks(launch, i, trajectory, this.input.sensors, TRACK_NOISE_SEED)
       for (const [party, own] of firstReports(trajectory, this.input.sensors)) {
         const node = this.#node(party)
         const level = launch.marking.get(party)
         if (node === undefined || level === undefined) continue
-        const body = {
+        const plain = {
           marking: { originator: party, level },
           topic: launch.topic,
           launch: {
@@ -156,17 +179,61 @@ export class Run {
             text: `${own.sensor} detection`,
           },
         }
+        const corrected = i === 0 && party === firstReporter(trajectory, this.input)
+        const body = corrected ? earlyEstimate(plain) : plain
+        // The party's sensors' tracks, posted as its gateway would, once a second of demo time.
+        const feed = new TrackFeed((batch) =>
+          this.#post(node, 'operator', '/api/tracks/updates', batch),
+        )
+        for (const batch of secondBatches(tracks.filter((t) => t.party === party)))
+          this.#at(batch.atMs, () => feed.push(batch.messages))
         this.#at(launch.timeMs + own.reportedS * 1000, () => {
           void this.#post<{ report: { id: string } }>(node, 'operator', '/api/reports', body).then(
             (r) => {
               if (r === null) return
               this.#corr.launchOfReport.set(r.report.id, launch.id)
               this.#release(`report:${r.report.id}`)
+              feed.reportKnown(r.report.id)
+              if (corrected)
+                this.#correctLater(node, r.report.id, correction(plain, launch), launch.id)
             },
           )
         })
       }
     }
+  }
+
+  /** The scripted correction: count 1 → 2 and the range measured, 30 s after the report. */
+  #correctLater(node: LocalNode, reportId: string, body: unknown, launchId: string): void {
+    this.#at(this.simNow() + CORRECTED_AFTER_S * 1000, () => {
+      const path = `/api/reports/${reportId}/corrections`
+      void this.#post<{ report: { id: string } }>(node, 'operator', path, body).then((r) => {
+        if (r === null) return
+        this.#corr.launchOfReport.set(r.report.id, launchId)
+        this.#release(`report:${r.report.id}`)
+      })
+    })
+  }
+
+  /** The scripted false alarm: issued, then withdrawn 20 s later (see scripted.ts). */
+  #scheduleScripted(): void {
+    const alarm = falseAlarm(this.input, this.zone)
+    const node = alarm === null ? undefined : this.#node(alarm.party)
+    if (alarm === null || node === undefined) return
+    this.#at(alarm.issueAtMs, () => {
+      void this.#post<{ report: { id: string } }>(
+        node,
+        'operator',
+        '/api/reports',
+        alarm.body,
+      ).then((r) => {
+        if (r === null) return
+        const path = `/api/reports/${r.report.id}/withdraw`
+        this.#at(alarm.withdrawAtMs, () => {
+          void this.#post(node, 'operator', path, { reason: alarm.reason })
+        })
+      })
+    })
   }
 
   #node(party: string): LocalNode | undefined {
@@ -204,6 +271,7 @@ export class Run {
   }
 
   #onEntry(node: LocalNode, entry: AuditEntry): void {
+    this.pictures.onEntry(node, entry)
     if (entry.type === 'decision' && entry.data['state'] === 'pending-approval')
       this.#approveLater(node, entry)
     if (entry.type === 'request' && entry.data['direction'] === 'incoming')
