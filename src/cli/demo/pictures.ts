@@ -1,5 +1,6 @@
 import type { AuditEntry } from '../../node/store/store.ts'
 import type { LocalNode } from '../local-network.ts'
+import type { PictureUpdate } from './live.ts'
 
 /**
  * Each party's own picture as its node holds it: the tracks (own and received) and the reports
@@ -7,14 +8,6 @@ import type { LocalNode } from '../local-network.ts'
  * node's API whenever its audit stream says they changed, so the dashboard shows exactly what
  * that node holds — never what the simulator knows.
  */
-export interface PictureUpdate {
-  readonly run: string
-  readonly party: string
-  /** The tracks the entry changed, as GET /api/tracks/{originator}/{trackNumber} gives them. */
-  readonly tracks: readonly unknown[]
-  /** Every report the node holds (GET /api/reports), when the entry may have changed one. */
-  readonly reports: readonly unknown[] | null
-}
 
 /** Audit entries after which the node's reports are read again. */
 const REPORT_ENTRIES = new Set<AuditEntry['type']>([
@@ -29,8 +22,9 @@ export class Pictures {
   readonly #onUpdate: (update: PictureUpdate) => void
   readonly #tracks = new Map<string, Map<string, unknown>>()
   readonly #reports = new Map<string, readonly unknown[]>()
-  /** Per party, reads one after another, so that an older answer never overwrites a newer. */
-  readonly #chains = new Map<string, Promise<unknown>>()
+  /** Per party, what is still to read: coalesced, so a busy node is read once per round. */
+  readonly #due = new Map<string, { tracks: Set<string>; reports: boolean }>()
+  readonly #reading = new Set<string>()
 
   constructor(run: string, onUpdate: (update: PictureUpdate) => void) {
     this.#run = run
@@ -46,18 +40,34 @@ export class Pictures {
     const originator = typeof named === 'string' ? named : node.party
     const readReports = REPORT_ENTRIES.has(entry.type)
     if (trackNumbers.length === 0 && !readReports) return
-    const chain = (this.#chains.get(node.party) ?? Promise.resolve())
-      .then(async () => {
+    const due = this.#due.get(node.party) ?? { tracks: new Set<string>(), reports: false }
+    for (const n of trackNumbers) due.tracks.add(`${originator}/${n}`)
+    due.reports ||= readReports
+    this.#due.set(node.party, due)
+    if (!this.#reading.has(node.party)) void this.#readRounds(node)
+  }
+
+  /** Reads what is due, one round after another, so an older answer never overwrites a newer. */
+  async #readRounds(node: LocalNode): Promise<void> {
+    this.#reading.add(node.party)
+    try {
+      for (
+        let due = this.#due.get(node.party);
+        due !== undefined;
+        due = this.#due.get(node.party)
+      ) {
+        this.#due.delete(node.party)
         const tracks = await Promise.all(
-          trackNumbers.map((n) => read(node, `/api/tracks/${originator}/${n}`)),
+          [...due.tracks].map((key) => read(node, `/api/tracks/${key}`)),
         )
-        const reports = readReports ? ((await read(node, '/api/reports')) as unknown[]) : null
+        const reports = due.reports ? ((await read(node, '/api/reports')) as unknown[]) : null
         this.#keep(node.party, tracks, reports)
-      })
-      .catch((error: unknown) =>
-        process.stderr.write(`entente demo: ${node.party} picture: ${(error as Error).message}\n`),
-      )
-    this.#chains.set(node.party, chain)
+      }
+    } catch (error) {
+      process.stderr.write(`entente demo: ${node.party} picture: ${(error as Error).message}\n`)
+    } finally {
+      this.#reading.delete(node.party)
+    }
   }
 
   #keep(party: string, tracks: readonly unknown[], reports: readonly unknown[] | null): void {

@@ -18,8 +18,15 @@ import {
   stopNodeProcess,
 } from '../local-network.ts'
 import { loadScenario } from '../load-scenario.ts'
-import { type Correlation, type LiveEvent, liveEventOf, liveResults, uncorrelated } from './live.ts'
-import { Pictures, type PictureUpdate } from './pictures.ts'
+import {
+  type Correlation,
+  type LiveEvent,
+  liveEventOf,
+  liveResults,
+  type PictureUpdate,
+  uncorrelated,
+} from './live.ts'
+import { Pictures } from './pictures.ts'
 import {
   CORRECTED_AFTER_S,
   correction,
