@@ -252,6 +252,8 @@ export class Run {
     role: 'operator' | 'release-officer',
     path: string,
     body: unknown,
+    /** A conflict that is no mistake (a release the engine denied meanwhile): not printed. */
+    quietConflict = false,
   ): Promise<T | null> {
     try {
       const response = await fetch(`${node.url}${path}`, {
@@ -262,6 +264,7 @@ export class Run {
         },
         body: JSON.stringify(body),
       })
+      if (quietConflict && response.status === 409) return null
       if (!response.ok) throw new Error(`HTTP ${response.status}: ${await response.text()}`)
       return (await response.json()) as T
     } catch (error) {
@@ -315,9 +318,11 @@ export class Run {
     const releaseId = String(entry.data['releaseId'])
     const agreement = this.index.agreements.get(String(entry.data['agreement']) as never)?.agreement
     const delayS = agreement?.approvalDelayS ?? 0
+    // A report withdrawn or corrected while its release waited is denied at egress: no error.
+    const path = `/api/releases/${releaseId}/approve`
     this.#at(
       entry.atMs + delayS * 1000,
-      () => void this.#post(node, 'release-officer', `/api/releases/${releaseId}/approve`, {}),
+      () => void this.#post(node, 'release-officer', path, {}, true),
     )
   }
 
