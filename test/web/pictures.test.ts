@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -7,6 +7,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core'
 import { ROOT } from '../helpers/cli.ts'
 import { type DemoProcess, startDemo, stopDemo, waitForRun } from '../helpers/demo.ts'
 
+const ARTIFACTS = join(ROOT, 'artifacts/web')
 const CHROMIUM = '/usr/bin/chromium'
 const RUN_TIMEOUT_MS = 240_000
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run']
@@ -66,6 +67,8 @@ describe("the dashboard's pictures in Chromium, against a live demo", { timeout:
       hasText: '×2',
     })
     await corrected.first().waitFor()
+    mkdirSync(ARTIFACTS, { recursive: true })
+    await page.screenshot({ path: join(ARTIFACTS, 'pictures.png'), fullPage: true })
   })
 })
 
