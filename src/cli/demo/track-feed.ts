@@ -4,37 +4,48 @@ import type { SensorTrack } from '../../sim/track-updates.ts'
 /** One lifecycle message as POST /api/tracks/updates takes it: naming its track. */
 export type NumberedMessage = TrackMessage & { readonly trackNumber: number }
 
+/** Messages per POST: well inside a node's default body limit (256 KiB) at ~600 bytes each. */
+export const MAX_MESSAGES_PER_POST = 100
+
 /**
- * One party's tracks of one launch as its sensors' gateway posts them: the messages of each
- * simulated second in one batch, in time order. A track belongs to a report, and the party's
- * report exists only `report_delay_s` after first detection, so what is measured before the
- * report's id is known is held and posted in one batch once it is.
+ * One party's tracks of one launch as its sensors' gateway posts them, in time order. A track
+ * belongs to a report, and the party's report exists only `report_delay_s` after first
+ * detection, so what is measured before the report's id is known is held until it is. One POST
+ * at a time: what is measured while one is in flight goes in the next (so a node slower than
+ * the demo's clock gets fewer, larger batches instead of a growing queue, and an update never
+ * overtakes its track's initial).
  */
 export class TrackFeed {
   readonly #send: (body: { reportId: string; messages: NumberedMessage[] }) => Promise<unknown>
   #reportId: string | null = null
-  #held: NumberedMessage[] = []
-  /** Posts one after another: an update must not overtake its track's initial. */
-  #chain: Promise<unknown> = Promise.resolve()
+  #due: NumberedMessage[] = []
+  #sending = false
 
   constructor(send: (body: { reportId: string; messages: NumberedMessage[] }) => Promise<unknown>) {
     this.#send = send
   }
 
   push(messages: readonly NumberedMessage[]): void {
-    if (this.#reportId === null) this.#held.push(...messages)
-    else this.#post(this.#reportId, [...messages])
+    this.#due.push(...messages)
+    void this.#drain()
   }
 
   reportKnown(reportId: string): void {
     this.#reportId = reportId
-    const held = this.#held
-    this.#held = []
-    if (held.length > 0) this.#post(reportId, held)
+    void this.#drain()
   }
 
-  #post(reportId: string, messages: NumberedMessage[]): void {
-    this.#chain = this.#chain.then(() => this.#send({ reportId, messages })).catch(() => undefined)
+  async #drain(): Promise<void> {
+    if (this.#sending || this.#reportId === null) return
+    this.#sending = true
+    try {
+      while (this.#due.length > 0) {
+        const messages = this.#due.splice(0, MAX_MESSAGES_PER_POST)
+        await this.#send({ reportId: this.#reportId, messages }).catch(() => undefined)
+      }
+    } finally {
+      this.#sending = false
+    }
   }
 }
 
