@@ -11,29 +11,32 @@ const drop = (trackNumber: number, atMs: number): NumberedMessage => ({
 })
 
 describe("the demo's track feed (a party's gateway)", () => {
-  it('holds what is measured before the report exists, then posts it first, then in order', async () => {
+  it('holds what is measured before the report exists, then posts one batch at a time, in order', async () => {
     const posted: { reportId: string; messages: NumberedMessage[] }[] = []
     let release: () => void = () => undefined
     const slow = new Promise<void>((resolve) => (release = resolve))
+    let secondPosted: () => void = () => undefined
+    const second = new Promise<void>((resolve) => (secondPosted = resolve))
     const feed = new TrackFeed(async (body) => {
       posted.push(body)
-      if (posted.length === 1) await slow // the first POST is slow: the second must wait for it
+      if (posted.length === 1) await slow // the first POST is slow: the next must wait for it
+      if (posted.length === 2) secondPosted()
     })
     feed.push([drop(101, 1_000)])
     assert.equal(posted.length, 0, 'nothing leaves before the report id is known')
     feed.reportKnown('r1')
     feed.push([drop(102, 2_000)])
-    await new Promise((resolve) => setImmediate(resolve))
-    assert.equal(posted.length, 1, 'the second batch waits for the first to answer')
+    feed.push([drop(103, 3_000)])
+    assert.equal(posted.length, 1, 'the later batches wait for the first to answer')
     release()
-    await new Promise((resolve) => setImmediate(resolve))
-    await new Promise((resolve) => setImmediate(resolve))
+    await second
     assert.deepEqual(
       posted.map((p) => [p.reportId, p.messages.map((m) => m.trackNumber)]),
       [
         ['r1', [101]],
-        ['r1', [102]],
+        ['r1', [102, 103]],
       ],
+      'what came while one POST was in flight goes in the next, in order',
     )
   })
 

@@ -9,6 +9,8 @@ import type { PictureUpdate } from './live.ts'
  * that node holds — never what the simulator knows.
  */
 
+const READ_INTERVAL_MS = 250
+
 /** Audit entries after which the node's reports are read again. */
 const REPORT_ENTRIES = new Set<AuditEntry['type']>([
   'ingest',
@@ -62,6 +64,8 @@ export class Pictures {
         )
         const reports = due.reports ? ((await read(node, '/api/reports')) as unknown[]) : null
         this.#keep(node.party, tracks, reports)
+        // A breath between rounds: a node busy with tracks is read four times a second at most.
+        await new Promise((resolve) => setTimeout(resolve, READ_INTERVAL_MS))
       }
     } catch (error) {
       process.stderr.write(`entente demo: ${node.party} picture: ${(error as Error).message}\n`)

@@ -6,6 +6,11 @@ export type NumberedMessage = TrackMessage & { readonly trackNumber: number }
 
 /** Messages per POST: well inside a node's default body limit (256 KiB) at ~600 bytes each. */
 export const MAX_MESSAGES_PER_POST = 100
+/**
+ * Real time between two POSTs of one feed, at least: at 1× a sensor's 1 Hz is untouched; at 60×
+ * the node gets four batches a second instead of sixty, and keeps time for its reports.
+ */
+export const MIN_POST_INTERVAL_MS = 250
 
 /**
  * One party's tracks of one launch as its sensors' gateway posts them, in time order. A track
@@ -41,7 +46,10 @@ export class TrackFeed {
     try {
       while (this.#due.length > 0) {
         const messages = this.#due.splice(0, MAX_MESSAGES_PER_POST)
-        await this.#send({ reportId: this.#reportId, messages }).catch(() => undefined)
+        await Promise.all([
+          this.#send({ reportId: this.#reportId, messages }).catch(() => undefined),
+          new Promise((resolve) => setTimeout(resolve, MIN_POST_INTERVAL_MS)),
+        ])
       }
     } finally {
       this.#sending = false
