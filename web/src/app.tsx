@@ -5,6 +5,7 @@ import { statusOf, useLive } from './api/use-live.ts'
 import { AgreementsView } from './agreements/agreements-view.tsx'
 import { AuditView } from './audit/audit-view.tsx'
 import { MapView } from './map/map-view.tsx'
+import { PicturesView } from './map/pictures-view.tsx'
 import { TimelineView } from './timeline/timeline-view.tsx'
 import { Nav, VIEWS, type View } from './ui/nav.tsx'
 
@@ -13,7 +14,7 @@ function viewFromHash(): View {
   return VIEWS.find((v) => v.id === hash)?.id ?? 'map'
 }
 
-/** The dashboard: one scenario, four views, the demo's runs streamed live. */
+/** The dashboard: one scenario, five views, the demo's runs streamed live. */
 export function App() {
   const scenario = useJson<Scenario>('/demo/api/scenario')
   const live = useLive()
@@ -71,6 +72,8 @@ function Views({ view, scenario, live, run, onRun }: ViewsProps) {
   switch (view) {
     case 'map':
       return <MapView scenario={scenario} />
+    case 'pictures':
+      return <PicturesView scenario={scenario} live={live} run={run} onRun={onRun} />
     case 'timeline':
       return <TimelineView scenario={scenario} live={live} run={run} onRun={onRun} />
     case 'agreements':

@@ -76,8 +76,12 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   let narrated: string | null = null
   for (const spec of specs)
     runs.push(
-      new Run(scenario, spec, options.speed, (event) =>
-        onLive(server, event, event.run === narrated),
+      new Run(
+        scenario,
+        spec,
+        options.speed,
+        (event) => onLive(server, event, event.run === narrated),
+        (picture) => server.broadcast('picture', picture),
       ),
     )
   for (const run of runs) {

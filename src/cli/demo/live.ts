@@ -32,6 +32,16 @@ export const LIVE_EVENT_TYPES = [
 ] as const
 export type LiveEventType = (typeof LIVE_EVENT_TYPES)[number]
 
+/** One party's picture changed (src/cli/demo/pictures.ts reads it from its node's API). */
+export interface PictureUpdate {
+  readonly run: string
+  readonly party: string
+  /** The tracks the entry changed, as GET /api/tracks/{originator}/{trackNumber} gives them. */
+  readonly tracks: readonly unknown[]
+  /** Every report the node holds (GET /api/reports), when the entry may have changed one. */
+  readonly reports: readonly unknown[] | null
+}
+
 /** What the demo knows that a node's audit entry does not say: which launch a report is about. */
 export interface Correlation {
   readonly launchOfReport: ReadonlyMap<string, string>

@@ -19,7 +19,24 @@ import {
 } from '../local-network.ts'
 import { loadScenario } from '../load-scenario.ts'
 import { playSunchonImagery } from './imagery.ts'
-import { type Correlation, type LiveEvent, liveEventOf, liveResults, uncorrelated } from './live.ts'
+import {
+  type Correlation,
+  type LiveEvent,
+  liveEventOf,
+  liveResults,
+  type PictureUpdate,
+  uncorrelated,
+} from './live.ts'
+import { Pictures } from './pictures.ts'
+import {
+  CORRECTED_AFTER_S,
+  correction,
+  earlyEstimate,
+  falseAlarm,
+  firstReporter,
+} from './scripted.ts'
+import { secondBatches, TrackFeed } from './track-feed.ts'
+import { launchTracks } from '../../sim/track-updates.ts'
 
 export interface RunSpec {
   readonly id: string
@@ -33,6 +50,8 @@ const LEAD_S = 20
 const TAIL_S = 60
 /** Real time left for the node processes to start before the exercise clock reaches its origin. */
 const STARTUP_MS = 8_000
+/** The seed of the sensors' measurement noise: every run of the demo measures the same. */
+const TRACK_NOISE_SEED = 2019
 
 /**
  * One replay: three fresh nodes on a shared exercise clock; each party's node ingests its own
@@ -45,6 +64,8 @@ export class Run {
   readonly index: RegistryIndex
   readonly expected: SimulationResult
   readonly events: LiveEvent[] = []
+  /** Each party's own picture, as its node holds it. */
+  readonly pictures: Pictures
   status: RunStatus = 'pending'
   nodes: LocalNode[] = []
   readonly #file: string
@@ -62,8 +83,15 @@ export class Run {
   #originMs = 0
   #startedAtMs = 0
 
-  constructor(file: string, spec: RunSpec, speed: number, onEvent: (event: LiveEvent) => void) {
+  constructor(
+    file: string,
+    spec: RunSpec,
+    speed: number,
+    onEvent: (event: LiveEvent) => void,
+    onPicture: (update: PictureUpdate) => void = () => undefined,
+  ) {
     this.spec = spec
+    this.pictures = new Pictures(spec.id, onPicture)
     this.#file = file
     this.#speed = speed
     this.#onEvent = onEvent
@@ -113,6 +141,7 @@ export class Run {
     onStarted?.(this.nodes)
     for (const node of this.nodes) this.#follow(node)
     this.#scheduleReports()
+    this.#scheduleScripted()
     // Issue 17: Japan holds an image of Sunchon, Korea asks for it (in the background).
     void playSunchonImagery(this.nodes, (line) => process.stdout.write(`${line}\n`))
     const endMs =
@@ -139,14 +168,15 @@ export class Run {
   }
 
   #scheduleReports(): void {
-    for (const launch of this.input.launches) {
+    for (const [i, launch] of this.input.launches.entries()) {
       // The launch as the model flies it, boost phase included, so nodes and model agree.
       const trajectory = launchTrajectory(launch)
+      const tracks = launchTracks(launch, i, trajectory, this.input.sensors, TRACK_NOISE_SEED)
       for (const [party, own] of firstReports(trajectory, this.input.sensors)) {
         const node = this.#node(party)
         const level = launch.marking.get(party)
         if (node === undefined || level === undefined) continue
-        const body = {
+        const plain = {
           marking: { originator: party, level },
           topic: launch.topic,
           launch: {
@@ -159,17 +189,61 @@ export class Run {
             text: `${own.sensor} detection`,
           },
         }
+        const corrected = i === 0 && party === firstReporter(trajectory, this.input)
+        const body = corrected ? earlyEstimate(plain) : plain
+        // The party's sensors' tracks, posted as its gateway would, once a second of demo time.
+        const feed = new TrackFeed((batch) =>
+          this.#post(node, 'operator', '/api/tracks/updates', batch),
+        )
+        for (const batch of secondBatches(tracks.filter((t) => t.party === party)))
+          this.#at(batch.atMs, () => feed.push(batch.messages))
         this.#at(launch.timeMs + own.reportedS * 1000, () => {
           void this.#post<{ report: { id: string } }>(node, 'operator', '/api/reports', body).then(
             (r) => {
               if (r === null) return
               this.#corr.launchOfReport.set(r.report.id, launch.id)
               this.#release(`report:${r.report.id}`)
+              feed.reportKnown(r.report.id)
+              if (corrected)
+                this.#correctLater(node, r.report.id, correction(plain, launch), launch.id)
             },
           )
         })
       }
     }
+  }
+
+  /** The scripted correction: count 1 → 2 and the range measured, 30 s after the report. */
+  #correctLater(node: LocalNode, reportId: string, body: unknown, launchId: string): void {
+    this.#at(this.simNow() + CORRECTED_AFTER_S * 1000, () => {
+      const path = `/api/reports/${reportId}/corrections`
+      void this.#post<{ report: { id: string } }>(node, 'operator', path, body).then((r) => {
+        if (r === null) return
+        this.#corr.launchOfReport.set(r.report.id, launchId)
+        this.#release(`report:${r.report.id}`)
+      })
+    })
+  }
+
+  /** The scripted false alarm: issued, then withdrawn 20 s later (see scripted.ts). */
+  #scheduleScripted(): void {
+    const alarm = falseAlarm(this.input, this.zone)
+    const node = alarm === null ? undefined : this.#node(alarm.party)
+    if (alarm === null || node === undefined) return
+    this.#at(alarm.issueAtMs, () => {
+      void this.#post<{ report: { id: string } }>(
+        node,
+        'operator',
+        '/api/reports',
+        alarm.body,
+      ).then((r) => {
+        if (r === null) return
+        const path = `/api/reports/${r.report.id}/withdraw`
+        this.#at(alarm.withdrawAtMs, () => {
+          void this.#post(node, 'operator', path, { reason: alarm.reason })
+        })
+      })
+    })
   }
 
   #node(party: string): LocalNode | undefined {
@@ -181,6 +255,8 @@ export class Run {
     role: 'operator' | 'release-officer',
     path: string,
     body: unknown,
+    /** A conflict that is no mistake (a release the engine denied meanwhile): not printed. */
+    quietConflict = false,
   ): Promise<T | null> {
     try {
       const response = await fetch(`${node.url}${path}`, {
@@ -191,6 +267,7 @@ export class Run {
         },
         body: JSON.stringify(body),
       })
+      if (quietConflict && response.status === 409) return null
       if (!response.ok) throw new Error(`HTTP ${response.status}: ${await response.text()}`)
       return (await response.json()) as T
     } catch (error) {
@@ -207,6 +284,7 @@ export class Run {
   }
 
   #onEntry(node: LocalNode, entry: AuditEntry): void {
+    this.pictures.onEntry(node, entry)
     if (entry.type === 'decision' && entry.data['state'] === 'pending-approval')
       this.#approveLater(node, entry)
     if (entry.type === 'request' && entry.data['direction'] === 'incoming')
@@ -243,9 +321,11 @@ export class Run {
     const releaseId = String(entry.data['releaseId'])
     const agreement = this.index.agreements.get(String(entry.data['agreement']) as never)?.agreement
     const delayS = agreement?.approvalDelayS ?? 0
+    // A report withdrawn or corrected while its release waited is denied at egress: no error.
+    const path = `/api/releases/${releaseId}/approve`
     this.#at(
       entry.atMs + delayS * 1000,
-      () => void this.#post(node, 'release-officer', `/api/releases/${releaseId}/approve`, {}),
+      () => void this.#post(node, 'release-officer', path, {}, true),
     )
   }
 

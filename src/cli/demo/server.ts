@@ -151,6 +151,8 @@ export class DemoServer {
       )
       for (const event of run.events)
         response.write(`event: live\ndata: ${JSON.stringify(event)}\n\n`)
+      for (const picture of run.pictures.snapshot())
+        response.write(`event: picture\ndata: ${JSON.stringify(picture)}\n\n`)
     }
     this.#clients.add(response)
     response.on('close', () => this.#clients.delete(response))

@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { getJson } from './client.ts'
+import type { Picture, PictureUpdate } from './pictures.ts'
+import { applyPictures } from './pictures.ts'
 import type { LiveEvent, RunStatus, RunView } from './types.ts'
 
 export interface LiveState {
@@ -9,9 +11,17 @@ export interface LiveState {
   readonly events: ReadonlyMap<string, readonly LiveEvent[]>
   readonly statuses: ReadonlyMap<string, RunStatus>
   readonly connected: boolean
+  /** Each run's parties' own pictures, as their nodes hold them: run → party → picture. */
+  readonly pictures: ReadonlyMap<string, ReadonlyMap<string, Picture>>
 }
 
-const EMPTY: LiveState = { runs: [], events: new Map(), statuses: new Map(), connected: false }
+const EMPTY: LiveState = {
+  runs: [],
+  events: new Map(),
+  statuses: new Map(),
+  connected: false,
+  pictures: new Map(),
+}
 
 /**
  * The demo's runs and their live events: fetches /demo/api/runs, subscribes to
@@ -34,20 +44,38 @@ export function useLive(): LiveState {
   useEffect(() => {
     const source = new EventSource('/demo/api/events')
     let pending: LiveEvent[] = []
+    let pendingPictures: PictureUpdate[] = []
     let frame = 0
     const flush = (): void => {
       frame = 0
       const batch = pending
+      const pictures = pendingPictures
       pending = []
-      setState((s) => ({ ...s, events: appendEvents(s.events, batch) }))
+      pendingPictures = []
+      setState((s) => ({
+        ...s,
+        events: appendEvents(s.events, batch),
+        pictures: applyPictures(s.pictures, pictures),
+      }))
     }
     source.onopen = () => {
       pending = []
-      setState((s) => ({ ...s, connected: true, events: new Map(), statuses: new Map() }))
+      pendingPictures = []
+      setState((s) => ({
+        ...s,
+        connected: true,
+        events: new Map(),
+        statuses: new Map(),
+        pictures: new Map(),
+      }))
     }
     source.onerror = () => setState((s) => ({ ...s, connected: false }))
     source.addEventListener('live', (message: MessageEvent<string>) => {
       pending.push(JSON.parse(message.data) as LiveEvent)
+      if (frame === 0) frame = window.setTimeout(flush, 100)
+    })
+    source.addEventListener('picture', (message: MessageEvent<string>) => {
+      pendingPictures.push(JSON.parse(message.data) as PictureUpdate)
       if (frame === 0) frame = window.setTimeout(flush, 100)
     })
     source.addEventListener('run', (message: MessageEvent<string>) => {

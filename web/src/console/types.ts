@@ -40,6 +40,7 @@ export interface Report {
     readonly headingDeg?: number
     readonly rangeKm?: number
     readonly apogeeKm?: number
+    readonly count?: number
     readonly text?: string
   }
   readonly receivedFrom: string | null

@@ -1,12 +1,13 @@
 export const VIEWS = [
   { id: 'map', label: 'Map' },
+  { id: 'pictures', label: 'Pictures' },
   { id: 'timeline', label: 'Timeline' },
   { id: 'agreements', label: 'Agreements' },
   { id: 'audit', label: 'Reports & audit' },
 ] as const
 export type View = (typeof VIEWS)[number]['id']
 
-/** The four views as links to #map, #timeline, #agreements, #audit. */
+/** The views as links to #map, #pictures, #timeline, #agreements, #audit. */
 export function Nav({ current }: { readonly current: View }) {
   return (
     <nav aria-label="Views">

@@ -1,5 +1,5 @@
 import { geoCircle, geoPath } from 'd3-geo'
-import { useMemo } from 'preact/hooks'
+import { useId, useMemo } from 'preact/hooks'
 import { BaseLayer } from '../../map/base-layer.tsx'
 import { MAP_WIDTH, regionProjection } from '../../map/projection.ts'
 import { originatorColor } from '../colors.ts'
@@ -44,15 +44,17 @@ export function PictureMap({
 }) {
   const { projection, height } = useMemo(regionProjection, [])
   const path = geoPath(projection)
+  // Unique per map: the dashboard shows one picture per party on one page.
+  const titleId = useId()
   return (
     <figure class="map">
       <svg
         viewBox={`0 0 ${MAP_WIDTH} ${height}`}
         role="img"
-        aria-labelledby="picture-map-title"
+        aria-labelledby={titleId}
         data-testid="picture-map"
       >
-        <title id="picture-map-title">
+        <title id={titleId}>
           {reports.length} reports on the map, in their originators' colours
         </title>
         <BaseLayer projection={projection} width={MAP_WIDTH} height={height} />
