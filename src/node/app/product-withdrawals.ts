@@ -1,11 +1,10 @@
-import { asAgreementId, asPartyId } from '../../domain/ids.ts'
+import { asPartyId } from '../../domain/ids.ts'
 import { EntenteError } from '../../lib/errors.ts'
 import { signWithdrawal } from '../crypto/withdrawal-signature.ts'
 import type { ProductRow, StoreTx, WithdrawalRow } from '../store/store.ts'
 import { type AuditBatch, auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
-import { composeForPeer, enqueue } from './outbox.ts'
-import { type WithdrawalView, withdrawalOf } from './withdrawals.ts'
+import { enqueueWithdrawal, type WithdrawalView, withdrawalOf } from './withdrawals.ts'
 
 /**
  * Issue 17: a product is withdrawn as a report is (withdrawals.ts): its originator signs the
@@ -84,20 +83,7 @@ async function recordAndPassOn(
     }
     if (to === row.originator || to === row.receivedFrom || !ctx.peers.has(asPartyId(to))) continue
     recipients.push(to)
-    const message = composeForPeer(ctx, {
-      recipient: asPartyId(to),
-      kind: 'withdrawal',
-      agreement: agreement === null ? null : asAgreementId(agreement),
-      subjectId: row.reportId,
-      payload: {
-        reportId: row.reportId,
-        originator: row.originator,
-        reason: row.reason,
-        atMs: row.atMs,
-        originatorSignature: row.signature,
-      },
-    })
-    await enqueue(tx, audit, message)
+    await enqueueWithdrawal(ctx, tx, audit, row, to, agreement)
   }
   recipients.sort()
   await audit.append(tx, {

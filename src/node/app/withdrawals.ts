@@ -207,22 +207,31 @@ async function recordAndPassOn(
       sentTo,
     },
   })
-  for (const to of sentTo) {
-    const agreement = holders.get(to) ?? null
-    const message = composeForPeer(ctx, {
-      recipient: asPartyId(to),
-      kind: 'withdrawal',
-      agreement: agreement === null ? null : asAgreementId(agreement),
-      subjectId: row.reportId,
-      payload: {
-        reportId: row.reportId,
-        originator: row.originator,
-        reason: row.reason,
-        atMs: row.atMs,
-        originatorSignature: row.signature,
-      },
-    })
-    await enqueue(tx, audit, message)
-  }
+  for (const to of sentTo) await enqueueWithdrawal(ctx, tx, audit, row, to, holders.get(to) ?? null)
   return sentTo
+}
+
+/** The originator's signed withdrawal, queued for one holder (of a report or a product). */
+export async function enqueueWithdrawal(
+  ctx: NodeContext,
+  tx: StoreTx,
+  audit: AuditBatch,
+  row: WithdrawalRow,
+  to: string,
+  agreement: string | null,
+): Promise<void> {
+  const message = composeForPeer(ctx, {
+    recipient: asPartyId(to),
+    kind: 'withdrawal',
+    agreement: agreement === null ? null : asAgreementId(agreement),
+    subjectId: row.reportId,
+    payload: {
+      reportId: row.reportId,
+      originator: row.originator,
+      reason: row.reason,
+      atMs: row.atMs,
+      originatorSignature: row.signature,
+    },
+  })
+  await enqueue(tx, audit, message)
 }
