@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { secondBatches, TrackFeed, type NumberedMessage } from '../../src/cli/demo/track-feed.ts'
+import {
+  latestUpdates,
+  secondBatches,
+  TrackFeed,
+  type NumberedMessage,
+} from '../../src/cli/demo/track-feed.ts'
 import type { SensorTrack } from '../../src/sim/track-updates.ts'
 import { asPartyId } from '../../src/domain/ids.ts'
 
@@ -10,7 +15,45 @@ const drop = (trackNumber: number, atMs: number): NumberedMessage => ({
   atMs,
 })
 
+const update = (trackNumber: number, atMs: number): NumberedMessage => ({
+  kind: 'update',
+  trackNumber,
+  state: {
+    atMs,
+    position: { lat: 39, lon: 125, altM: 1_000 },
+    velocity: { eastMps: 1_000, northMps: 0, upMps: 500 },
+    quality: 5,
+    phase: 'boost',
+    impact: null,
+    lost: false,
+    boosting: true,
+    dataMode: 'simulated',
+    sensor: 'green-pine-1',
+  },
+})
+
 describe("the demo's track feed (a party's gateway)", () => {
+  it('behind, keeps of the updates waiting one after the other the latest of each track, and every lifecycle message', () => {
+    const due = [
+      update(1, 1_000),
+      update(2, 1_000),
+      update(1, 2_000),
+      update(1, 3_000),
+      drop(2, 3_500),
+      update(2, 4_000),
+      update(1, 4_000),
+    ]
+    assert.deepEqual(
+      latestUpdates(due).map((m) => [m.trackNumber, m.kind, 'state' in m ? m.state.atMs : m.atMs]),
+      [
+        [1, 'update', 4_000],
+        [2, 'update', 1_000],
+        [2, 'drop', 3_500],
+        [2, 'update', 4_000],
+      ],
+    )
+  })
+
   it('holds what is measured before the report exists, then posts one batch at a time, in order', async () => {
     const posted: { reportId: string; messages: NumberedMessage[] }[] = []
     let release: () => void = () => undefined

@@ -45,6 +45,7 @@ export class TrackFeed {
     this.#sending = true
     try {
       while (this.#due.length > 0) {
+        this.#due = latestUpdates(this.#due)
         const messages = this.#due.splice(0, MAX_MESSAGES_PER_POST)
         await Promise.all([
           this.#send({ reportId: this.#reportId, messages }).catch(() => undefined),
@@ -55,6 +56,28 @@ export class TrackFeed {
       this.#sending = false
     }
   }
+}
+
+/**
+ * What a gateway behind its sensors sends when it falls behind: of a track's updates waiting
+ * one after the other, the latest only (an earlier one would change nothing a later one does
+ * not; lifecycle messages all stay, in order). At 60× the demo measures sixty updates a track
+ * per real second, more than three nodes on two cores take beside their reports.
+ */
+export function latestUpdates(due: readonly NumberedMessage[]): NumberedMessage[] {
+  const kept: NumberedMessage[] = []
+  const lastUpdateAt = new Map<number, number>()
+  for (const message of due) {
+    const at = lastUpdateAt.get(message.trackNumber)
+    if (message.kind === 'update' && at !== undefined) {
+      kept[at] = message
+      continue
+    }
+    if (message.kind === 'update') lastUpdateAt.set(message.trackNumber, kept.length)
+    else lastUpdateAt.delete(message.trackNumber)
+    kept.push(message)
+  }
+  return kept
 }
 
 /** Message time, for a batch's schedule: a drop's own instant or its state's. */
