@@ -7,7 +7,6 @@ import { type Manifest, MEDIA_TYPE_OF, productPostSchema } from '../../protocol/
 import type { NodeContext } from '../app/context.ts'
 import { disclosureContext, mayDisclose } from '../app/disclosure.ts'
 import {
-  mayShowProduct,
   productView,
   recordProductDisclosure,
   visibleProduct,
@@ -161,9 +160,12 @@ export function registerProductFederation(app: FastifyInstance, ctx: NodeContext
     const row = await ctx.store.getProduct(id)
     const manifest = row?.manifest as Manifest | null | undefined
     const dc = await disclosureContext(ctx, peer, nowMs)
-    // Asked again for every chunk: an agreement that lapsed meanwhile stops the transfer.
-    const allowed = row !== undefined && row.state === 'complete' && mayShowProduct(ctx, row, dc)
-    if (row === undefined || manifest === null || manifest === undefined || !allowed) {
+    // Asked again for every chunk, once: an agreement that lapsed meanwhile stops the transfer.
+    const verdict =
+      row !== undefined && row.state === 'complete' && row.withdrawal === null
+        ? mayDisclose(ctx, row, dc)
+        : null
+    if (row === undefined || manifest === null || manifest === undefined || verdict === null) {
       await appendAudit(ctx, {
         atMs: nowMs,
         type: 'decision',
@@ -180,9 +182,7 @@ export function registerProductFederation(app: FastifyInstance, ctx: NodeContext
         'NOT_FOUND',
         `product '${id}' has ${manifest.chunks.length} chunks`,
       )
-    const verdict = mayDisclose(ctx, row, dc)
-    const agreement =
-      verdict === null || verdict === 'own' ? null : (verdict.hops[0]?.agreement ?? null)
+    const agreement = verdict === 'own' ? null : (verdict.hops[0]?.agreement ?? null)
     await recordProductDisclosure(ctx, row, peer, nowMs, { agreement, sha256: manifest.sha256 })
     const bytes = await ctx.content.readChunk(manifest.sha256, manifest.sizeBytes, index)
     return reply.type(OCTET_STREAM).send(bytes)
