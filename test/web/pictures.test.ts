@@ -39,7 +39,7 @@ describe("the dashboard's pictures in Chromium, against a live demo", { timeout:
     rmSync(profile, { recursive: true, force: true })
   })
 
-  it("baseline: Japan's picture holds its own and US tracks, no Korean one; the false alarm shows withdrawn", async () => {
+  it("baseline: Japan's picture holds its own and US tracks, no Korean one; the false alarm shows withdrawn; Japan's image reaches Korea", async () => {
     await waitForRun(need(demo), 'baseline', RUN_TIMEOUT_MS)
     await openPictures(page, need(demo).url, 'baseline')
     const japan = page.locator('[data-testid="picture-JPN"]')
@@ -53,6 +53,14 @@ describe("the dashboard's pictures in Chromium, against a live demo", { timeout:
     )
     await alarm.first().waitFor()
     assert.match((await alarm.first().textContent()) ?? '', /false alarm/)
+    // Issue 17: Japan's image of Sunchon, on Japan's map and, once Korea asked and Japan's
+    // officer released it, on Korea's, in Japan's colour.
+    for (const party of ['JPN', 'KOR'])
+      await page
+        .locator(
+          `[data-testid="picture-${party}"] [data-testid="map-footprint"][data-originator="JPN"]`,
+        )
+        .waitFor()
   })
 
   it("auto-release: Japan's picture receives Korea's track", async () => {

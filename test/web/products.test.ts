@@ -126,6 +126,25 @@ describe("products on the officer's console, in Chromium", { timeout: 300_000 },
     const path = await download.path()
     assert.deepEqual(readFileSync(path), file, 'the downloaded file is the uploaded one')
 
+    // The picture's map: the image's footprint where it was taken, in JPN's colour. The ring
+    // is written anticlockwise as GeoJSON has it; drawn the other way round it would cover the
+    // map but for the footprint.
+    await openView(kor.page, 'picture')
+    const onMap = kor.page.locator(`[data-testid="map-footprint"][data-product-id="${id}"]`)
+    await onMap.waitFor()
+    assert.equal(await onMap.getAttribute('data-originator'), 'JPN')
+    const [area, map] = await Promise.all([
+      onMap.locator('.footprint-area').boundingBox(),
+      kor.page.locator('[data-testid="picture-map"]').boundingBox(),
+    ])
+    assert.ok(area !== null && map !== null, 'the footprint and the map are drawn')
+    assert.ok(area.width < map.width / 20, `a footprint of 9 km, not the map: ${area.width} px`)
+    assert.ok(
+      area.x > map.x && area.x + area.width < map.x + map.width,
+      'the footprint lies on the map',
+    )
+    await openView(kor.page, 'products')
+
     // An assessment about the image: its text, and a link to what it refers to; newest first.
     const assessed = await api<ProductView>(net.JPN, 'POST', '/api/products', {
       kind: 'assessment',

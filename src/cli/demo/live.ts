@@ -40,6 +40,8 @@ export interface PictureUpdate {
   readonly tracks: readonly unknown[]
   /** Every report the node holds (GET /api/reports), when the entry may have changed one. */
   readonly reports: readonly unknown[] | null
+  /** Every product the node holds (GET /api/products), read with the reports. */
+  readonly products: readonly unknown[] | null
 }
 
 /** What the demo knows that a node's audit entry does not say: which launch a report is about. */

@@ -3,8 +3,9 @@ import type { LocalNode } from '../local-network.ts'
 import type { PictureUpdate } from './live.ts'
 
 /**
- * Each party's own picture as its node holds it: the tracks (own and received) and the reports
- * (with their status: a withdrawn false alarm shows as withdrawn). The demo reads them from the
+ * Each party's own picture as its node holds it: the tracks (own and received), the reports
+ * (with their status: a withdrawn false alarm shows as withdrawn) and the products (an image's
+ * footprint). The demo reads them from the
  * node's API whenever its audit stream says they changed, so the dashboard shows exactly what
  * that node holds — never what the simulator knows.
  */
@@ -24,6 +25,7 @@ export class Pictures {
   readonly #onUpdate: (update: PictureUpdate) => void
   readonly #tracks = new Map<string, Map<string, unknown>>()
   readonly #reports = new Map<string, readonly unknown[]>()
+  readonly #products = new Map<string, readonly unknown[]>()
   /** Per party, what is still to read: coalesced, so a busy node is read once per round. */
   readonly #due = new Map<string, { tracks: Set<string>; reports: boolean }>()
   readonly #reading = new Set<string>()
@@ -62,8 +64,13 @@ export class Pictures {
         const tracks = await Promise.all(
           [...due.tracks].map((key) => read(node, `/api/tracks/${key}`)),
         )
-        const reports = due.reports ? ((await read(node, '/api/reports')) as unknown[]) : null
-        this.#keep(node.party, tracks, reports)
+        const [reports, products] = due.reports
+          ? ((await Promise.all([read(node, '/api/reports'), read(node, '/api/products')])) as [
+              unknown[],
+              unknown[],
+            ])
+          : [null, null]
+        this.#keep(node.party, tracks, reports, products)
         // A breath between rounds: a node busy with tracks is read four times a second at most.
         await new Promise((resolve) => setTimeout(resolve, READ_INTERVAL_MS))
       }
@@ -74,7 +81,12 @@ export class Pictures {
     }
   }
 
-  #keep(party: string, tracks: readonly unknown[], reports: readonly unknown[] | null): void {
+  #keep(
+    party: string,
+    tracks: readonly unknown[],
+    reports: readonly unknown[] | null,
+    products: readonly unknown[] | null,
+  ): void {
     const held = this.#tracks.get(party) ?? new Map<string, unknown>()
     for (const track of tracks) {
       const t = track as { originator: string; trackNumber: number }
@@ -82,7 +94,8 @@ export class Pictures {
     }
     this.#tracks.set(party, held)
     if (reports !== null) this.#reports.set(party, reports)
-    this.#onUpdate({ run: this.#run, party, tracks, reports })
+    if (products !== null) this.#products.set(party, products)
+    this.#onUpdate({ run: this.#run, party, tracks, reports, products })
   }
 
   /** Every party's picture as it stands, for a dashboard that connects now. */
@@ -93,6 +106,7 @@ export class Pictures {
       party,
       tracks: [...(this.#tracks.get(party)?.values() ?? [])],
       reports: this.#reports.get(party) ?? null,
+      products: this.#products.get(party) ?? null,
     }))
   }
 }

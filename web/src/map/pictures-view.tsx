@@ -4,7 +4,7 @@ import type { LiveState } from '../api/use-live.ts'
 import { PictureMap } from '../console/views/picture-map.tsx'
 import { RunSelect } from '../ui/run-select.tsx'
 
-const EMPTY: Picture = { tracks: new Map(), reports: [] }
+const EMPTY: Picture = { tracks: new Map(), reports: [], products: [] }
 
 interface PicturesViewProps {
   readonly scenario: Scenario
@@ -30,7 +30,8 @@ export function PicturesView({ scenario, live, run, onRun }: PicturesViewProps) 
       <p class="muted">
         What each node holds, read from its API as its audit chain changes: its own sensors' tracks
         and those it received, in the originator's colour, each with its predicted impact's
-        uncertainty; reports with their status (a withdrawn one is dashed).
+        uncertainty; reports with their status (a withdrawn one is dashed); the footprint of each
+        image it holds, marked by a diamond.
       </p>
       <div class="pictures">
         {scenario.parties.map((p) => (
@@ -59,7 +60,7 @@ function PartyPicture({ party, picture }: { readonly party: string; readonly pic
           {originators.length > 0 ? ` (from ${originators.join(', ')})` : ''}
         </span>
       </h3>
-      <PictureMap reports={picture.reports} tracks={live} />
+      <PictureMap reports={picture.reports} tracks={live} products={picture.products} />
       <ul class="picture-reports">
         {picture.reports.map((r) => (
           <li

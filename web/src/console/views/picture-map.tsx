@@ -1,9 +1,9 @@
-import { geoCircle, geoPath } from 'd3-geo'
+import { geoArea, geoCentroid, geoCircle, geoPath } from 'd3-geo'
 import { useId, useMemo } from 'preact/hooks'
 import { BaseLayer } from '../../map/base-layer.tsx'
 import { MAP_WIDTH, regionProjection } from '../../map/projection.ts'
 import { originatorColor } from '../colors.ts'
-import type { LatLon, Report, Track } from '../types.ts'
+import type { LatLon, Product, Report, Track } from '../types.ts'
 
 const EARTH_RADIUS_KM = 6371
 /** The impact area drawn around the aim point: a share of the range (the report gives no CEP). */
@@ -30,17 +30,24 @@ export function impactOf(report: Report): LatLon | null {
   return { lat: (lat2 * 180) / Math.PI, lon: (lon2 * 180) / Math.PI }
 }
 
+/** Half the side of the diamond that marks an image's footprint: a few km are under a pixel. */
+const FOOTPRINT_MARK_PX = 5
+
 /**
- * The dashboard's region map with each report (site, ground track and impact area) and each live
- * track this party holds, own or received: a dot at its latest position in its originator's
- * colour, and its predicted impact's uncertainty as a circle of the ellipse's semi-major axis.
+ * The dashboard's region map with each report (site, ground track and impact area), each live
+ * track this party holds, own or received (a dot at its latest position in its originator's
+ * colour, its predicted impact's uncertainty as a circle of the ellipse's semi-major axis), and
+ * the footprint of each image it holds (issue 17), marked by a diamond since a satellite scene
+ * of a few kilometres is smaller than a pixel on a map of the region.
  */
 export function PictureMap({
   reports,
   tracks = [],
+  products = [],
 }: {
   readonly reports: readonly Report[]
   readonly tracks?: readonly Track[]
+  readonly products?: readonly Product[]
 }) {
   const { projection, height } = useMemo(regionProjection, [])
   const path = geoPath(projection)
@@ -58,6 +65,36 @@ export function PictureMap({
           {reports.length} reports on the map, in their originators' colours
         </title>
         <BaseLayer projection={projection} width={MAP_WIDTH} height={height} />
+        {products.map((p) => {
+          const ring = p.imagery?.footprint
+          if (ring === undefined || ring.length < 3) return null
+          const color = originatorColor(p.originator)
+          const polygon = footprintPolygon(ring)
+          const [cx, cy] = projection(geoCentroid(polygon)) ?? [0, 0]
+          const m = FOOTPRINT_MARK_PX
+          return (
+            <g
+              key={p.id}
+              class="footprint-shape"
+              data-testid="map-footprint"
+              data-product-id={p.id}
+              data-originator={p.originator}
+              stroke={color}
+              fill={color}
+            >
+              <path class="footprint-area" d={path(polygon) ?? ''} />
+              <path
+                class="footprint-mark"
+                fill="none"
+                d={`M${cx},${cy - m}L${cx + m},${cy}L${cx},${cy + m}L${cx - m},${cy}Z`}
+              >
+                <title>
+                  {p.originator} image {p.title} ({p.imagery?.platform} / {p.imagery?.sensor})
+                </title>
+              </path>
+            </g>
+          )
+        })}
         {reports.map((r) => {
           const site = r.payload.site
           const impact = impactOf(r)
@@ -152,4 +189,16 @@ export function PictureMap({
       </svg>
     </figure>
   )
+}
+
+/**
+ * A footprint as d3 draws it. d3-geo reads a ring's winding on the sphere (clockwise encloses
+ * the small side) while GeoJSON writes exteriors anticlockwise: a ring that encloses more than
+ * a hemisphere is the other winding of a small footprint, so it is reversed.
+ */
+function footprintPolygon(ring: readonly (readonly [number, number])[]) {
+  const coordinates = ring.map(([lon, lat]) => [lon, lat])
+  const polygon = { type: 'Polygon' as const, coordinates: [coordinates] }
+  if (geoArea(polygon) > 2 * Math.PI) coordinates.reverse()
+  return polygon
 }

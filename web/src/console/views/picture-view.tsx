@@ -2,15 +2,19 @@ import { useJson } from '../../api/use-json.ts'
 import { pathText } from '../../format.ts'
 import { originatorColor } from '../colors.ts'
 import { bothZones } from '../time.ts'
-import type { Report, Track } from '../types.ts'
+import type { Product, Report, Track } from '../types.ts'
 import type { ViewProps } from '../view-props.ts'
 import { PictureMap } from './picture-map.tsx'
 import { Loading } from './loading.tsx'
 
-/** This party's picture: every report it holds, on the map and newest first beside it. */
+/**
+ * This party's picture: every report it holds, on the map and newest first beside it, with its
+ * live tracks and the footprints of the images it holds.
+ */
 export function PictureView({ session, events }: ViewProps) {
   const reports = useJson<Report[]>('/api/reports', events.version, true)
   const tracks = useJson<Track[]>('/api/tracks?status=live', events.version, true)
+  const products = useJson<Product[]>('/api/products', events.version, true)
   return (
     <section aria-labelledby="picture-heading" data-testid="view-picture">
       <h2 id="picture-heading">Picture — what {session.party} holds</h2>
@@ -21,7 +25,11 @@ export function PictureView({ session, events }: ViewProps) {
           return (
             <div class="map-layout">
               <div>
-                <PictureMap reports={newest} tracks={tracks.state === 'ok' ? tracks.value : []} />
+                <PictureMap
+                  reports={newest}
+                  tracks={tracks.state === 'ok' ? tracks.value : []}
+                  products={products.state === 'ok' ? products.value : []}
+                />
                 <ul class="legend" aria-label="Originators">
                   {originators.map((p) => (
                     <li key={p}>
