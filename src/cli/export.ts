@@ -5,7 +5,7 @@ import { EntenteError } from '../lib/errors.ts'
 import type { NodeContext } from '../node/app/context.ts'
 import { reportToCot } from '../node/app/cot-track.ts'
 import { disclosableReports, recordDisclosures } from '../node/app/disclosure.ts'
-import { collectionView } from '../node/app/taxii-views.ts'
+import { collectionView, recordServed } from '../node/app/taxii-views.ts'
 import { withNodeContext } from './node-dir.ts'
 import { knownParty } from './release.ts'
 
@@ -56,8 +56,7 @@ interface Exported {
 /** What `--party` is given is a disclosure of each report in it (H2), recorded before it is written. */
 async function stixExport(ctx: NodeContext, viewer: PartyId, atMs: number): Promise<Exported> {
   const entries = await collectionView(ctx, viewer, atMs)
-  const shown = entries.flatMap((e) => (e.disclosure === null ? [] : [e.disclosure]))
-  await recordDisclosures(ctx, viewer, 'export', shown, atMs)
+  await recordServed(ctx, viewer, 'export', entries, atMs)
   const objects = entries.map((e) => e.object)
   const bundle: StixBundle = {
     type: 'bundle',

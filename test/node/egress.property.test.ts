@@ -4,7 +4,11 @@ import fc from 'fast-check'
 import type { PartyId } from '../../src/domain/ids.ts'
 import { DeliveryWorker } from '../../src/node/app/delivery.ts'
 import { disclosableReports } from '../../src/node/app/disclosure.ts'
-import { collectionIdOf, collectionView } from '../../src/node/app/taxii-views.ts'
+import {
+  collectionIdOf,
+  collectionView,
+  disclosedReportId,
+} from '../../src/node/app/taxii-views.ts'
 import { type Delivered, LinkError } from '../../src/node/link/peer-link.ts'
 import { scriptedLinks } from '../helpers/scripted-link.ts'
 import type { AuditEntry, OutboxRow } from '../../src/node/store/store.ts'
@@ -252,7 +256,10 @@ async function view(run: Run, step: Extract<TimedStep, { kind: 'view' }>): Promi
     const entries = await collectionView(ctx, viewer, step.atMs)
     // Every object of a report discloses it: the reports behind the objects, once each.
     const behind = new Set(
-      entries.flatMap((e) => (e.disclosure === null ? [] : [e.disclosure.report.id])),
+      entries.flatMap((e) => {
+        const id = disclosedReportId(e.disclosure)
+        return id === null ? [] : [id]
+      }),
     )
     assert.deepEqual([...behind].sort(), ids, `${what} (TAXII collection, export --party)`)
     if (step.http) {

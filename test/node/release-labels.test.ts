@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import { LABEL_EXTENSION_ID } from '../../src/interop/stix-objects.ts'
 import { asPartyId } from '../../src/domain/ids.ts'
 import { disclosableReports } from '../../src/node/app/disclosure.ts'
-import { collectionView } from '../../src/node/app/taxii-views.ts'
+import { collectionView, disclosedReportId } from '../../src/node/app/taxii-views.ts'
 import { reportToCot } from '../../src/node/app/cot-track.ts'
 import { type Harness, makeNode, reportInput } from '../helpers/node-harness.ts'
 
@@ -44,7 +44,8 @@ describe('STANAG 4774 labels on what a node releases (KOR node, reference scenar
     const marking = async (viewer: string) => {
       const entries = await collectionView(h.ctx, asPartyId(viewer), h.clock.ms)
       const found = entries.find(
-        (e) => e.object.type === 'marking-definition' && e.disclosure?.report.id === reportId,
+        (e) =>
+          e.object.type === 'marking-definition' && disclosedReportId(e.disclosure) === reportId,
       )
       return found?.object['extensions'] as Record<string, Record<string, unknown>> | undefined
     }

@@ -2,9 +2,9 @@ import { asPartyId, type PartyId } from '../../domain/ids.ts'
 import { reportToStixBundle, withdrawalToStixObjects } from '../../interop/stix.ts'
 import { type StixObject, stixId, versionOf } from '../../interop/stix-objects.ts'
 import { tokenHash, usableToken } from '../http/auth.ts'
-import type { TokenRow } from '../store/store.ts'
+import type { DisclosurePath, TokenRow } from '../store/store.ts'
 import type { NodeContext } from './context.ts'
-import type { Disclosable } from './disclosure.ts'
+import { type Disclosable, recordDisclosures } from './disclosure.ts'
 import { type VisibleVersion, visibleVersions } from './visible-versions.ts'
 
 /** One object of the collection as a TAXII client sees it. */
@@ -13,8 +13,54 @@ export interface TaxiiEntry {
   readonly dateAddedMs: number
   /** The object's `modified` (or `created`, for objects that are never versioned). */
   readonly version: string
-  /** The report this object discloses (recorded when served); null only for test fixtures. */
-  readonly disclosure: Disclosable | null
+  /** What serving this object discloses (recorded before it leaves); null when content-free. */
+  readonly disclosure: TaxiiDisclosure | null
+}
+
+/**
+ * A report's disclosure, or another holding's (a track, a product): those record themselves,
+ * once per `key` in a page, by their own audited path.
+ */
+export type TaxiiDisclosure = Disclosable | HoldingDisclosure
+
+export interface HoldingDisclosure {
+  readonly key: string
+  readonly record: (
+    ctx: NodeContext,
+    viewer: PartyId,
+    path: DisclosurePath,
+    atMs: number,
+  ) => Promise<void>
+}
+
+/** The report an entry discloses, if it is a report's. */
+export function disclosedReportId(disclosure: TaxiiDisclosure | null): string | null {
+  return disclosure === null || 'record' in disclosure ? null : disclosure.report.id
+}
+
+/** Entries a kind of holding adds to a viewer's collection at one instant. */
+export type TaxiiSource = (ctx: NodeContext, viewer: PartyId, atMs: number) => Promise<TaxiiEntry[]>
+
+/** The holdings beside launch reports that the collection serves (tracks, products). */
+const HOLDING_SOURCES: readonly TaxiiSource[] = []
+
+/** Records what `entries` disclose to `viewer` (H2): called before they leave by TAXII or export. */
+export async function recordServed(
+  ctx: NodeContext,
+  viewer: PartyId,
+  path: DisclosurePath,
+  entries: readonly Pick<TaxiiEntry, 'disclosure'>[],
+  atMs: number,
+): Promise<void> {
+  const reports: Disclosable[] = []
+  const holdings = new Map<string, HoldingDisclosure>()
+  for (const { disclosure } of entries) {
+    if (disclosure === null) continue
+    if ('record' in disclosure) holdings.set(disclosure.key, disclosure)
+    else reports.push(disclosure)
+  }
+  await recordDisclosures(ctx, viewer, path, reports, atMs)
+  for (const holding of holdings.values()) await holding.record(ctx, viewer, path, atMs)
 }
 
 /** The node's one collection: its launch reports, each client seeing what its party may. */
@@ -38,7 +84,7 @@ export async function collectionView(
   const partyName = (p: string): string | undefined =>
     ctx.index.registry.parties.get(asPartyId(p))?.name
   const seen = new Map<string, TaxiiEntry>()
-  const add = (object: StixObject, dateAddedMs: number, disclosure: Disclosable | null) => {
+  const add = (object: StixObject, dateAddedMs: number, disclosure: TaxiiDisclosure | null) => {
     const version = versionOf(object)
     const key = `${object.id} ${version}`
     if (!seen.has(key)) seen.set(key, { object, dateAddedMs, version, disclosure })
@@ -54,7 +100,8 @@ export async function collectionView(
       for (const object of withdrawalToStixObjects(withdrawal, { partyName }))
         add(object, withdrawal.withdrawnAtMs, null)
   }
-  return [...seen.values()].sort(compareEntries)
+  const holdings = await Promise.all(HOLDING_SOURCES.map((source) => source(ctx, viewer, atMs)))
+  return [...seen.values(), ...holdings.flat()].sort(compareEntries)
 }
 
 /** A stored version never changes, nor does its bundle: built once per version, not per page. */

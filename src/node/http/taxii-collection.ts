@@ -3,8 +3,12 @@ import { STIX_MEDIA_TYPE } from '../../interop/stix-objects.ts'
 import { stixTime } from '../../interop/stix-objects.ts'
 import { EntenteError } from '../../lib/errors.ts'
 import type { NodeContext } from '../app/context.ts'
-import { recordDisclosures } from '../app/disclosure.ts'
-import { collectionIdOf, collectionView, type TaxiiEntry } from '../app/taxii-views.ts'
+import {
+  collectionIdOf,
+  collectionView,
+  recordServed,
+  type TaxiiEntry,
+} from '../app/taxii-views.ts'
 import { API_ROOT, canWrite, clientOf, requireCollection, sendTaxii } from './taxii.ts'
 import { dateHeaders, filterEntries, pageOf, parseTaxiiQuery } from './taxii-query.ts'
 
@@ -43,8 +47,7 @@ export function taxiiCollectionRoutes(scope: FastifyInstance, ctx: NodeContext):
     atMs: number,
     items: readonly T[],
   ): Promise<readonly T[]> => {
-    const shown = items.flatMap((e) => (e.disclosure === null ? [] : [e.disclosure]))
-    await recordDisclosures(ctx, party, 'taxii', shown, atMs)
+    await recordServed(ctx, party, 'taxii', items, atMs)
     return items
   }
   const page = async (
