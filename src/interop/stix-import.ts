@@ -57,6 +57,12 @@ export function readStixBundle(bundle: unknown): Result<StixReading, StixIssues>
   const ordered = [...newestById(launches, (o) => `${o.id} ${versionOf(o)}`).values()].sort(
     (a, b) => parseInstantMs(versionOf(a)) - parseInstantMs(versionOf(b)),
   )
+  const newest = ordered.at(-1) as StixObject
+  // A superseded notice (issue 12) carries nothing to store: say so, naming its property.
+  if (newest['superseded_by_version'] !== undefined && newest['revoked'] !== true)
+    return Result.fail([
+      `${newest.id}: superseded_by_version: this copy is superseded by version ${JSON.stringify(newest['superseded_by_version'])}, not released to the reader; there is nothing to store`,
+    ])
   const versions: StixReport[] = []
   const content = ordered.filter((o) => o['revoked'] !== true)
   // One version (the common case): every object's newest is its only one, nothing to date.
@@ -68,7 +74,6 @@ export function readStixBundle(bundle: unknown): Result<StixReading, StixIssues>
     if (!report.ok) return report
     versions.push(report.value)
   }
-  const newest = ordered.at(-1) as StixObject
   const last = versions.at(-1)
   if (newest['revoked'] === true) {
     const withdrawal = withdrawalOf(newest, newestObjects)

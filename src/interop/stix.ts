@@ -198,6 +198,43 @@ export function withdrawalToStixObjects(
   ]
 }
 
+/**
+ * Issue 12: a holder of an earlier version that may not receive the correction (it raised the
+ * level, say) sees the launch's newest version as a content-free notice — no place, time or
+ * marking of either version, only that version `supersededByVersion` exists — so that nobody
+ * acts on a copy known to be wrong. Like the revocation, a version of the same launch.
+ */
+export interface StixSupersession {
+  readonly reportId: string
+  readonly originator: string
+  readonly supersededByVersion: number
+  readonly firstCreatedAtMs: number
+  /** When the superseding version was stored here (`modified`). */
+  readonly supersededAtMs: number
+}
+
+export function supersessionToStixObjects(
+  notice: StixSupersession,
+  context: Pick<StixExportContext, 'partyName'> = {},
+): StixObject[] {
+  const { reportId, originator } = notice
+  return [
+    ...DEFINITION_OBJECTS,
+    partyIdentity(originator, context.partyName?.(originator)),
+    {
+      type: LAUNCH_TYPE,
+      id: reportObjectIds(reportId).launch,
+      spec_version: '2.1',
+      created: stixTime(notice.firstCreatedAtMs),
+      modified: stixTime(notice.supersededAtMs),
+      created_by_ref: partyIdentityId(originator),
+      report_id: reportId,
+      superseded_by_version: notice.supersededByVersion,
+      extensions: { [LAUNCH_EXTENSION_ID]: { extension_type: 'new-sdo' } },
+    },
+  ]
+}
+
 /** The marking as a banner line: originator, level and releasability (`KOR MIL-II REL TO JPN`). */
 export function markingLabel(
   report: Pick<StixReport, 'originator' | 'level' | 'releasableTo'>,

@@ -5,6 +5,7 @@ import {
   reportToStixBundle,
   splitLaunches,
   stixBundleToReport,
+  supersessionToStixObjects,
   withdrawalToStixObjects,
   type StixReport,
 } from '../../src/interop/stix.ts'
@@ -133,6 +134,28 @@ describe('STIX versions of a report (issue 12)', () => {
       "Entente's identity and the originator's, to which created_by_ref points",
     )
     for (const object of revoked) assert.deepEqual(validate(object), [], object.id)
+  })
+
+  it('a superseded notice is a version of the launch with no content, valid STIX, read back as nothing to store', () => {
+    const notice = supersessionToStixObjects({
+      reportId: withdrawal.reportId,
+      originator: withdrawal.originator,
+      supersededByVersion: 2,
+      firstCreatedAtMs: ISSUED_MS,
+      supersededAtMs: CORRECTED_MS,
+    })
+    const launch = launchOf(notice)
+    assert.equal(launch.id, launchOf(first).id)
+    assert.equal(launch['modified'], '2019-10-31T07:41:30.000Z')
+    assert.equal(launch['superseded_by_version'], 2)
+    assert.equal(launch['revoked'], undefined)
+    for (const object of notice) assert.deepEqual(validate(object), [], object.id)
+    const read = stixBundleToReport(bundle(first, notice))
+    assert.equal(read.ok, false)
+    assert.match(
+      JSON.stringify(read),
+      /superseded_by_version: this copy is superseded by version 2/,
+    )
   })
 
   it('a revoked newest version reads back as withdrawn, with the version before it when carried', () => {

@@ -37,6 +37,19 @@ interface Manifest {
 
 type Launch = Record<string, unknown>
 
+/** All a superseded notice says: which launch, by whom, and which version supersedes it. */
+const NOTICE_KEYS = [
+  'created',
+  'created_by_ref',
+  'extensions',
+  'id',
+  'modified',
+  'report_id',
+  'spec_version',
+  'superseded_by_version',
+  'type',
+]
+
 const LAUNCH: Launch = {
   time: '2019-10-31T16:35:00+09:00',
   site: { lat: 39.41, lon: 125.89 },
@@ -157,6 +170,10 @@ describe('TAXII versions of corrected and withdrawn reports (issue 12)', () => {
     assert.equal((await launches(kor, 'JPN', ids['withdrawn'])).length, 1, 'JPN read it')
     await kor.withdraw(ids['withdrawn'], 'sensor fault')
     await kor.withdraw(ids['never-held'], 'sensor fault')
+    // Issued at MIL-II, read by JPN, then corrected up to MIL-I, which the GSOMIA does not cover.
+    ids['raised'] = await kor.issue('MIL-II', 'raised later')
+    assert.equal((await launches(kor, 'JPN', ids['raised'])).length, 1, 'JPN read it')
+    await kor.correct(ids['raised'], 'MIL-I', { ...LAUNCH, count: 3, text: 'now MIL-I' })
   })
   after(async () => {
     await kor.app.close()
@@ -274,6 +291,44 @@ describe('TAXII versions of corrected and withdrawn reports (issue 12)', () => {
     )
   })
 
+  it('a holder that may not see a correction gets a content-free superseded notice, not the copy known to be wrong', async () => {
+    const id = ids['raised'] ?? ''
+    const all = await launches(kor, 'JPN', id, 'match[version]=all')
+    assert.equal(all.length, 1, 'one version: the notice')
+    const { body } = await kor.taxii<Envelope>('/objects/?match[version]=all', 'JPN')
+    const objects = body.objects ?? []
+    const notice = objects.find((o) => o.id === launchId(id))
+    assert.equal(notice?.['superseded_by_version'], 2)
+    assert.deepEqual(Object.keys(notice).sort(), NOTICE_KEYS, 'superseded, not withdrawn')
+    const text = JSON.stringify(objects.filter((o) => o['report_id'] === id))
+    assert.ok(!text.includes('raised later') && !text.includes('now MIL-I'), text)
+    assert.ok(!text.includes('125.89') && !text.includes('MIL-I'), 'no place, no marking')
+    const ids_ = reportObjectIds(id)
+    const ofReport = [ids_.site, ids_.impact, ids_.marking(1), ids_.marking(2)]
+    assert.deepEqual(
+      objects.filter((o) => o.id !== launchId(id) && ofReport.includes(o.id)),
+      [],
+      'none of its other objects',
+    )
+    // Read back, it is no report to store, and the reader is told why.
+    const reading = readStixBundle({
+      type: 'bundle',
+      id: 'bundle--x',
+      objects: objects.filter((o) => o['report_id'] === id || !o.id.startsWith(`${LAUNCH_TYPE}--`)),
+    })
+    assert.equal(reading.ok, false)
+    assert.match(
+      JSON.stringify(reading),
+      /superseded_by_version: this copy is superseded by version 2/,
+    )
+    // KOR sees both versions with their content.
+    const own = await launches(kor, 'operator', id, 'match[version]=all')
+    assert.deepEqual(
+      own.map((v) => v.version),
+      [1, 2],
+    )
+  })
+
   it('a party that never held a withdrawn report is told nothing of it', async () => {
     const id = ids['never-held'] ?? ''
     assert.deepEqual(await launches(kor, 'JPN', id, 'match[version]=all'), [])
@@ -322,14 +377,26 @@ describe('TAXII versions under an officer’s approval (issue 12)', () => {
       [1],
     )
     await kor.correct(id, 'MIL-II', { ...LAUNCH, count: 2 })
-    // Version 2 waits for the officer: JPN sees nothing of it, nor version 1 known to be wrong.
-    assert.deepEqual(await launches(kor, 'JPN', id, 'match[version]=all'), [])
+    // Version 2 waits for the officer: JPN sees nothing of it, nor version 1 known to be wrong,
+    // only the content-free notice (as the federation sends), dated before version 2.
+    const waiting = await kor.taxii<Envelope>(`/objects/${launchId(id)}/?match[version]=all`, 'JPN')
+    const notices = waiting.body.objects ?? []
+    assert.deepEqual(
+      notices.map((o) => o['superseded_by_version']),
+      [2],
+    )
+    assert.deepEqual(Object.keys(notices[0] ?? {}).sort(), NOTICE_KEYS, 'no content, no marking')
     const [v2Release] = await pending()
     assert.ok(v2Release !== undefined, 'version 2 waits for the officer')
     await kor.api(`/api/releases/${v2Release}/approve`, {}, 'release-officer')
+    const approved = await launches(kor, 'JPN', id, 'match[version]=all')
     assert.deepEqual(
-      (await launches(kor, 'JPN', id, 'match[version]=all')).map((v) => v.version),
+      approved.map((v) => v.version),
       [1, 2],
+    )
+    assert.ok(
+      String(notices[0]?.['modified']) < (approved[1]?.modified ?? ''),
+      'version 2 is newer than the notice a client may hold',
     )
   })
 })

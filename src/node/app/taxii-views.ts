@@ -1,5 +1,9 @@
 import { asPartyId, type PartyId } from '../../domain/ids.ts'
-import { reportToStixBundle, withdrawalToStixObjects } from '../../interop/stix.ts'
+import {
+  reportToStixBundle,
+  supersessionToStixObjects,
+  withdrawalToStixObjects,
+} from '../../interop/stix.ts'
 import { type StixObject, stixId, versionOf } from '../../interop/stix-objects.ts'
 import { tokenHash, usableToken } from '../http/auth.ts'
 import type { DisclosurePath, TokenRow } from '../store/store.ts'
@@ -89,7 +93,7 @@ export async function collectionView(
     const key = `${object.id} ${version}`
     if (!seen.has(key)) seen.set(key, { object, dateAddedMs, version, disclosure })
   }
-  for (const { versions, withdrawal } of shown) {
+  for (const { versions, withdrawal, superseded } of shown) {
     for (const v of versions)
       // Every object built from a report shows some of it (its site, its marking): serving any
       // of them is a disclosure of the report (the first that carries a shared object).
@@ -99,6 +103,10 @@ export async function collectionView(
     if (withdrawal !== null)
       for (const object of withdrawalToStixObjects(withdrawal, { partyName }))
         add(object, withdrawal.withdrawnAtMs, null)
+    // So is the superseded notice: it says only that a version the viewer may not see exists.
+    if (superseded !== null)
+      for (const object of supersessionToStixObjects(superseded, { partyName }))
+        add(object, superseded.supersededAtMs, null)
   }
   const holdings = await Promise.all(HOLDING_SOURCES.map((source) => source(ctx, viewer, atMs)))
   return [...seen.values(), ...holdings.flat()].sort(compareEntries)

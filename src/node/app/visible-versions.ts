@@ -1,8 +1,13 @@
 import type { PartyId } from '../../domain/ids.ts'
-import type { StixWithdrawal } from '../../interop/stix.ts'
+import type { StixSupersession, StixWithdrawal } from '../../interop/stix.ts'
 import type { ReportRow, WithdrawalRow } from '../store/store.ts'
 import type { NodeContext } from './context.ts'
-import { type Disclosable, disclosureContext, mayDisclose } from './disclosure.ts'
+import {
+  type Disclosable,
+  type DisclosureContext,
+  disclosureContext,
+  mayDisclose,
+} from './disclosure.ts'
 import { disclosureLabels } from './release-labels.ts'
 
 /** One version of a report a viewer may see, with the instants STIX versioning gives it. */
@@ -20,6 +25,11 @@ export interface VisibleReport {
   readonly versions: readonly VisibleVersion[]
   /** Set when the report was withdrawn and the viewer held it (or is this node or the originator). */
   readonly withdrawal: StixWithdrawal | null
+  /**
+   * Set when the viewer held an earlier version it may still see but may not see the current
+   * one (a correction raised the level): the content-free notice instead of any version.
+   */
+  readonly superseded: StixSupersession | null
 }
 
 /**
@@ -27,8 +37,9 @@ export interface VisibleReport {
  * `atMs`, each decided on its own marking (a version the viewer may not see is never listed).
  * - This node's party and the originator see every version, and the revocation of a withdrawn one.
  * - Anyone else sees a report's versions only while it may see its current one: a copy it may
- *   not see now (a correction raised the level) is shown not at all, as before versions, rather
- *   than as an earlier version known to be wrong.
+ *   not see now is shown not at all rather than as an earlier version known to be wrong; if
+ *   the viewer held it and may still see an earlier version (a correction raised the level),
+ *   it sees a content-free superseded notice in its place.
  * - A withdrawn report shows anyone else its content-free revocation only, and only if it held
  *   the report: a release to it left, or a TAXII read or an export showed it (the holders a
  *   federation withdrawal reaches, and those the node disclosed to by its other paths).
@@ -52,11 +63,16 @@ export async function visibleVersions(
       if (!(await heldBy(ctx, viewer, report.id))) continue
       const timed = versionInstants(await historyOf(ctx, report))
       const revoked = revocation(report, withdrawal, timed)
-      out.push({ reportId: report.id, versions: [], withdrawal: revoked })
+      out.push({ reportId: report.id, versions: [], withdrawal: revoked, superseded: null })
       continue
     }
     const current = mayDisclose(ctx, report, dc)
-    if (current === null) continue
+    if (current === null) {
+      const notice = own ? null : await supersession(ctx, report, dc)
+      if (notice !== null)
+        out.push({ reportId: report.id, versions: [], withdrawal: null, superseded: notice })
+      continue
+    }
     const rows = await historyOf(ctx, report)
     const timed = versionInstants(rows)
     const versions = rows.flatMap((row, i): VisibleVersion[] => {
@@ -70,9 +86,35 @@ export async function visibleVersions(
       return [{ disclosure, firstCreatedAtMs: timed.first, modifiedAtMs: timed.modified[i] ?? 0 }]
     })
     const revoked = withdrawal === undefined ? null : revocation(report, withdrawal, timed)
-    out.push({ reportId: report.id, versions, withdrawal: revoked })
+    out.push({ reportId: report.id, versions, withdrawal: revoked, superseded: null })
   }
   return out
+}
+
+/**
+ * The notice for a viewer that may not see `report`'s current version: only if it held the
+ * report and may see an earlier version (else the current one is hidden for another reason —
+ * an agreement ended — and nothing is shown, as for a report never held).
+ */
+async function supersession(
+  ctx: NodeContext,
+  report: ReportRow,
+  dc: DisclosureContext,
+): Promise<StixSupersession | null> {
+  if (report.version < 2 || !(await heldBy(ctx, dc.viewer, report.id))) return null
+  const rows = await historyOf(ctx, report)
+  const earlier = rows.slice(0, -1)
+  const visible = earlier.some((row) => mayDisclose(ctx, { ...row, supersededBy: null }, dc, true))
+  if (!visible) return null
+  const timed = versionInstants(rows)
+  return {
+    reportId: report.id,
+    originator: report.originator,
+    supersededByVersion: report.version,
+    firstCreatedAtMs: timed.first,
+    // Just before the superseding version: a client that later may see it sees a newer version.
+    supersededAtMs: (timed.modified.at(-1) ?? report.createdAtMs) - 1,
+  }
 }
 
 /** The versions held, oldest first, the current one last (one query only for a corrected report). */
@@ -84,14 +126,15 @@ async function historyOf(ctx: NodeContext, report: ReportRow): Promise<ReportRow
 
 /**
  * STIX needs each version's `modified` later than the one before: the arrival instants here,
- * each at least a millisecond after the previous (two versions stored in one millisecond).
+ * each at least two milliseconds after the previous (two versions stored in one millisecond),
+ * so that a superseded notice has an instant of its own between them.
  */
 function versionInstants(rows: readonly ReportRow[]): { first: number; modified: number[] } {
   const modified: number[] = []
   for (const row of rows) {
     const previous = modified.at(-1)
     modified.push(
-      previous === undefined ? row.createdAtMs : Math.max(row.createdAtMs, previous + 1),
+      previous === undefined ? row.createdAtMs : Math.max(row.createdAtMs, previous + 2),
     )
   }
   return { first: rows[0]?.createdAtMs ?? 0, modified }
