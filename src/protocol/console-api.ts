@@ -76,6 +76,10 @@ export interface ProductView {
   readonly version: number
   /** The store's ProductState: awaiting-content, transferring or complete. */
   readonly state: string
+  /** `superseded`: its originator said a later version exists that this node may not get. */
+  readonly status: 'current' | 'superseded'
+  /** The version that supersedes this copy, when superseded. */
+  readonly supersededByVersion?: number
   readonly title: string
   readonly createdAt: string
   readonly receivedFrom: string | null

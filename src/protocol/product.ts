@@ -129,31 +129,46 @@ export const productSchema = z.discriminatedUnion('kind', [
 ])
 export type Product = z.infer<typeof productSchema>
 
+const imageryPostSchema = z.strictObject({
+  id: productIdSchema.optional(),
+  kind: z.literal('imagery'),
+  marking: z.strictObject({ originator: partyIdSchema, level: levelSchema }),
+  topic: topicSchema,
+  releasableTo: z.array(partyIdSchema).max(64).optional(),
+  title: z.string().min(1).max(200),
+  imagery: imageryFieldsSchema.extend({
+    /** When given, the content uploaded must have this digest. */
+    sha256: sha256HexSchema.optional(),
+  }),
+})
+
+const assessmentPostSchema = z.strictObject({
+  id: productIdSchema.optional(),
+  kind: z.literal('assessment'),
+  marking: z.strictObject({ originator: partyIdSchema, level: levelSchema }),
+  topic: topicSchema,
+  releasableTo: z.array(partyIdSchema).max(64).optional(),
+  title: z.string().min(1).max(200),
+  assessment: assessmentFieldsSchema,
+})
+
 /** POST /api/products: the metadata; an image's content follows by PUT …/content. */
 export const productPostSchema = z.discriminatedUnion('kind', [
-  z.strictObject({
-    id: productIdSchema.optional(),
-    kind: z.literal('imagery'),
-    marking: z.strictObject({ originator: partyIdSchema, level: levelSchema }),
-    topic: topicSchema,
-    releasableTo: z.array(partyIdSchema).max(64).optional(),
-    title: z.string().min(1).max(200),
-    imagery: imageryFieldsSchema.extend({
-      /** When given, the content uploaded must have this digest. */
-      sha256: sha256HexSchema.optional(),
-    }),
-  }),
-  z.strictObject({
-    id: productIdSchema.optional(),
-    kind: z.literal('assessment'),
-    marking: z.strictObject({ originator: partyIdSchema, level: levelSchema }),
-    topic: topicSchema,
-    releasableTo: z.array(partyIdSchema).max(64).optional(),
-    title: z.string().min(1).max(200),
-    assessment: assessmentFieldsSchema,
-  }),
+  imageryPostSchema,
+  assessmentPostSchema,
 ])
 export type ProductPost = z.infer<typeof productPostSchema>
+
+/**
+ * POST /api/products/{id}/corrections: the product as it should now read (a new version, its
+ * marking its own). An image keeps its file: a correction fixes what is said of the pixels —
+ * footprint, acquisition, sensor, marking — and new pixels are a new product.
+ */
+export const productCorrectionSchema = z.discriminatedUnion('kind', [
+  imageryPostSchema.omit({ id: true }),
+  assessmentPostSchema.omit({ id: true }),
+])
+export type ProductCorrection = z.infer<typeof productCorrectionSchema>
 
 /** The wire message of kind `product`: the signed metadata, and an image's signed manifest. */
 export const productWireSchema = z.strictObject({

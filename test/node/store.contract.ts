@@ -577,6 +577,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         createdAtMs: 1_000,
         updatedAtMs: 1_000,
         withdrawal: null,
+        supersededBy: null,
         ...over,
       })
 
@@ -609,6 +610,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
             receivedFrom: null,
             recordedAtMs: 2_000,
           },
+          supersededBy: { version: 2, atMs: 1_900, signature: 'j.k.l', receivedFrom: 'JPN' },
         })
         await s.transaction((tx) => tx.putProduct(complete))
         assert.deepEqual(await s.getProduct('p-1'), complete)

@@ -21,6 +21,7 @@ import { type AuditBatch, auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import { checkMarking } from './ingest.ts'
 import { checkOriginatorNotice } from './withdrawals.ts'
+import { applyProductSuperseded } from './product-corrections.ts'
 import { composeForPeer, enqueue } from './outbox.ts'
 import type { CorrectionInput } from './report-input.ts'
 import { commitReleases, denyAtEgress, type PlannedRelease, planReleases } from './releases.ts'
@@ -304,7 +305,19 @@ export async function applySuperseded(
 ): Promise<void> {
   const { originatorSignature: signature, ...facts } = message.payload
   const held = await tx.getReport(facts.reportId)
-  if (held === undefined) return
+  if (held === undefined) {
+    // Issue 17: a product's correction is told the same way.
+    const product = await tx.getProduct(facts.reportId)
+    if (product !== undefined && product.originator === facts.originator)
+      await applyProductSuperseded(
+        tx,
+        audit,
+        product,
+        { ...facts, signature, receivedFrom: message.sender },
+        nowMs,
+      )
+    return
+  }
   // Out of order or by another path: a version held, or a notice of it, changes nothing.
   if (held.version >= facts.version || (held.supersededBy?.version ?? 0) >= facts.version) return
   await tx.markSuperseded(facts.reportId, {

@@ -98,6 +98,7 @@ export async function checkProductArrival(
     createdAtMs: nowMs,
     updatedAtMs: nowMs,
     withdrawal: null,
+    supersededBy: null,
   }
   if (held !== undefined) {
     if (product.version < held.version) return { reasons: [], row: null }

@@ -31,6 +31,8 @@ export function productView(row: ProductRow): ProductView {
     releasableTo: row.releasableTo,
     version: row.version,
     state: row.state,
+    status: row.supersededBy === null ? 'current' : 'superseded',
+    ...(row.supersededBy === null ? {} : { supersededByVersion: row.supersededBy.version }),
     title: typeof product.title === 'string' ? product.title : '',
     createdAt: new Date(row.createdAtMs).toISOString(),
     receivedFrom: row.receivedFrom,
@@ -50,10 +52,11 @@ export function productView(row: ProductRow): ProductView {
   }
 }
 
-/** May `dc.viewer` see this product now (a peer's only when whole)? */
+/** May `dc.viewer` see this product now (a peer's only when whole, and not known to be wrong)? */
 export function mayShowProduct(ctx: NodeContext, row: ProductRow, dc: DisclosureContext): boolean {
   if (row.withdrawal !== null) return false
   const own = dc.viewer === ctx.party
+  if (row.supersededBy !== null && !own && dc.viewer !== row.originator) return false
   if (row.state !== 'complete' && !(own && row.originator === ctx.party)) return false
   return mayDisclose(ctx, row, dc) !== null
 }

@@ -91,6 +91,7 @@ export async function createProduct(
     createdAtMs: nowMs,
     updatedAtMs: nowMs,
     withdrawal: null,
+    supersededBy: null,
   }
   const offers = row.state === 'complete' ? await planProductOffers(ctx, row, nowMs) : []
   await auditedTransaction(ctx, async (tx, audit) => {

@@ -3,7 +3,12 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { asPartyId } from '../../domain/ids.ts'
 import { EntenteError } from '../../lib/errors.ts'
-import { type Manifest, MEDIA_TYPE_OF, productPostSchema } from '../../protocol/product.ts'
+import {
+  type Manifest,
+  MEDIA_TYPE_OF,
+  productCorrectionSchema,
+  productPostSchema,
+} from '../../protocol/product.ts'
 import type { NodeContext } from '../app/context.ts'
 import { disclosureContext, mayDisclose } from '../app/disclosure.ts'
 import {
@@ -14,6 +19,7 @@ import {
 } from '../app/product-views.ts'
 import { createProduct, uploadContent } from '../app/products.ts'
 import { withdrawProduct } from '../app/product-withdrawals.ts'
+import { correctProduct } from '../app/product-corrections.ts'
 import { appendAudit } from '../app/audit-log.ts'
 import { CHUNK_AUTH_SCHEME, verifyChunkRequest } from '../crypto/chunk-request.ts'
 import { ANY_ROLE, auditAuthFailure } from './auth.ts'
@@ -106,6 +112,19 @@ export const productRoutes: readonly Route[] = [
         .header('content-length', manifest.sizeBytes)
         .header('digest', `sha-256=${Buffer.from(manifest.sha256, 'hex').toString('base64')}`)
         .send(ctx.content.read(manifest.sha256))
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/products/:id/corrections',
+    roles: ['operator', 'admin'],
+    summary:
+      "correct one of this node's own products: a new signed version with its own marking, decided for every peer now; a holder of an earlier version it may not go to is sent the content-free superseded notice",
+    handler: async (ctx, request, reply) => {
+      const { id } = parse(idParam, request.params, 'params')
+      const post = parse(productCorrectionSchema, request.body, '')
+      const { product, sentTo, supersededTo } = await correctProduct(ctx, id, post)
+      return reply.code(201).send({ product: productView(product), sentTo, supersededTo })
     },
   },
   {

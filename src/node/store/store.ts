@@ -319,6 +319,11 @@ export interface ProductRow {
   readonly updatedAtMs: number
   /** Its originator's withdrawal, once withdrawn: then it is shown and sent to no one. */
   readonly withdrawal: WithdrawalRow | null
+  /**
+   * A peer's copy its originator said is superseded by a later version this node may not get
+   * (its statement, as a report's): then it is marked so here and shown to no one outside.
+   */
+  readonly supersededBy: Supersession | null
 }
 
 /**

@@ -240,7 +240,11 @@ CREATE INDEX tracks_by_updated ON tracks (updated_at_ms);
 CREATE INDEX tracks_by_report ON tracks (report_id);
 `
 
+/** Issue 17: a product's copy told by its originator that a later version it may not get exists. */
+const PRODUCT_SUPERSEDED = `ALTER TABLE products ADD COLUMN superseded_by TEXT;`
+
 /** Every migration this build knows, oldest first; versions are 1, 2, 3, ... */
+
 /** Issue 17: products (as SQLite's migration 11); `ord` keeps insertion order. */
 const PRODUCTS = `
 CREATE TABLE products (
@@ -283,6 +287,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'leases', up: LEASES },
   { version: 3, name: 'report-versions-and-tracks', up: REPORT_VERSIONS_AND_TRACKS },
   { version: 4, name: 'products', up: PRODUCTS },
+  { version: 5, name: 'product-superseded', up: PRODUCT_SUPERSEDED },
 ]
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

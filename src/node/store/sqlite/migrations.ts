@@ -305,6 +305,9 @@ CREATE TABLE product_releases (
 ) STRICT;
 `
 
+/** Issue 17: a product's copy told by its originator that a later version it may not get exists. */
+const PRODUCT_SUPERSEDED = `ALTER TABLE products ADD COLUMN superseded_by TEXT;`
+
 /** Every migration this build knows, oldest first; versions are 1, 2, 3, ... */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: INITIAL },
@@ -318,6 +321,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: 'report-versions', up: REPORT_VERSIONS },
   { version: 10, name: 'tracks', up: TRACKS },
   { version: 11, name: 'products', up: PRODUCTS },
+  { version: 12, name: 'product-superseded', up: PRODUCT_SUPERSEDED },
 ]
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -284,6 +284,7 @@ export const PRODUCTS = table<ProductRow>('products', {
   createdAtMs: same(),
   updatedAtMs: same(),
   withdrawal: jsonOrNull(),
+  supersededBy: jsonOrNull(),
 })
 
 export const PRODUCT_RELEASES = table<ProductReleaseRow>('product_releases', {

@@ -55,6 +55,18 @@ function ProductCard({ product: p, timeZone }: { product: Product; timeZone: str
         <span class={`pill product-${p.state}`} data-testid="product-state">
           {p.state}
         </span>
+        {p.status === 'superseded' && (
+          <>
+            {' '}
+            <span
+              class="pill product-superseded"
+              data-testid="product-superseded"
+              title="its originator corrected it in a version not released to this party: do not act on this copy"
+            >
+              superseded by v{p.supersededByVersion}
+            </span>
+          </>
+        )}
         {p.receivedFrom === null ? '' : ` · received from ${p.receivedFrom}`} ·{' '}
         {bothZones(Date.parse(p.createdAt), timeZone)}
       </p>
