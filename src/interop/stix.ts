@@ -179,7 +179,23 @@ export function withdrawalToStixObjects(
   withdrawal: StixWithdrawal,
   context: Pick<StixExportContext, 'partyName'> = {},
 ): StixObject[] {
-  const { reportId, originator } = withdrawal
+  return contentFreeLaunch(withdrawal, withdrawal.withdrawnAtMs, context, {
+    revoked: true,
+    withdrawal_reason: withdrawal.reason,
+  })
+}
+
+/**
+ * A version of a report's launch that carries none of its content (a revocation, a superseded
+ * notice), with the objects it refers to: Entente's definitions and the originator's identity.
+ */
+function contentFreeLaunch(
+  notice: { readonly reportId: string; readonly originator: string; firstCreatedAtMs: number },
+  modifiedMs: number,
+  context: Pick<StixExportContext, 'partyName'>,
+  says: Readonly<Record<string, unknown>>,
+): StixObject[] {
+  const { reportId, originator } = notice
   return [
     ...DEFINITION_OBJECTS,
     partyIdentity(originator, context.partyName?.(originator)),
@@ -187,12 +203,11 @@ export function withdrawalToStixObjects(
       type: LAUNCH_TYPE,
       id: reportObjectIds(reportId).launch,
       spec_version: '2.1',
-      created: stixTime(withdrawal.firstCreatedAtMs),
-      modified: stixTime(withdrawal.withdrawnAtMs),
+      created: stixTime(notice.firstCreatedAtMs),
+      modified: stixTime(modifiedMs),
       created_by_ref: partyIdentityId(originator),
-      revoked: true,
       report_id: reportId,
-      withdrawal_reason: withdrawal.reason,
+      ...says,
       extensions: { [LAUNCH_EXTENSION_ID]: { extension_type: 'new-sdo' } },
     },
   ]
@@ -217,22 +232,9 @@ export function supersessionToStixObjects(
   notice: StixSupersession,
   context: Pick<StixExportContext, 'partyName'> = {},
 ): StixObject[] {
-  const { reportId, originator } = notice
-  return [
-    ...DEFINITION_OBJECTS,
-    partyIdentity(originator, context.partyName?.(originator)),
-    {
-      type: LAUNCH_TYPE,
-      id: reportObjectIds(reportId).launch,
-      spec_version: '2.1',
-      created: stixTime(notice.firstCreatedAtMs),
-      modified: stixTime(notice.supersededAtMs),
-      created_by_ref: partyIdentityId(originator),
-      report_id: reportId,
-      superseded_by_version: notice.supersededByVersion,
-      extensions: { [LAUNCH_EXTENSION_ID]: { extension_type: 'new-sdo' } },
-    },
-  ]
+  return contentFreeLaunch(notice, notice.supersededAtMs, context, {
+    superseded_by_version: notice.supersededByVersion,
+  })
 }
 
 /** The marking as a banner line: originator, level and releasability (`KOR MIL-II REL TO JPN`). */

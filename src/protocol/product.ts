@@ -129,13 +129,18 @@ export const productSchema = z.discriminatedUnion('kind', [
 ])
 export type Product = z.infer<typeof productSchema>
 
-const imageryPostSchema = z.strictObject({
+/** What the originator's analyst gives for any product (its id, when given, is theirs). */
+const postedFields = {
   id: productIdSchema.optional(),
-  kind: z.literal('imagery'),
   marking: z.strictObject({ originator: partyIdSchema, level: levelSchema }),
   topic: topicSchema,
   releasableTo: z.array(partyIdSchema).max(64).optional(),
   title: z.string().min(1).max(200),
+}
+
+const imageryPostSchema = z.strictObject({
+  ...postedFields,
+  kind: z.literal('imagery'),
   imagery: imageryFieldsSchema.extend({
     /** When given, the content uploaded must have this digest. */
     sha256: sha256HexSchema.optional(),
@@ -143,12 +148,8 @@ const imageryPostSchema = z.strictObject({
 })
 
 const assessmentPostSchema = z.strictObject({
-  id: productIdSchema.optional(),
+  ...postedFields,
   kind: z.literal('assessment'),
-  marking: z.strictObject({ originator: partyIdSchema, level: levelSchema }),
-  topic: topicSchema,
-  releasableTo: z.array(partyIdSchema).max(64).optional(),
-  title: z.string().min(1).max(200),
   assessment: assessmentFieldsSchema,
 })
 

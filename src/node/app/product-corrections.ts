@@ -12,7 +12,7 @@ import { type AuditBatch, auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import { checkMarking } from './ingest.ts'
 import { composeForPeer, enqueue } from './outbox.ts'
-import { commitProductOffers, limitsOf, planProductOffers } from './products.ts'
+import { commitProductOffers, limitsOf, planProductOffers, signedFields } from './products.ts'
 
 /**
  * Issue 17: a product is corrected as a report is (corrections.ts). Its originator signs a new
@@ -54,16 +54,7 @@ export async function correctProduct(
   checkMarking(ctx, post)
   const previous = held.product as Product
   const nowMs = ctx.now()
-  const common = {
-    id,
-    originator: ctx.party,
-    topic: post.topic,
-    level: post.marking.level,
-    releasableTo: post.releasableTo ?? null,
-    title: post.title,
-    version: held.version + 1,
-    createdAtMs: nowMs,
-  }
+  const common = signedFields(ctx, id, post, held.version + 1, nowMs)
   const product = correctedContent(post, previous, common, limitsOf(ctx))
   const row: ProductRow = {
     ...held,

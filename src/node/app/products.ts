@@ -52,16 +52,7 @@ export async function createProduct(
   }
   const nowMs = ctx.now()
   const id = post.id ?? ctx.newId()
-  const common = {
-    id,
-    originator: ctx.party,
-    topic: post.topic,
-    level: post.marking.level,
-    releasableTo: post.releasableTo ?? null,
-    title: post.title,
-    version: 1,
-    createdAtMs: nowMs,
-  }
+  const common = signedFields(ctx, id, post, 1, nowMs)
   // An assessment is whole at once: signed now. An image waits for its file (uploadContent).
   const signed: Product | null =
     post.kind === 'assessment'
@@ -107,6 +98,26 @@ export async function createProduct(
     await commitProductOffers(tx, audit, row, offers)
   })
   return { product: row, duplicate: false }
+}
+
+/** What every version of an own product signs beside its kind's content. */
+export function signedFields(
+  ctx: NodeContext,
+  id: string,
+  post: Pick<ProductPost, 'topic' | 'marking' | 'releasableTo' | 'title'>,
+  version: number,
+  nowMs: number,
+): Omit<Product, 'kind' | 'imagery' | 'assessment'> {
+  return {
+    id,
+    originator: ctx.party,
+    topic: post.topic,
+    level: post.marking.level,
+    releasableTo: post.releasableTo ?? null,
+    title: post.title,
+    version,
+    createdAtMs: nowMs,
+  }
 }
 
 /**
