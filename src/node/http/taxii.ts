@@ -7,6 +7,7 @@ import type { NodeContext } from '../app/context.ts'
 import { ingestTaxiiObjects } from '../app/taxii-ingest.ts'
 import { collectionIdOf, findTaxiiClient, type TaxiiClient } from '../app/taxii-views.ts'
 import { taxiiCollectionRoutes } from './taxii-collection.ts'
+import { taxiiProductRoutes } from './taxii-products.ts'
 
 export const TAXII_MEDIA_TYPE = 'application/taxii+json;version=2.1'
 export const TAXII_PREFIX = '/taxii2'
@@ -68,6 +69,7 @@ export function registerTaxii(app: FastifyInstance, ctx: NodeContext): void {
       })
       taxiiRootRoutes(scope, ctx)
       taxiiCollectionRoutes(scope, ctx)
+      taxiiProductRoutes(scope, ctx)
       done()
     },
     { prefix: TAXII_PREFIX },
