@@ -140,6 +140,13 @@ describe('products over TAXII (issue 17)', () => {
     assert.ok(download.rawPayload.equals(bytes), 'the exact bytes of the file')
     const paths = (await jpn.disclosures('KOR', id)).map((e) => e.data['path'])
     assert.deepEqual(paths.sort(), ['product-content', 'taxii'])
+    // A client fetching the url asks for the image, not for TAXII.
+    const asImage = await jpn.h.app.inject({
+      url: url.pathname,
+      headers: { authorization: 'Bearer KOR.secret-KOR', accept: 'image/png' },
+    })
+    assert.equal(asImage.statusCode, 200, asImage.body)
+    assert.equal(asImage.rawPayload.length, bytes.length)
   })
 
   test('an export for KOR links the image at the node’s configured address, and is audited as an export', async () => {

@@ -101,23 +101,27 @@ async function imageContent(
 ): Promise<{ payloadBase64: string } | { url: string }> {
   const manifest = row.manifest as Manifest | null
   if (manifest !== null && manifest.sizeBytes <= ctx.config.products.taxiiInlineMaxBytes) {
-    const cache = inlineCache.get(ctx) ?? new Map<string, string>()
+    const cache = inlineCache.get(ctx) ?? { bytes: 0, byDigest: new Map<string, string>() }
     inlineCache.set(ctx, cache)
-    let payload = cache.get(manifest.sha256)
+    let payload = cache.byDigest.get(manifest.sha256)
     if (payload === undefined) {
       const bytes = await ctx.content.readChunk(manifest.sha256, manifest.sizeBytes, 0)
       payload = bytes.toString('base64')
-      if (cache.size >= INLINE_CACHE_FILES) cache.clear()
-      cache.set(manifest.sha256, payload)
+      if (cache.bytes + payload.length > INLINE_CACHE_CHARS) {
+        cache.byDigest.clear()
+        cache.bytes = 0
+      }
+      cache.byDigest.set(manifest.sha256, payload)
+      cache.bytes += payload.length
     }
     return { payloadBase64: payload }
   }
   return { url: productContentUrl(collectionUrl, row.id) }
 }
 
-const inlineCache = new WeakMap<NodeContext, Map<string, string>>()
-/** At most 64 files of at most one chunk each (64 MiB at the largest threshold). */
-const INLINE_CACHE_FILES = 64
+const inlineCache = new WeakMap<NodeContext, { bytes: number; byDigest: Map<string, string> }>()
+/** Bounded memory: past 16 MiB of base64 the cache starts again (a miss costs one read). */
+const INLINE_CACHE_CHARS = 16 * 1024 * 1024
 
 /** Where a TAXII client downloads an image: under its collection, with its TAXII credentials. */
 export function productContentUrl(collectionUrl: string, productId: string): string {
