@@ -1,7 +1,8 @@
-import { MEDIA_TYPE_OF, type Product } from '../protocol/product.ts'
+import { MEDIA_TYPE_OF, type Product, type ProductKind } from '../protocol/product.ts'
 import { marking, reportObjectIds } from './stix.ts'
 import {
   DEFINITION_OBJECTS,
+  ENTENTE_IDENTITY_ID,
   partyIdentity,
   partyIdentityId,
   type StixBundle,
@@ -16,6 +17,12 @@ import {
  * with its SHA-256 as STIX requires beside a url), an assessment as a `note` whose `object_refs`
  * name the reports and products it is about. Each carries its national marking; the footprint,
  * acquisition and sensor ride as custom properties of the artifact.
+ *
+ * Versions: each object keeps one id across a product's versions (named after its first), and
+ * each version is a STIX version of it (`modified`). An artifact is a cyber-observable, which
+ * STIX does not version: PRODUCT_VERSION_EXTENSION declares `created`, `modified` and `revoked`
+ * on it, as the marking-modified extension does for markings. A withdrawal is the object's
+ * last version, revoked and content-free (productWithdrawalToStixObjects).
  */
 export interface StixProduct {
   readonly product: Product
@@ -23,15 +30,56 @@ export interface StixProduct {
   readonly localLevel: string
   /** For an image: its bytes in base64 (under the caller's threshold), or the download URL. */
   readonly content?: { readonly payloadBase64: string } | { readonly url: string }
+  /**
+   * The products among its references that are assessments, named by their note rather than
+   * an image's artifact (the caller knows what it holds; an unknown one is taken for an image).
+   */
+  readonly assessmentRefs?: ReadonlySet<string>
 }
 
-export function productObjectIds(productId: string, version: number) {
+/** The ids of a product's objects; its marking's is per version (a marking never changes). */
+export function productObjectIds(productId: string, version = 1) {
   return {
     bundle: stixId('bundle', `product:${productId}:v${version}`),
-    object: stixId('artifact', `product:${productId}:v${version}`),
-    note: stixId('note', `product:${productId}:v${version}`),
-    marking: stixId('marking-definition', `product:${productId}:marking`),
+    object: stixId('artifact', `product:${productId}:v1`),
+    note: stixId('note', `product:${productId}:v1`),
+    marking: stixId(
+      'marking-definition',
+      version === 1 ? `product:${productId}:marking` : `product:${productId}:marking:v${version}`,
+    ),
   } as const
+}
+
+/** The id of the one object a product is served as, every version: an artifact or a note. */
+export function productStixId(kind: ProductKind, productId: string): string {
+  const ids = productObjectIds(productId)
+  return kind === 'imagery' ? ids.object : ids.note
+}
+
+export const PRODUCT_VERSION_EXTENSION_ID = stixId(
+  'extension-definition',
+  'entente-product-version/1.0',
+)
+
+/** Declares the versioning properties an image's artifact carries (STIX leaves SCOs unversioned). */
+export const PRODUCT_VERSION_EXTENSION: StixObject = {
+  type: 'extension-definition',
+  spec_version: '2.1',
+  id: PRODUCT_VERSION_EXTENSION_ID,
+  created: '2026-12-04T00:00:00.000Z',
+  modified: '2026-12-04T00:00:00.000Z',
+  created_by_ref: ENTENTE_IDENTITY_ID,
+  name: 'Entente product version',
+  description:
+    'A top-level property extension of artifact: the STIX common versioning properties, so ' +
+    "that an image's artifact is versioned like the product it carries, and revoked when the " +
+    'product is withdrawn (then without payload_bin, url or hashes: content-free).',
+  schema:
+    'created, modified (timestamps), revoked (boolean); a revoked artifact carries only ' +
+    'x_entente_product_id and x_entente_withdrawal_reason; see docs/interop.md',
+  version: '1.0.0',
+  extension_types: ['toplevel-property-extension'],
+  extension_properties: ['created', 'modified', 'revoked'],
 }
 
 export function productToStixBundle(input: StixProduct): StixBundle {
@@ -54,6 +102,7 @@ export function productToStixBundle(input: StixProduct): StixBundle {
     id: ids.bundle,
     objects: [
       ...DEFINITION_OBJECTS,
+      ...(product.kind === 'imagery' ? [PRODUCT_VERSION_EXTENSION] : []),
       partyIdentity(product.originator, undefined),
       markingObject,
       productObject(input, ids),
@@ -61,10 +110,66 @@ export function productToStixBundle(input: StixProduct): StixBundle {
   }
 }
 
+/** A withdrawn product, as STIX needs a withdrawal: its object's last version, revoked. */
+export interface StixProductWithdrawal {
+  readonly productId: string
+  readonly kind: ProductKind
+  readonly originator: string
+  readonly reason: string
+  /** `created` of the product's object (its version's creation, as in productToStixBundle). */
+  readonly createdAtMs: number
+  /** When the withdrawal was recorded here (`modified`), after the version's. */
+  readonly withdrawnAtMs: number
+}
+
+/**
+ * The revoked version discloses nothing but the withdrawal, as a report's (docs/interop.md): no
+ * payload, url or hashes, no text, title, footprint or marking; a note is about its author.
+ */
+export function productWithdrawalToStixObjects(withdrawal: StixProductWithdrawal): StixObject[] {
+  const { productId, kind, originator } = withdrawal
+  const common = {
+    spec_version: '2.1',
+    id: productStixId(kind, productId),
+    created: stixTime(withdrawal.createdAtMs),
+    modified: stixTime(withdrawal.withdrawnAtMs),
+    revoked: true,
+    x_entente_product_id: productId,
+    x_entente_withdrawal_reason: withdrawal.reason,
+  }
+  const revoked: StixObject =
+    kind === 'imagery'
+      ? {
+          type: 'artifact',
+          ...common,
+          extensions: {
+            [PRODUCT_VERSION_EXTENSION_ID]: { extension_type: 'toplevel-property-extension' },
+          },
+        }
+      : {
+          type: 'note',
+          ...common,
+          created_by_ref: partyIdentityId(originator),
+          content: 'withdrawn by its originator',
+          object_refs: [partyIdentityId(originator)],
+        }
+  return [
+    ...DEFINITION_OBJECTS,
+    ...(kind === 'imagery' ? [PRODUCT_VERSION_EXTENSION] : []),
+    partyIdentity(originator, undefined),
+    revoked,
+  ]
+}
+
 function productObject(input: StixProduct, ids: ReturnType<typeof productObjectIds>): StixObject {
   const { product } = input
   if (product.kind === 'assessment') {
     const at = stixTime(product.createdAtMs)
+    const assessments = [...(input.assessmentRefs ?? [])]
+    const notes = new Map(
+      assessments.map((id) => [productObjectIds(id).object, productObjectIds(id).note]),
+    )
+    const noteOfAssessment = (ref: string): string => notes.get(ref) ?? ref
     const refs = product.assessment.refs.map((ref) =>
       ref.kind === 'report'
         ? reportObjectIds(ref.id).launch
@@ -82,9 +187,12 @@ function productObject(input: StixProduct, ids: ReturnType<typeof productObjectI
       object_marking_refs: [ids.marking],
       abstract: product.title,
       content: product.assessment.text,
+      x_entente_product_id: product.id,
+      x_entente_product_version: product.version,
       authors: [product.originator],
       // A note must be about something: an assessment about nothing is about its author.
-      object_refs: refs.length > 0 ? refs : [partyIdentityId(product.originator)],
+      object_refs:
+        refs.length > 0 ? refs.map(noteOfAssessment) : [partyIdentityId(product.originator)],
     }
   }
   const imagery = product.imagery
@@ -93,6 +201,8 @@ function productObject(input: StixProduct, ids: ReturnType<typeof productObjectI
     type: 'artifact',
     spec_version: '2.1',
     id: ids.object,
+    created: stixTime(product.createdAtMs),
+    modified: stixTime(product.createdAtMs),
     mime_type: MEDIA_TYPE_OF[imagery.format],
     ...(content !== undefined && 'payloadBase64' in content
       ? { payload_bin: content.payloadBase64 }
@@ -106,5 +216,9 @@ function productObject(input: StixProduct, ids: ReturnType<typeof productObjectI
     x_entente_sensor: imagery.sensor,
     x_entente_ground_resolution_m: imagery.groundResolutionM,
     x_entente_size_bytes: imagery.sizeBytes,
+    x_entente_product_version: product.version,
+    extensions: {
+      [PRODUCT_VERSION_EXTENSION_ID]: { extension_type: 'toplevel-property-extension' },
+    },
   }
 }

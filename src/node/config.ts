@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { EntenteError } from '../lib/errors.ts'
+import { CHUNK_BYTES } from '../protocol/product.ts'
 import { resolveStoreLocation, storeLocationSchema } from './store/location.ts'
 
 const jwk = z.record(z.string(), z.unknown())
@@ -218,6 +219,16 @@ export const nodeConfigSchema = z.strictObject({
         .int()
         .min(1)
         .max(1_000_000)
+        .default(256 * 1024),
+      /**
+       * TAXII serves an image this size or smaller inline (`payload_bin`), a larger one as a
+       * `url` to its download; at most one chunk, read at once.
+       */
+      taxiiInlineMaxBytes: z
+        .number()
+        .int()
+        .min(0)
+        .max(CHUNK_BYTES)
         .default(256 * 1024),
     })
     .prefault({}),

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { productToStixBundle } from '../../src/interop/stix-products.ts'
+import {
+  PRODUCT_VERSION_EXTENSION,
+  productStixId,
+  productToStixBundle,
+  productWithdrawalToStixObjects,
+} from '../../src/interop/stix-products.ts'
+import { partyIdentityId } from '../../src/interop/stix-objects.ts'
 import { reportObjectIds } from '../../src/interop/stix.ts'
 import type { Product } from '../../src/protocol/product.ts'
 import { thumbnailPng } from '../helpers/products.ts'
@@ -85,5 +91,64 @@ describe('products in STIX 2.1 (issue 17)', () => {
     assert.deepEqual(valid(object ?? { type: 'note' }), [])
     assert.equal(object?.['content'], 'A successful test of the continuous-fire system.')
     assert.deepEqual(object?.['object_refs'], [reportObjectIds('r-1').launch])
+  })
+
+  test('a product keeps its object id across versions; each version is a later `modified`', () => {
+    const v1 = objectOf(productToStixBundle({ product: image, localLevel: 'GOKUHI' }), 'artifact')
+    const corrected = { ...image, version: 2, createdAtMs: image.createdAtMs + 60_000 }
+    const bundle = productToStixBundle({ product: corrected, localLevel: 'GOKUHI' })
+    const v2 = objectOf(bundle, 'artifact')
+    assert.equal(v2?.id, v1?.id)
+    assert.equal(v1?.id, productStixId('imagery', image.id))
+    assert.ok(String(v2?.['modified']) > String(v1?.['modified']))
+    assert.ok(bundle.objects.some((o) => o.id === PRODUCT_VERSION_EXTENSION.id))
+    assert.deepEqual(valid(PRODUCT_VERSION_EXTENSION), [])
+  })
+
+  test('a reference to an assessment names its note, not an artifact', () => {
+    const { imagery: _imagery, ...common } = image
+    const note: Product = {
+      ...common,
+      kind: 'assessment',
+      id: 'a-2',
+      assessment: {
+        text: 'see a-1 and the image',
+        refs: [
+          { kind: 'product', id: 'a-1' },
+          { kind: 'product', id: 'p-sunchon' },
+        ],
+      },
+    }
+    const bundle = productToStixBundle({
+      product: note,
+      localLevel: 'GOKUHI',
+      assessmentRefs: new Set(['a-1']),
+    })
+    assert.deepEqual(objectOf(bundle, 'note')?.['object_refs'], [
+      productStixId('assessment', 'a-1'),
+      productStixId('imagery', 'p-sunchon'),
+    ])
+  })
+
+  test('a withdrawn product is its object revoked, with nothing of its content', () => {
+    const withdrawal = {
+      productId: 'p-sunchon',
+      originator: 'JPN',
+      reason: 'wrong target',
+      createdAtMs: image.createdAtMs,
+      withdrawnAtMs: image.createdAtMs + 1,
+    }
+    const [artifact] = productWithdrawalToStixObjects({ ...withdrawal, kind: 'imagery' }).filter(
+      (o) => o.type === 'artifact',
+    )
+    assert.equal(artifact?.id, productStixId('imagery', 'p-sunchon'))
+    assert.equal(artifact?.['revoked'], true)
+    for (const field of ['payload_bin', 'url', 'hashes', 'mime_type', 'object_marking_refs'])
+      assert.equal(artifact?.[field], undefined, field)
+    const objects = productWithdrawalToStixObjects({ ...withdrawal, kind: 'assessment' })
+    const note = objects.find((o) => o.type === 'note')
+    assert.deepEqual(valid(note ?? { type: 'note' }), [])
+    assert.deepEqual(note?.['object_refs'], [partyIdentityId('JPN')])
+    assert.equal(note?.['modified'], '2019-10-31T02:00:00.001Z')
   })
 })

@@ -2,7 +2,7 @@ import type { PartyId } from '../../domain/ids.ts'
 import { EntenteError } from '../../lib/errors.ts'
 import type { ProductImageryView, ProductView } from '../../protocol/console-api.ts'
 import { MEDIA_TYPE_OF, type Product } from '../../protocol/product.ts'
-import type { ProductRow } from '../store/store.ts'
+import type { DisclosurePath, ProductRow } from '../store/store.ts'
 import { auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import { type DisclosureContext, disclosureContext, mayDisclose } from './disclosure.ts'
@@ -54,11 +54,20 @@ export function productView(row: ProductRow): ProductView {
 
 /** May `dc.viewer` see this product now (a peer's only when whole, and not known to be wrong)? */
 export function mayShowProduct(ctx: NodeContext, row: ProductRow, dc: DisclosureContext): boolean {
-  if (row.withdrawal !== null) return false
+  return productVerdict(ctx, row, dc) !== null
+}
+
+/** The policy's answer for showing this product now: the option it goes under, 'own', or null. */
+export function productVerdict(
+  ctx: NodeContext,
+  row: ProductRow,
+  dc: DisclosureContext,
+): ReturnType<typeof mayDisclose> {
+  if (row.withdrawal !== null) return null
   const own = dc.viewer === ctx.party
-  if (row.supersededBy !== null && !own && dc.viewer !== row.originator) return false
-  if (row.state !== 'complete' && !(own && row.originator === ctx.party)) return false
-  return mayDisclose(ctx, row, dc) !== null
+  if (row.supersededBy !== null && !own && dc.viewer !== row.originator) return null
+  if (row.state !== 'complete' && !(own && row.originator === ctx.party)) return null
+  return mayDisclose(ctx, row, dc)
 }
 
 export async function visibleProducts(
@@ -90,8 +99,9 @@ const disclosedHere = new WeakMap<NodeContext, Set<string>>()
 
 /**
  * Records that a product's content (or a chunk of it) reached a party outside this node: one
- * `disclosure` entry the first time, as for reports. A read by an own role is audited as a
- * read, each time (a download of an image is rare, and worth knowing).
+ * `disclosure` entry the first time by each path, as for reports (`product-content` for a
+ * download or a chunk, `taxii` or `export` for its STIX objects). A read by an own role is
+ * audited as a read, each time (a download of an image is rare, and worth knowing).
  */
 export async function recordProductDisclosure(
   ctx: NodeContext,
@@ -99,9 +109,10 @@ export async function recordProductDisclosure(
   viewer: PartyId,
   atMs: number,
   detail: Readonly<Record<string, unknown>> = {},
+  path: DisclosurePath = 'product-content',
 ): Promise<void> {
-  // Recorded once per party: each later chunk to a peer skips the write (and its fsync).
-  const key = `${row.id} ${viewer}`
+  // Recorded once per party and path: each later chunk to a peer skips the write (and its fsync).
+  const key = `${row.id} ${viewer} ${path}`
   const disclosed = disclosedHere.get(ctx) ?? new Set<string>()
   disclosedHere.set(ctx, disclosed)
   if (viewer !== ctx.party && disclosed.has(key)) return
@@ -112,14 +123,14 @@ export async function recordProductDisclosure(
         type: 'disclosure',
         party: null,
         subject: row.id,
-        data: { productId: row.id, path: 'product-content', read: 'own', ...detail },
+        data: { productId: row.id, path, read: 'own', ...detail },
       })
       return
     }
     const first = await tx.insertDisclosure({
       reportId: row.id,
       party: viewer,
-      path: 'product-content',
+      path,
       firstAtMs: atMs,
     })
     disclosed.add(key)
@@ -132,7 +143,7 @@ export async function recordProductDisclosure(
       data: {
         productId: row.id,
         originator: row.originator,
-        path: 'product-content',
+        path,
         agreement: row.agreement,
         ...detail,
       },

@@ -9,6 +9,7 @@ import { tokenHash, usableToken } from '../http/auth.ts'
 import type { DisclosurePath, TokenRow } from '../store/store.ts'
 import type { NodeContext } from './context.ts'
 import { type Disclosable, recordDisclosures } from './disclosure.ts'
+import { productEntries } from './taxii-products.ts'
 import { type VisibleVersion, visibleVersions } from './visible-versions.ts'
 
 /** One object of the collection as a TAXII client sees it. */
@@ -42,11 +43,20 @@ export function disclosedReportId(disclosure: TaxiiDisclosure | null): string | 
   return disclosure === null || 'record' in disclosure ? null : disclosure.report.id
 }
 
-/** Entries a kind of holding adds to a viewer's collection at one instant. */
-export type TaxiiSource = (ctx: NodeContext, viewer: PartyId, atMs: number) => Promise<TaxiiEntry[]>
+/**
+ * Entries a kind of holding adds to a viewer's collection at one instant. `collectionUrl` is
+ * the collection's absolute URL as the client reached it (`https://host/taxii2/api/collections/
+ * ID/`), for links back to this node.
+ */
+export type TaxiiSource = (
+  ctx: NodeContext,
+  viewer: PartyId,
+  atMs: number,
+  collectionUrl: string,
+) => Promise<TaxiiEntry[]>
 
 /** The holdings beside launch reports that the collection serves (tracks, products). */
-const HOLDING_SOURCES: readonly TaxiiSource[] = []
+const HOLDING_SOURCES: readonly TaxiiSource[] = [productEntries]
 
 /** Records what `entries` disclose to `viewer` (H2): called before they leave by TAXII or export. */
 export async function recordServed(
@@ -73,6 +83,17 @@ export function collectionIdOf(party: string): string {
 }
 
 /**
+ * The collection's URL at the node's configured address (src/node/http/taxii.ts serves it
+ * there): the links of an export, which no request reached.
+ */
+export function configuredCollectionUrl(ctx: NodeContext): string {
+  const { host, port, insecure } = ctx.config.listen
+  const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+  const scheme = insecure === true ? 'http' : 'https'
+  return `${scheme}://${authority}/taxii2/api/collections/${collectionIdOf(ctx.party)}/`
+}
+
+/**
  * The collection for `viewer` at `atMs`: every version of every object of every report the
  * viewer may see (issue 12: one version per report version, each decided on its own marking;
  * a withdrawn report's revoked launch), once each, dated by the version's arrival (shared
@@ -83,6 +104,7 @@ export async function collectionView(
   ctx: NodeContext,
   viewer: PartyId,
   atMs: number,
+  collectionUrl: string = configuredCollectionUrl(ctx),
 ): Promise<TaxiiEntry[]> {
   const shown = await visibleVersions(ctx, viewer, atMs)
   const partyName = (p: string): string | undefined =>
@@ -108,8 +130,15 @@ export async function collectionView(
       for (const object of supersessionToStixObjects(superseded, { partyName }))
         add(object, superseded.supersededAtMs, null)
   }
-  const holdings = await Promise.all(HOLDING_SOURCES.map((source) => source(ctx, viewer, atMs)))
-  return [...seen.values(), ...holdings.flat()].sort(compareEntries)
+  const holdings = await Promise.all(
+    HOLDING_SOURCES.map((source) => source(ctx, viewer, atMs, collectionUrl)),
+  )
+  // Objects every bundle carries (Entente's definitions, a party's identity) are served once.
+  for (const entry of holdings.flat()) {
+    const key = `${entry.object.id} ${entry.version}`
+    if (!seen.has(key)) seen.set(key, entry)
+  }
+  return [...seen.values()].sort(compareEntries)
 }
 
 /** A stored version never changes, nor does its bundle: built once per version, not per page. */

@@ -9,7 +9,14 @@ import {
   recordServed,
   type TaxiiEntry,
 } from '../app/taxii-views.ts'
-import { API_ROOT, canWrite, clientOf, requireCollection, sendTaxii } from './taxii.ts'
+import {
+  API_ROOT,
+  canWrite,
+  clientOf,
+  requireCollection,
+  sendTaxii,
+  TAXII_PREFIX,
+} from './taxii.ts'
 import { dateHeaders, filterEntries, pageOf, parseTaxiiQuery } from './taxii-query.ts'
 
 type CollectionParams = { Params: { collectionId: string } }
@@ -34,12 +41,14 @@ export function taxiiCollectionRoutes(scope: FastifyInstance, ctx: NodeContext):
     return sendTaxii(reply, 200, collection(canWrite(clientOf(request))))
   })
   const view = async (
-    request: { params: { collectionId: string } },
+    request: { params: { collectionId: string }; protocol: string; host: string },
     party: Parameters<typeof collectionView>[1],
   ) => {
     requireCollection(ctx, request.params.collectionId)
     const atMs = ctx.now()
-    return { atMs, entries: await collectionView(ctx, party, atMs) }
+    // Links back to this node (an image's download) are absolute, as discovery's api_roots.
+    const url = `${request.protocol}://${request.host}${TAXII_PREFIX}${base}/${request.params.collectionId}/`
+    return { atMs, entries: await collectionView(ctx, party, atMs, url) }
   }
   /** What a page shows a party is a disclosure of each report in it (H2), recorded before it leaves. */
   const served = async <T extends TaxiiEntry>(
@@ -51,7 +60,7 @@ export function taxiiCollectionRoutes(scope: FastifyInstance, ctx: NodeContext):
     return items
   }
   const page = async (
-    request: { params: { collectionId: string }; query: unknown },
+    request: { params: { collectionId: string }; query: unknown; protocol: string; host: string },
     party: Parameters<typeof collectionView>[1],
     objectId?: string,
     latest = true,

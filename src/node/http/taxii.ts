@@ -7,6 +7,7 @@ import type { NodeContext } from '../app/context.ts'
 import { ingestTaxiiObjects } from '../app/taxii-ingest.ts'
 import { collectionIdOf, findTaxiiClient, type TaxiiClient } from '../app/taxii-views.ts'
 import { taxiiCollectionRoutes } from './taxii-collection.ts'
+import { productContentRoute, taxiiProductRoutes } from './taxii-products.ts'
 
 export const TAXII_MEDIA_TYPE = 'application/taxii+json;version=2.1'
 export const TAXII_PREFIX = '/taxii2'
@@ -64,10 +65,13 @@ export function registerTaxii(app: FastifyInstance, ctx: NodeContext): void {
       )
       scope.addHook('onRequest', async (request) => {
         clients.set(request, await authenticate(ctx, request))
-        negotiate(request)
+        // An image's download answers in the image's media type, not TAXII's.
+        if (request.routeOptions.url !== `${TAXII_PREFIX}${productContentRoute()}`)
+          negotiate(request)
       })
       taxiiRootRoutes(scope, ctx)
       taxiiCollectionRoutes(scope, ctx)
+      taxiiProductRoutes(scope, ctx)
       done()
     },
     { prefix: TAXII_PREFIX },
