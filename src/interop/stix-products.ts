@@ -120,11 +120,18 @@ export interface StixProductWithdrawal {
   readonly createdAtMs: number
   /** When the withdrawal was recorded here (`modified`), after the version's. */
   readonly withdrawnAtMs: number
+  /**
+   * An image's download address (it answers 404 once withdrawn) and its file's SHA-256: STIX
+   * requires an artifact to carry `payload_bin`, or `url` with `hashes`; the digest names the
+   * file every holder had and shows nothing of it.
+   */
+  readonly file?: { readonly url: string; readonly sha256: string }
 }
 
 /**
  * The revoked version discloses nothing but the withdrawal, as a report's (docs/interop.md): no
- * payload, url or hashes, no text, title, footprint or marking; a note is about its author.
+ * payload, no text, title, footprint or marking (an image only the address that now refuses it,
+ * and its digest); a note is about its author.
  */
 export function productWithdrawalToStixObjects(withdrawal: StixProductWithdrawal): StixObject[] {
   const { productId, kind, originator } = withdrawal
@@ -142,6 +149,9 @@ export function productWithdrawalToStixObjects(withdrawal: StixProductWithdrawal
       ? {
           type: 'artifact',
           ...common,
+          ...(withdrawal.file === undefined
+            ? {}
+            : { url: withdrawal.file.url, hashes: { 'SHA-256': withdrawal.file.sha256 } }),
           extensions: {
             [PRODUCT_VERSION_EXTENSION_ID]: { extension_type: 'toplevel-property-extension' },
           },

@@ -138,13 +138,20 @@ describe('products in STIX 2.1 (issue 17)', () => {
       createdAtMs: image.createdAtMs,
       withdrawnAtMs: image.createdAtMs + 1,
     }
-    const [artifact] = productWithdrawalToStixObjects({ ...withdrawal, kind: 'imagery' }).filter(
-      (o) => o.type === 'artifact',
-    )
+    const file = { url: 'https://jpn.example/taxii2/api/x/content', sha256: 'a'.repeat(64) }
+    const [artifact] = productWithdrawalToStixObjects({
+      ...withdrawal,
+      kind: 'imagery',
+      file,
+    }).filter((o) => o.type === 'artifact')
     assert.equal(artifact?.id, productStixId('imagery', 'p-sunchon'))
     assert.equal(artifact?.['revoked'], true)
-    for (const field of ['payload_bin', 'url', 'hashes', 'mime_type', 'object_marking_refs'])
+    for (const field of ['payload_bin', 'mime_type', 'object_marking_refs', 'x_entente_footprint'])
       assert.equal(artifact?.[field], undefined, field)
+    // STIX needs payload_bin, or url with hashes: the address that now refuses it, and its digest.
+    assert.equal(artifact?.['url'], file.url)
+    assert.deepEqual(artifact?.['hashes'], { 'SHA-256': file.sha256 })
+    assert.deepEqual(valid(artifact ?? { type: 'artifact' }), [])
     const objects = productWithdrawalToStixObjects({ ...withdrawal, kind: 'assessment' })
     const note = objects.find((o) => o.type === 'note')
     assert.deepEqual(valid(note ?? { type: 'note' }), [])

@@ -266,8 +266,12 @@ describe('products over TAXII (issue 17)', () => {
     assert.ok(revoked !== undefined, 'KOR held it: it sees the revocation')
     assert.equal(revoked['revoked'], true)
     assert.equal(revoked['x_entente_withdrawal_reason'], 'wrong target')
-    for (const field of ['payload_bin', 'url', 'hashes', 'x_entente_footprint', 'x_entente_title'])
+    for (const field of ['payload_bin', 'x_entente_footprint', 'x_entente_title'])
       assert.equal(revoked[field], undefined, field)
+    // Valid STIX: the address that now answers 404 (below), and the digest KOR had.
+    assert.equal(revoked['url'], live['url'])
+    assert.deepEqual(revoked['hashes'], live['hashes'])
+    assert.deepEqual(valid(revoked), [])
     assert.ok(String(revoked['modified']) > String(live['modified']), 'a later version')
     const latest = await jpn.taxii(
       'KOR',

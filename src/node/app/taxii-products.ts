@@ -36,7 +36,8 @@ export async function productEntries(
   const out: TaxiiEntry[] = []
   for (const row of rows) {
     if (row.withdrawal !== null) {
-      if (await heldBy(ctx, viewer, row)) out.push(...revokedEntries(row, row.withdrawal))
+      if (await heldBy(ctx, viewer, row))
+        out.push(...revokedEntries(row, row.withdrawal, collectionUrl))
       continue
     }
     const verdict = productVerdict(ctx, row, dc)
@@ -176,7 +177,11 @@ async function refVisible(
 }
 
 /** The revoked version, after the version's own instant as STIX needs; not a disclosure. */
-function revokedEntries(row: ProductRow, withdrawal: WithdrawalRow): TaxiiEntry[] {
+function revokedEntries(
+  row: ProductRow,
+  withdrawal: WithdrawalRow,
+  collectionUrl: string,
+): TaxiiEntry[] {
   const product = row.product as Product
   const withdrawnAtMs = Math.max(withdrawal.recordedAtMs, product.createdAtMs + 1)
   const objects = productWithdrawalToStixObjects({
@@ -186,6 +191,14 @@ function revokedEntries(row: ProductRow, withdrawal: WithdrawalRow): TaxiiEntry[
     reason: withdrawal.reason,
     createdAtMs: product.createdAtMs,
     withdrawnAtMs,
+    ...(product.kind === 'imagery'
+      ? {
+          file: {
+            url: productContentUrl(collectionUrl, row.id),
+            sha256: product.imagery.sha256,
+          },
+        }
+      : {}),
   })
   return objects.map((object) => entry(object, withdrawnAtMs, null))
 }
