@@ -196,6 +196,48 @@ describe('products (issue 17)', () => {
     )
   })
 
+  test('a restarted transfer fetches only the chunks its partial file does not hold as signed', async () => {
+    const bytes = randomBytes(4 * CHUNK_BYTES + 321)
+    const { id } = await postImage(bytes)
+    await deliverJpnToKor('product')
+    const chunk = (i: number) => bytes.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES)
+    // As a node killed mid-transfer leaves it: chunk 0 counted in the store, 1 and 3 written
+    // since but not counted, 2 torn by the kill, 4 never written.
+    const left = await kor.ctx.content.openPartial(sha256(bytes), bytes.length)
+    for (const i of [0, 1, 3]) await left.write(i, chunk(i))
+    await left.write(2, Buffer.alloc(CHUNK_BYTES, 7))
+    await left.close()
+    await kor.ctx.store.setProductProgress(id, 1, kor.ctx.now())
+    const real = korSource()
+    const fetched: number[] = []
+    const counting: ChunkSource = (holder, productId, index, into) => {
+      if (productId === id) fetched.push(index)
+      return real(holder, productId, index, into)
+    }
+    const transfers = new ProductTransfers(kor.ctx, counting)
+    await transfers.scan()
+    await transfers.settled()
+    await transfers.stop()
+    assert.deepEqual(
+      fetched.sort((a, b) => a - b),
+      [2, 4],
+      'only the torn and the missing chunk',
+    )
+    assert.equal((await kor.ctx.store.getProduct(id))?.state, 'complete')
+    const download = await kor.app.inject({
+      method: 'GET',
+      url: `/api/products/${id}/content`,
+      headers: auth(kor),
+    })
+    assert.equal(sha256(download.rawPayload), sha256(bytes), 'the file verified whole at KOR')
+    const done = (await kor.ctx.store.listAudit({ subject: id, type: 'arrival' })).find(
+      (e) => e.data['event'] === 'content-verified',
+    )
+    assert.equal(done?.data['resumedAtChunk'], 2, 'resumed at the first chunk not held')
+    assert.equal(done?.data['heldAtStart'], 3, 'three chunks held at the start')
+    assert.equal(done?.data['fetchedThisRun'], 2)
+  })
+
   test('a manifest not signed by the originator is refused (quarantined), nothing is fetched', async () => {
     const bytes = randomBytes(CHUNK_BYTES + 1)
     const { id } = await postImage(bytes)

@@ -22,7 +22,7 @@ import { imageryPost } from '../helpers/products.ts'
 /**
  * Issue 17 with real processes on loopback: JPN posts an image of 64 MiB (generated to disk,
  * never held in memory), KOR fetches it chunk by chunk; KOR is killed (SIGKILL) half-way and
- * restarted, and resumes after the last chunk it had verified, fetching none twice.
+ * restarted, and resumes after the last chunk it had verified, fetching none it holds again.
  */
 
 const CHUNKS = 64
@@ -90,9 +90,9 @@ describe('products between processes (issue 17)', () => {
     const expected = await sha256Of(createReadStream(file))
 
     const before = await waitFor(
-      'KOR to verify a few chunks',
+      'KOR to count its first chunks (it counts every few)',
       () => Promise.resolve(verifiedAtKor(id)),
-      (n) => n >= 3,
+      (n) => n >= 1,
       60_000,
     )
     await stopProcess(net.KOR, 'SIGKILL')
@@ -110,8 +110,12 @@ describe('products between processes (issue 17)', () => {
     )
     const done = audit.body.find((e) => e.data['event'] === 'content-verified')
     assert.ok(done !== undefined, 'the verification is audited')
-    assert.equal(done.data['resumedAtChunk'], verified, 'resumed after the last verified chunk')
-    assert.equal(done.data['fetchedThisRun'], CHUNKS - verified, 'no chunk fetched twice')
+    // The store counts every few dozen chunks; those written since are found on disk by their
+    // hashes, so the restart resumes at or after the count and fetches only what it lacks.
+    const held = Number(done.data['heldAtStart'])
+    assert.ok(Number(done.data['resumedAtChunk']) >= verified, 'resumed after the chunks counted')
+    assert.ok(held >= verified, 'every chunk counted is held after the restart')
+    assert.equal(done.data['fetchedThisRun'], CHUNKS - held, 'no chunk held fetched again')
     const download = await fetch(`${net.KOR.url}/api/products/${id}/content`, {
       headers: { authorization: `Bearer ${net.KOR.tokens.admin}` },
     })

@@ -9,8 +9,9 @@ import { MIN_TLS_VERSION } from './tls.ts'
 /**
  * The receiver's download of one chunk from a holder (issue 17): a GET to the holder's node
  * URL over its TLS (its certificate checked against `peers.X.ca`, as envelopes are posted),
- * authenticated by a chunk request signed with this node's key. A body longer than a chunk
- * is cut off: a holder cannot make the receiver buffer more than 1 MiB.
+ * authenticated by a chunk request signed with this node's key. A body without a length, or
+ * longer than a chunk or than its length, is cut off: a holder cannot make the receiver buffer
+ * more than 1 MiB a request.
  */
 export function chunkSourceWith(
   self: { readonly party: string; readonly signingKey: KeyObject },
@@ -21,7 +22,7 @@ export function chunkSourceWith(
   for (const [origin, ca] of casByOrigin)
     agents.set(origin, new Agent({ ca: [...ca], minVersion: MIN_TLS_VERSION, keepAlive: true }))
   const systemRoots = new Agent({ minVersion: MIN_TLS_VERSION, keepAlive: true })
-  return (holder, productId, index) => {
+  return (holder, productId, index, into) => {
     const target = new URL(
       `${holder.url}/federation/products/${encodeURIComponent(productId)}/chunks/${index}`,
     )
@@ -36,14 +37,13 @@ export function chunkSourceWith(
     }
     return new Promise((resolve, reject) => {
       const onResponse = (response: IncomingMessage): void => {
-        readBody(response).then(
-          (bytes) =>
-            resolve({
-              status: response.statusCode ?? 0,
-              bytes: response.statusCode === 200 ? bytes : null,
-            }),
-          reject,
-        )
+        if (response.statusCode !== 200) {
+          // A refusal or a failure: its status is the answer, its body is not read.
+          response.resume()
+          resolve({ status: response.statusCode ?? 0, bytes: null })
+          return
+        }
+        readBody(response, into).then((bytes) => resolve({ status: 200, bytes }), reject)
       }
       const sent =
         target.protocol === 'https:'
@@ -59,21 +59,45 @@ export function chunkSourceWith(
   }
 }
 
-function readBody(response: IncomingMessage): Promise<Buffer | null> {
+/**
+ * The body, copied as it arrives into `into` (the caller's chunk buffer, reused chunk after
+ * chunk) or one buffer of the length the holder announced: at most a chunk, no list of
+ * pieces, no second copy to join them. Nothing is written into it once the promise settles.
+ */
+function readBody(response: IncomingMessage, into: Buffer | undefined): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
-    const pieces: Buffer[] = []
+    const announced = Number(response.headers['content-length'] ?? Number.NaN)
+    if (!Number.isSafeInteger(announced) || announced < 0 || announced > CHUNK_BYTES) {
+      response.destroy()
+      resolve(null)
+      return
+    }
+    const body =
+      into !== undefined && into.length >= announced
+        ? into.subarray(0, announced)
+        : Buffer.allocUnsafe(announced)
     let bytes = 0
+    let settled = false
+    const settle = (result: Buffer | null | Error): void => {
+      if (settled) return
+      settled = true
+      if (result instanceof Error) reject(result)
+      else resolve(result)
+    }
     response.on('data', (piece: Buffer) => {
-      bytes += piece.length
-      if (bytes > CHUNK_BYTES) {
+      if (settled) return
+      if (bytes + piece.length > announced) {
         response.destroy()
-        resolve(null)
-      } else pieces.push(piece)
+        settle(null)
+        return
+      }
+      piece.copy(body, bytes)
+      bytes += piece.length
     })
-    response.once('error', reject)
+    response.once('error', settle)
     response.once('close', () => {
-      if (!response.complete) reject(new Error('the response ended before its body did'))
+      if (!response.complete) settle(new Error('the response ended before its body did'))
     })
-    response.once('end', () => resolve(Buffer.concat(pieces)))
+    response.once('end', () => settle(bytes === announced ? body : null))
   })
 }

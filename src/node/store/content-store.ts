@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto'
-import { constants, createReadStream, type ReadStream } from 'node:fs'
+import { createReadStream, type ReadStream } from 'node:fs'
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { EntenteError } from '../../lib/errors.ts'
 import { CHUNK_BYTES, chunkRange } from '../../protocol/product.ts'
+import { PartialFile } from './partial-file.ts'
 
 /**
  * Product files on disk (issue 17), content-addressed: one file per SHA-256 under
@@ -129,7 +130,8 @@ export class ContentStore {
     const { start, endExclusive } = chunkRange(sizeBytes, index)
     const file = await open(this.#objectPath(sha256), 'r')
     try {
-      const buffer = Buffer.alloc(endExclusive - start)
+      // Not zeroed: every byte of it is read from the file, or the read throws.
+      const buffer = Buffer.allocUnsafe(endExclusive - start)
       const { bytesRead } = await file.read(buffer, 0, buffer.length, start)
       if (bytesRead !== buffer.length) throw new Error(`object ${sha256} is shorter than its size`)
       return buffer
@@ -138,31 +140,19 @@ export class ContentStore {
     }
   }
 
-  /** Writes a verified chunk at its place in the partial file, durably, before it is counted. */
-  async writeChunk(sha256: string, index: number, bytes: Uint8Array): Promise<void> {
-    // Read-write, created if absent, never truncated: earlier chunks stay where they are.
-    const file = await open(this.#partialPath(sha256), constants.O_RDWR | constants.O_CREAT, 0o600)
-    try {
-      await file.write(bytes, 0, bytes.length, index * CHUNK_BYTES)
-      await file.datasync()
-    } finally {
-      await file.close()
-    }
+  /** A transfer's partial file, named after the digest it must reach (found again after a restart). */
+  openPartial(sha256: string, sizeBytes: number): Promise<PartialFile> {
+    return PartialFile.open(this.#partialPath(sha256), sizeBytes)
   }
 
   /**
-   * A partial file all of whose chunks were verified: its whole digest is checked once more,
-   * streaming, and it becomes the object. False (and the partial is removed) if it differs.
+   * A partial file all of whose chunks were verified becomes the object if its whole digest
+   * (computed as it was written, `PartialFile.finish`) is the one it must reach; otherwise it
+   * is removed, and false.
    */
-  async completePartial(sha256: string, sizeBytes: number): Promise<boolean> {
+  async adoptPartial(sha256: string, wholeDigest: string | null): Promise<boolean> {
     const partial = this.#partialPath(sha256)
-    const hash = createHash('sha256')
-    let seen = 0
-    for await (const piece of createReadStream(partial, { end: sizeBytes - 1 })) {
-      hash.update(piece as Buffer)
-      seen += (piece as Buffer).length
-    }
-    if (seen !== sizeBytes || hash.digest('hex') !== sha256) {
+    if (wholeDigest !== sha256) {
       await rm(partial, { force: true })
       return false
     }
