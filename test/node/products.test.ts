@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -236,6 +236,29 @@ describe('products (issue 17)', () => {
     assert.equal(done?.data['resumedAtChunk'], 2, 'resumed at the first chunk not held')
     assert.equal(done?.data['heldAtStart'], 3, 'three chunks held at the start')
     assert.equal(done?.data['fetchedThisRun'], 2)
+  })
+
+  test('a transfer the disk fails is noted and tried again, never a crash', async () => {
+    const bytes = randomBytes(CHUNK_BYTES + 99)
+    const { id } = await postImage(bytes)
+    await deliverJpnToKor('product')
+    // A directory where the partial file must go: opening it fails (EISDIR), as a disk would.
+    const partialPath = join(kor.ctx.config.dataDir, 'content', 'partial', sha256(bytes))
+    mkdirSync(partialPath, { recursive: true })
+    const transfers = new ProductTransfers(kor.ctx, korSource(), { retryMs: 60_000 })
+    await transfers.scan()
+    await transfers.settled()
+    const failed = (await kor.ctx.store.listAudit({ subject: id, type: 'arrival' })).filter(
+      (e) => e.data['event'] === 'transfer-failed',
+    )
+    assert.equal(failed.length, 1, 'the failure is on the record')
+    assert.match(String(failed[0]?.data['rule']), /EISDIR|directory/)
+    assert.equal((await kor.ctx.store.getProduct(id))?.state, 'transferring', 'not shown')
+    rmSync(partialPath, { recursive: true })
+    await transfers.scan()
+    await transfers.settled()
+    await transfers.stop()
+    assert.equal((await kor.ctx.store.getProduct(id))?.state, 'complete', 'the next try completes')
   })
 
   test('a manifest not signed by the originator is refused (quarantined), nothing is fetched', async () => {

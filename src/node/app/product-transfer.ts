@@ -117,7 +117,9 @@ export class ProductTransfers {
     if (this.#stopped) return
     for (const row of await this.#ctx.store.listProducts({ state: 'transferring' }))
       if (!this.#running.has(row.id)) {
-        const run = this.#transfer(row.id).finally(() => this.#running.delete(row.id))
+        const run = this.#transfer(row.id)
+          .catch((error: unknown) => this.#failed(row, error))
+          .finally(() => this.#running.delete(row.id))
         this.#running.set(row.id, run)
       }
   }
@@ -306,6 +308,13 @@ export class ProductTransfers {
       fetchedThisRun: run.fetched,
       title: product.title,
     })
+  }
+
+  /** A transfer that threw (the disk, the store): noted, and tried again later — never a crash. */
+  async #failed(row: ProductRow, error: unknown): Promise<void> {
+    const rule = error instanceof Error ? error.message : String(error)
+    await this.#note(row, 'transfer-failed', { rule }).catch(() => undefined)
+    this.#retryLater()
   }
 
   #retryLater(): void {
