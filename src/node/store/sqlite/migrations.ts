@@ -305,6 +305,24 @@ CREATE TABLE product_releases (
 ) STRICT;
 `
 
+/** Issue 12: every version of a track applied here, for STIX/TAXII's `/versions/` and export. */
+const TRACK_VERSIONS = `
+CREATE TABLE track_versions (
+  originator TEXT NOT NULL,
+  track_number INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  report_id TEXT NOT NULL,
+  topic TEXT NOT NULL,
+  level TEXT NOT NULL,
+  local_level TEXT NOT NULL,
+  releasable_to TEXT,
+  message TEXT NOT NULL,
+  recorded_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (originator, track_number, seq)
+) STRICT;
+CREATE INDEX track_versions_by_recorded ON track_versions (recorded_at_ms);
+`
+
 /** Every migration this build knows, oldest first; versions are 1, 2, 3, ... */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: INITIAL },
@@ -318,6 +336,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: 'report-versions', up: REPORT_VERSIONS },
   { version: 10, name: 'tracks', up: TRACKS },
   { version: 11, name: 'products', up: PRODUCTS },
+  { version: 12, name: 'track-versions', up: TRACK_VERSIONS },
 ]
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
