@@ -5,6 +5,7 @@ import { tokenHash, usableToken } from '../http/auth.ts'
 import type { DisclosurePath, TokenRow } from '../store/store.ts'
 import type { NodeContext } from './context.ts'
 import { type Disclosable, recordDisclosures } from './disclosure.ts'
+import { trackEntries } from './taxii-tracks.ts'
 import { type VisibleVersion, visibleVersions } from './visible-versions.ts'
 
 /** One object of the collection as a TAXII client sees it. */
@@ -42,7 +43,7 @@ export function disclosedReportId(disclosure: TaxiiDisclosure | null): string | 
 export type TaxiiSource = (ctx: NodeContext, viewer: PartyId, atMs: number) => Promise<TaxiiEntry[]>
 
 /** The holdings beside launch reports that the collection serves (tracks, products). */
-const HOLDING_SOURCES: readonly TaxiiSource[] = []
+const HOLDING_SOURCES: readonly TaxiiSource[] = [trackEntries]
 
 /** Records what `entries` disclose to `viewer` (H2): called before they leave by TAXII or export. */
 export async function recordServed(
@@ -101,7 +102,12 @@ export async function collectionView(
         add(object, withdrawal.withdrawnAtMs, null)
   }
   const holdings = await Promise.all(HOLDING_SOURCES.map((source) => source(ctx, viewer, atMs)))
-  return [...seen.values(), ...holdings.flat()].sort(compareEntries)
+  // Definitions and identities recur in every holding's objects: each version served once.
+  for (const entry of holdings.flat()) {
+    const key = `${entry.object.id} ${entry.version}`
+    if (!seen.has(key)) seen.set(key, entry)
+  }
+  return [...seen.values()].sort(compareEntries)
 }
 
 /** A stored version never changes, nor does its bundle: built once per version, not per page. */
@@ -135,10 +141,15 @@ function bundleObjectsOf(
   return objects
 }
 
-export function compareEntries(a: Pick<TaxiiEntry, 'dateAddedMs' | 'object'>, b: typeof a): number {
+/** By date added, then id, then version: a track's versions often share one arrival instant. */
+export function compareEntries(
+  a: Pick<TaxiiEntry, 'dateAddedMs' | 'object' | 'version'>,
+  b: typeof a,
+): number {
   return (
     a.dateAddedMs - b.dateAddedMs ||
-    (a.object.id < b.object.id ? -1 : a.object.id > b.object.id ? 1 : 0)
+    (a.object.id < b.object.id ? -1 : a.object.id > b.object.id ? 1 : 0) ||
+    (a.version < b.version ? -1 : a.version > b.version ? 1 : 0)
   )
 }
 
