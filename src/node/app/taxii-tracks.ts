@@ -12,6 +12,7 @@ import type { DisclosurePath, TrackVersionRow, WithdrawalRow } from '../store/st
 import { auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import type { HoldingDisclosure, TaxiiEntry, TaxiiSource } from './taxii-views.ts'
+import type { TrackVerdict } from './track-release.ts'
 import { type EgressReads, trackEgressVerdict } from './tracks.ts'
 import { heldBy } from './visible-versions.ts'
 
@@ -28,6 +29,15 @@ export const trackEntries: TaxiiSource = async (ctx, viewer, atMs) => {
   if (rows.length === 0) return []
   const withdrawals = new Map((await ctx.store.listWithdrawals()).map((w) => [w.reportId, w]))
   const reads: EgressReads = new Map()
+  // One question per marking per request: a 1 Hz track's hundreds of versions share a few.
+  const verdicts = new Map<string, Promise<TrackVerdict>>()
+  const verdictOf = (row: TrackVersionRow): Promise<TrackVerdict> => {
+    const key = JSON.stringify([row.reportId, row.topic, row.level, row.releasableTo])
+    let verdict = verdicts.get(key)
+    if (verdict === undefined)
+      verdicts.set(key, (verdict = trackEgressVerdict(ctx, row, viewer, atMs, reads)))
+    return verdict
+  }
   const out: TaxiiEntry[] = []
   for (const versions of byTrack(rows).values()) {
     const [first] = versions
@@ -47,7 +57,7 @@ export const trackEntries: TaxiiSource = async (ctx, viewer, atMs) => {
       const timed = instants[i]
       if (timed === undefined) continue
       if (!own) {
-        const verdict = await trackEgressVerdict(ctx, row, viewer, atMs, reads)
+        const verdict = await verdictOf(row)
         if (!verdict.ok) continue
         agreement = verdict.agreement
       }
