@@ -11,6 +11,7 @@ import {
   trackVersionToStixObjects,
 } from '../../src/interop/stix-tracks.ts'
 import { readStixTracks } from '../../src/interop/stix-tracks-import.ts'
+import type { Product } from '../../src/protocol/product.ts'
 import type { TrackMessageWire } from '../../src/protocol/track.ts'
 import { stixValidator } from '../helpers/stix-schemas.ts'
 
@@ -203,24 +204,19 @@ describe('issue 12: tracks in STIX 2.1', () => {
   })
 
   it("an assessment about a track refers to the track's object id", () => {
-    const bundle = productToStixBundle({
-      product: {
-        id: 'p-1',
-        kind: 'assessment',
-        originator: 'KOR',
-        level: 'MIL-II',
-        topic: 'dprk-missile',
-        releasableTo: null,
-        version: 1,
-        createdAtMs: T0,
-        title: 'two objects',
-        assessment: {
-          text: 'track 4011 is the booster',
-          refs: [{ kind: 'track', id: 'KOR:4011' }],
-        },
-      } as never,
-      localLevel: 'MIL-II',
-    })
+    const assessment: Product = {
+      id: 'p-1',
+      kind: 'assessment',
+      originator: 'KOR',
+      level: 'MIL-II',
+      topic: 'dprk-missile',
+      releasableTo: null,
+      version: 1,
+      createdAtMs: T0,
+      title: 'two objects',
+      assessment: { text: 'track 4011 is the booster', refs: [{ kind: 'track', id: 'KOR:4011' }] },
+    }
+    const bundle = productToStixBundle({ product: assessment, localLevel: 'MIL-II' })
     const note = bundle.objects.find((o) => o.type === 'note')
     assert.deepEqual(note?.['object_refs'], [trackObjectId('KOR', 4011)])
     assert.equal(trackStixId('KOR:4011'), trackObjectId('KOR', 4011))

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { runImport } from '../../src/cli/import.ts'
+import { withNodeContext } from '../../src/cli/node-dir.ts'
 import { asAgreementId, asPartyId } from '../../src/domain/ids.ts'
 import { TRACK_TYPE, type StixObject } from '../../src/interop/stix-objects.ts'
 import { trackObjectId } from '../../src/interop/stix-tracks.ts'
 import { ingestTaxiiObjects } from '../../src/node/app/taxii-ingest.ts'
 import { collectionIdOf, collectionView } from '../../src/node/app/taxii-views.ts'
+import { CONFIG_FILE } from '../../src/node/main.ts'
 import type { TrackPost } from '../../src/protocol/track.ts'
 import type { ReportRow } from '../../src/node/store/store.ts'
 import { type Harness, makeNode } from '../helpers/node-harness.ts'
@@ -230,6 +235,33 @@ describe('issue 12: tracks through STIX/TAXII', () => {
     } finally {
       await other.close()
     }
+  })
+
+  it('`entente import` of an export reads the tracks back: one line per track, the same versions on the other node', async () => {
+    const objects = (await collectionView(kor.ctx, asPartyId('KOR'), kor.ctx.now())).map(
+      (e) => e.object,
+    )
+    const other = await makeNode({ party: 'KOR', modes: { 'kor-jpn-gsomia': 'auto' } })
+    await other.close()
+    // The config a started node records in its directory (the harness starts none).
+    writeFileSync(join(other.dir, CONFIG_FILE), JSON.stringify(other.config))
+    const file = join(other.dir, 'export.json')
+    writeFileSync(file, JSON.stringify({ type: 'bundle', id: 'bundle--x', objects }))
+    const { lines, refused } = await runImport({ dir: other.dir, file })
+    assert.deepEqual(refused, [])
+    assert.ok(lines.includes('imported track KOR:4011 (6 versions)'), lines.join('\n'))
+    assert.ok(lines.includes('imported track KOR:4021 (3 versions)'), lines.join('\n'))
+    assert.ok(lines.includes('revoked track KOR:4031 (its report was withdrawn)'), lines.join('\n'))
+    const imported = await withNodeContext(other.dir, undefined, (ctx) =>
+      ctx.store.listTrackVersions({ originator: 'KOR', trackNumber: 4011 }),
+    )
+    const original = await kor.ctx.store.listTrackVersions({ originator: 'KOR', trackNumber: 4011 })
+    assert.deepEqual(
+      imported.map((v) => v.message),
+      original.map((v) => v.message),
+    )
+    const again = await runImport({ dir: other.dir, file })
+    assert.ok(again.lines.includes('already held track KOR:4011'), again.lines.join('\n'))
   })
 
   it('a bad track version in an import is refused naming the field, and nothing of that track is stored', async () => {
