@@ -293,7 +293,6 @@ CREATE TABLE track_versions (
   recorded_at_ms BIGINT NOT NULL,
   PRIMARY KEY (originator, track_number, seq)
 );
-CREATE INDEX track_versions_by_recorded ON track_versions (recorded_at_ms);
 `
 
 export const MIGRATIONS: readonly Migration[] = [
