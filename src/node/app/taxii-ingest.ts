@@ -51,6 +51,7 @@ const PARALLEL_LAUNCHES = 64
  * is one report from that party. The node's own clients ingest as `POST /api/reports` does;
  * a peer party's report is re-checked like a federation arrival — it must be the party's own
  * and the release from it to this node must be allowed now — then stored or quarantined.
+ * Tracks (`entente-track`) go in after the launches, the node's own only (`ingestTrack`).
  */
 export async function ingestTaxiiObjects(
   ctx: NodeContext,
