@@ -1,6 +1,6 @@
 import { chmodSync, writeFileSync } from 'node:fs'
 import type { PartyId } from '../domain/ids.ts'
-import { LAUNCH_TYPE, stixId, type StixBundle } from '../interop/stix-objects.ts'
+import { LAUNCH_TYPE, stixId, type StixBundle, TRACK_TYPE } from '../interop/stix-objects.ts'
 import { EntenteError } from '../lib/errors.ts'
 import type { NodeContext } from '../node/app/context.ts'
 import { reportToCot } from '../node/app/cot-track.ts'
@@ -63,11 +63,14 @@ async function stixExport(ctx: NodeContext, viewer: PartyId, atMs: number): Prom
     id: stixId('bundle', `export:${ctx.party}:${objects.map((o) => o.id).join(',')}`),
     objects,
   }
+  // A launch or a track in several versions (issue 12) is one report, one track.
+  const count = (type: string) =>
+    new Set(objects.filter((o) => o.type === type).map((o) => o.id)).size
+  const tracks = count(TRACK_TYPE)
   return {
     text: JSON.stringify(bundle, null, 2),
-    // A launch in several versions (issue 12) is one report.
-    reports: new Set(objects.filter((o) => o.type === LAUNCH_TYPE).map((o) => o.id)).size,
-    items: `${objects.length} STIX objects`,
+    reports: count(LAUNCH_TYPE),
+    items: `${objects.length} STIX objects${tracks === 0 ? '' : `, ${tracks} track${tracks === 1 ? '' : 's'}`}`,
   }
 }
 

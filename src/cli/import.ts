@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { markingLabel, readStixBundle, splitLaunches, type StixReading } from '../interop/stix.ts'
 import type { StixObject } from '../interop/stix-objects.ts'
+import { readStixTracks } from '../interop/stix-tracks-import.ts'
 import { EntenteError } from '../lib/errors.ts'
 import { ingestTaxiiObjects } from '../node/app/taxii-ingest.ts'
 import { withNodeContext } from './node-dir.ts'
@@ -26,7 +27,11 @@ export async function runImport(options: {
   const objects = readBundle(options.file)
   const { bundles } = splitLaunches(objects)
   const readings = bundles.map((b) => readStixBundle(b))
-  const issues = readings.flatMap((r) => (r.ok ? [] : r.issues))
+  const tracks = readStixTracks(objects)
+  const issues = [
+    ...readings.flatMap((r) => (r.ok ? [] : r.issues)),
+    ...tracks.flatMap((t) => (t.ok ? [] : t.issues.issues)),
+  ]
   if (issues.length > 0)
     throw new EntenteError('STIX_INVALID', issues.map((i) => `${options.file}: ${i}`).join('\n'))
   if (bundles.length === 0)
@@ -43,9 +48,20 @@ export async function runImport(options: {
       }
       return held
     }
+    const trackUpdates = async () => {
+      const held = new Map<string, number>()
+      for (const t of tracks) {
+        if (!t.ok || t.value.originator === null) continue
+        const row = await ctx.store.getTrack(t.value.originator, t.value.trackNumber)
+        held.set(t.value.id, row === undefined ? 0 : row.updates + (row.status === 'live' ? 0 : 1))
+      }
+      return held
+    }
     const before = await heldNow()
+    const tracksBefore = await trackUpdates()
     const { failures } = await ingestTaxiiObjects(ctx, ctx.party, objects)
     const afterwards = await heldNow()
+    const tracksAfter = await trackUpdates()
     const why = new Map(failures.map((f) => [f.id, f.message ?? 'refused']))
     const lines: string[] = []
     const refused: string[] = []
@@ -57,6 +73,18 @@ export async function runImport(options: {
       if (problem !== undefined) refused.push(`${options.file}: ${launchId}: ${problem}`)
       else lines.push(importLine(reading.value, before, afterwards))
     })
+    for (const t of tracks) {
+      if (!t.ok || why.has(t.value.id)) continue
+      const { originator, trackNumber, id } = t.value
+      const added = (tracksAfter.get(id) ?? 0) - (tracksBefore.get(id) ?? 0)
+      lines.push(
+        t.value.revoked
+          ? `revoked track ${originator ?? '?'}:${trackNumber} (its report was withdrawn)`
+          : added > 0
+            ? `imported track ${originator ?? '?'}:${trackNumber} (${added} version${added === 1 ? '' : 's'})`
+            : `already held track ${originator ?? '?'}:${trackNumber}`,
+      )
+    }
     // A refused report's problem is also given to each object of its bundle: said once, above.
     const inReports = new Set(bundles.flatMap((b) => b.objects.map((o) => o.id)))
     for (const f of failures)

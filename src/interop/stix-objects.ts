@@ -18,6 +18,12 @@ export const STIX_MEDIA_TYPE = 'application/stix+json;version=2.1'
 /** The launch report as a new STIX Domain Object, declared by LAUNCH_EXTENSION_ID. */
 export const LAUNCH_TYPE = 'entente-launch'
 
+/** A track (issue 12) as a new STIX Domain Object, declared by TRACK_EXTENSION_ID (stix-tracks.ts). */
+export const TRACK_TYPE = 'entente-track'
+
+/** A track's object id, one per originator and track number (`ref`: `ORIGINATOR:number`). */
+export const trackStixId = (ref: string): string => stixId(TRACK_TYPE, `track:${ref}`)
+
 /** When Entente's fixed objects (its identity, the two extension definitions) were made. */
 const DEFINED_AT = '2025-01-01T00:00:00.000Z'
 
@@ -25,6 +31,7 @@ export const stixId = (type: string, name: string): string => `${type}--${uuidV5
 
 export const ENTENTE_IDENTITY_ID = stixId('identity', 'entente')
 export const LAUNCH_EXTENSION_ID = stixId('extension-definition', 'entente-launch/1.0')
+export const TRACK_EXTENSION_ID = stixId('extension-definition', 'entente-track/1.0')
 export const MARKING_EXTENSION_ID = stixId('extension-definition', 'entente-marking/1.0')
 export const LABEL_EXTENSION_ID = stixId('extension-definition', 'entente-stanag-4774-label/1.0')
 export const MARKING_MODIFIED_EXTENSION_ID = stixId(

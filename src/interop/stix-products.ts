@@ -9,6 +9,7 @@ import {
   stixId,
   type StixObject,
   stixTime,
+  trackStixId,
 } from './stix-objects.ts'
 
 /**
@@ -185,7 +186,7 @@ function productObject(input: StixProduct, ids: ReturnType<typeof productObjectI
         ? reportObjectIds(ref.id).launch
         : ref.kind === 'product'
           ? stixId('artifact', `product:${ref.id}:v1`)
-          : stixId('x-entente-track', `track:${ref.id}`),
+          : trackStixId(ref.id),
     )
     return {
       type: 'note',

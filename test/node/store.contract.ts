@@ -14,6 +14,7 @@ import type {
   Store,
   TokenRow,
   TrackRow,
+  TrackVersionRow,
   WithdrawalRow,
 } from '../../src/node/store/store.ts'
 import { ISSUED } from '../../src/node/store/store.ts'
@@ -552,6 +553,47 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         assert.deepEqual(numbers(await s.listTracks({ status: 'live' })), [2, 1])
         assert.deepEqual(numbers(await s.listTracks({ sinceMs: 2 })), [3, 1])
         assert.deepEqual(numbers(await s.listTracks({ limit: 1 })), [2])
+      })
+
+      const version = (over: Partial<TrackVersionRow> = {}): TrackVersionRow => ({
+        originator: 'KOR',
+        trackNumber: 4011,
+        seq: 1,
+        reportId: 'r-1',
+        topic: 'launch',
+        level: 'SECRET',
+        localLevel: 'SECRET',
+        releasableTo: ['USA'],
+        message: { kind: 'drop', trackNumber: 4011, atMs: 9_000 },
+        recordedAtMs: 1_000,
+        ...over,
+      })
+
+      test('when versions are recorded, then they read back in the order recorded, filtered by originator, number and report; one recorded twice is kept as it was', async (s) => {
+        await s.transaction((tx) =>
+          tx.insertTrackVersions([
+            version({ recordedAtMs: 2 }),
+            version({ seq: 2, recordedAtMs: 2 }),
+          ]),
+        )
+        await s.insertTrackVersions([
+          version({ trackNumber: 7, recordedAtMs: 1, reportId: 'r-2' }),
+          version({ originator: 'USA', recordedAtMs: 3, releasableTo: null }),
+          version({ level: 'TOP-SECRET', recordedAtMs: 9 }),
+        ])
+        const keys = (rows: TrackVersionRow[]) =>
+          rows.map((v) => `${v.originator}:${v.trackNumber}:${v.seq}`)
+        assert.deepEqual(keys(await s.listTrackVersions({})), [
+          'KOR:7:1',
+          'KOR:4011:1',
+          'KOR:4011:2',
+          'USA:4011:1',
+        ])
+        assert.deepEqual(await s.listTrackVersions({ originator: 'KOR', trackNumber: 4011 }), [
+          version({ recordedAtMs: 2 }),
+          version({ seq: 2, recordedAtMs: 2 }),
+        ])
+        assert.deepEqual(keys(await s.listTrackVersions({ reportId: 'r-2' })), ['KOR:7:1'])
       })
     })
 

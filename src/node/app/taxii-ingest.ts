@@ -7,7 +7,9 @@ import {
   type StixReading,
   type StixReport,
 } from '../../interop/stix.ts'
-import { LAUNCH_TYPE, type StixObject, versionOf } from '../../interop/stix-objects.ts'
+import { LAUNCH_TYPE, type StixObject, TRACK_TYPE, versionOf } from '../../interop/stix-objects.ts'
+import { readStixTracks, type StixTrackReading } from '../../interop/stix-tracks-import.ts'
+import { MAX_TRACK_BATCH, type TrackMessageWire } from '../../protocol/track.ts'
 import type { ReportRow } from '../store/store.ts'
 import { ISSUED } from '../store/store.ts'
 import { auditedTransaction } from './audit-log.ts'
@@ -16,6 +18,7 @@ import type { NodeContext } from './context.ts'
 import { ingestReport } from './ingest.ts'
 import { type ReportInput, reportInputSchema } from './report-input.ts'
 import { isHubOf, planRelays, storeReceived } from './relay.ts'
+import { postTrackBatch } from './tracks.ts'
 import { reportDigest, reportFacts } from './release-inputs.ts'
 import { withdrawReport } from './withdrawals.ts'
 
@@ -48,6 +51,7 @@ const PARALLEL_LAUNCHES = 64
  * is one report from that party. The node's own clients ingest as `POST /api/reports` does;
  * a peer party's report is re-checked like a federation arrival — it must be the party's own
  * and the release from it to this node must be allowed now — then stored or quarantined.
+ * Tracks (`entente-track`) go in after the launches, the node's own only (`ingestTrack`).
  */
 export async function ingestTaxiiObjects(
   ctx: NodeContext,
@@ -71,12 +75,19 @@ export async function ingestTaxiiObjects(
       }
   }
   await Promise.all(Array.from({ length: Math.min(PARALLEL_LAUNCHES, queue.length) }, worker))
+  // Tracks after the launches they belong to (an export carries both), one after another.
+  for (const reading of readStixTracks(others))
+    problems.set(
+      reading.ok ? reading.value.id : reading.issues.id,
+      reading.ok ? await ingestTrack(ctx, party, reading.value) : reading.issues.issues.join('; '),
+    )
   for (const { id, type } of others) {
+    if (type === TRACK_TYPE) continue
     problems.set(
       id,
       SUPPORTING.has(type)
         ? null
-        : `this collection holds ${LAUNCH_TYPE} reports and their supporting objects only, not ${type}`,
+        : `this collection holds ${LAUNCH_TYPE} reports, ${TRACK_TYPE} tracks and their supporting objects only, not ${type}`,
     )
   }
   const successes: ObjectOutcome[] = []
@@ -188,6 +199,62 @@ async function ingestWithdrawal(
     if (isEntenteError(error)) return `${revoked}; ${error.message}`
     throw error
   }
+}
+
+/**
+ * A track's versions (issue 12). From the node's own clients, of an own track of a report held
+ * here: its messages are posted as the node's sensors post them (`POST /api/tracks/updates`:
+ * folded, decided for every peer, queued, audited), one batch per run of versions under one
+ * marking; versions held already are stale and change nothing. From a peer's client it is
+ * refused: a peer's track reaches this node signed by its originator over the federation link.
+ * A revoked track needs nothing stored once its report's withdrawal is held here.
+ */
+async function ingestTrack(
+  ctx: NodeContext,
+  party: PartyId,
+  track: StixTrackReading,
+): Promise<string | null> {
+  const name = `track ${track.originator ?? '?'}:${track.trackNumber}`
+  if (party !== ctx.party)
+    return `${name}: a peer's track reaches this node signed by its originator over the federation link, not from a TAXII client of ${party}`
+  if (track.originator !== ctx.party)
+    return `object_marking_refs: the originator is ${track.originator ?? 'not given'}; a client of ${party} may add ${party}'s tracks only`
+  if (track.revoked && (await ctx.store.getWithdrawal(track.reportId)) !== undefined) return null
+  if (track.revoked)
+    return `revoked: ${name}'s report ${track.reportId} is not withdrawn here; a withdrawal is the report's (its revoked ${LAUNCH_TYPE})`
+  try {
+    for (const run of markingRuns(track.versions))
+      for (let i = 0; i < run.messages.length; i += MAX_TRACK_BATCH)
+        await postTrackBatch(ctx, {
+          reportId: track.reportId,
+          marking: { originator: ctx.party, level: run.level },
+          ...(run.releasableTo === null ? {} : { releasableTo: [...run.releasableTo] }),
+          messages: run.messages.slice(i, i + MAX_TRACK_BATCH),
+        })
+    return null
+  } catch (error) {
+    if (isEntenteError(error)) return `${name}: ${error.message}`
+    throw error
+  }
+}
+
+/** Consecutive versions under one marking: one signed batch each. */
+function markingRuns(versions: StixTrackReading['versions']) {
+  const runs: {
+    level: string
+    releasableTo: readonly string[] | null
+    messages: TrackMessageWire[]
+  }[] = []
+  for (const v of versions) {
+    const last = runs.at(-1)
+    const same =
+      last !== undefined &&
+      last.level === v.level &&
+      JSON.stringify(last.releasableTo) === JSON.stringify(v.releasableTo)
+    if (same) last.messages.push(v.message)
+    else runs.push({ level: v.level, releasableTo: v.releasableTo, messages: [v.message] })
+  }
+  return runs
 }
 
 /** The federation inbox's re-check at receipt, for a report that came in over TAXII. */

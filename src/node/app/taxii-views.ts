@@ -10,6 +10,7 @@ import type { DisclosurePath, TokenRow } from '../store/store.ts'
 import type { NodeContext } from './context.ts'
 import { type Disclosable, recordDisclosures } from './disclosure.ts'
 import { productEntries } from './taxii-products.ts'
+import { trackEntries } from './taxii-tracks.ts'
 import { type VisibleVersion, visibleVersions } from './visible-versions.ts'
 
 /** One object of the collection as a TAXII client sees it. */
@@ -56,7 +57,7 @@ export type TaxiiSource = (
 ) => Promise<TaxiiEntry[]>
 
 /** The holdings beside launch reports that the collection serves (tracks, products). */
-const HOLDING_SOURCES: readonly TaxiiSource[] = [productEntries]
+const HOLDING_SOURCES: readonly TaxiiSource[] = [trackEntries, productEntries]
 
 /** Records what `entries` disclose to `viewer` (H2): called before they leave by TAXII or export. */
 export async function recordServed(
@@ -172,10 +173,15 @@ function bundleObjectsOf(
   return objects
 }
 
-export function compareEntries(a: Pick<TaxiiEntry, 'dateAddedMs' | 'object'>, b: typeof a): number {
+/** By date added, then id, then version: a track's versions often share one arrival instant. */
+export function compareEntries(
+  a: Pick<TaxiiEntry, 'dateAddedMs' | 'object' | 'version'>,
+  b: typeof a,
+): number {
   return (
     a.dateAddedMs - b.dateAddedMs ||
-    (a.object.id < b.object.id ? -1 : a.object.id > b.object.id ? 1 : 0)
+    (a.object.id < b.object.id ? -1 : a.object.id > b.object.id ? 1 : 0) ||
+    (a.version < b.version ? -1 : a.version > b.version ? 1 : 0)
   )
 }
 

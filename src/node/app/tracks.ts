@@ -13,7 +13,7 @@ import type { Message } from '../../protocol/messages.ts'
 import type { TrackBatch, TrackMessageWire, TrackPost } from '../../protocol/track.ts'
 import { isOriginatorSignatureError } from '../crypto/originator-signature.ts'
 import { signTrackBatch, verifyTrackBatch } from '../crypto/track-signature.ts'
-import type { OutboxRow, ReleaseRow, StoreTx, TrackRow } from '../store/store.ts'
+import type { OutboxRow, ReleaseRow, StoreTx, TrackRow, TrackVersionRow } from '../store/store.ts'
 import { type AuditBatch, auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import { checkMarking } from './ingest.ts'
@@ -122,7 +122,7 @@ export async function postTrackBatch(
       `reportId: report '${reportId}' was withdrawn; its tracks end`,
     )
 
-  const { tracks, effects, issues } = foldTracks(ctx.party, reportId, held, post.messages)
+  const { tracks, effects, issues, versions } = foldTracks(ctx.party, reportId, held, post.messages)
   if (issues.length > 0) throw new EntenteError('INVALID_REQUEST', issues.join('; '))
   const applied = post.messages.filter((_, i) => effects[i] !== 'stale')
   const nowMs = ctx.now()
@@ -184,6 +184,7 @@ export async function postTrackBatch(
         throw new EntenteError('CONFLICT', `track ${t.trackNumber} changed meanwhile: post again`)
       await tx.putTrack(rows.get(t.trackNumber) as TrackRow)
     }
+    await tx.insertTrackVersions(versionRows(versions, facts, facts.level, nowMs))
     await recordBatch(tx, audit, { batch, effects, receivedFrom: null, decisions, nowMs })
     for (const message of outgoing) await enqueue(tx, audit, message)
   })
@@ -327,17 +328,32 @@ async function recordBatch(
   })
 }
 
-/** The messages folded into the tracks they name, in order: the tracks' states and each effect. */
+/** A message applied to a track, and the version it made (TrackVersionRow's `seq`). */
+interface AppliedVersion {
+  readonly seq: number
+  readonly message: TrackMessageWire
+}
+
+/**
+ * The messages folded into the tracks they name, in order: the tracks' states, each effect,
+ * and the versions the applied ones made (a state is version `updates`; an end the one after).
+ */
 function foldTracks(
   originator: PartyId,
   reportId: string,
   held: ReadonlyMap<number, TrackRow>,
   messages: readonly TrackMessageWire[],
-): { tracks: Map<number, Track>; effects: TrackEffect[]; issues: string[] } {
+): {
+  tracks: Map<number, Track>
+  effects: TrackEffect[]
+  issues: string[]
+  versions: AppliedVersion[]
+} {
   const tracks = new Map<number, Track>()
   for (const [n, row] of held) tracks.set(n, trackOf(row))
   const effects: TrackEffect[] = []
   const issues: string[] = []
+  const versions: AppliedVersion[] = []
   messages.forEach((wire, i) => {
     const message = domainMessage(wire)
     const before = tracks.get(wire.trackNumber)
@@ -351,10 +367,33 @@ function foldTracks(
       effects.push('stale')
       return
     }
-    tracks.set(wire.trackNumber, outcome.value.track)
-    effects.push(outcome.value.effect)
+    const { track, effect } = outcome.value
+    tracks.set(wire.trackNumber, track)
+    effects.push(effect)
+    if (effect !== 'stale')
+      versions.push({ seq: track.updates + (effect === 'ended' ? 1 : 0), message: wire })
   })
-  return { tracks, effects, issues }
+  return { tracks, effects, issues, versions }
+}
+
+function versionRows(
+  versions: readonly AppliedVersion[],
+  facts: TrackFacts,
+  localLevel: string,
+  nowMs: number,
+): TrackVersionRow[] {
+  return versions.map(({ seq, message }) => ({
+    originator: facts.originator,
+    trackNumber: message.trackNumber,
+    seq,
+    reportId: facts.reportId,
+    topic: facts.topic,
+    level: facts.level,
+    localLevel,
+    releasableTo: facts.releasableTo,
+    message,
+    recordedAtMs: nowMs,
+  }))
 }
 
 function domainMessage(wire: TrackMessageWire): TrackMessage {
@@ -535,7 +574,7 @@ function hubMembers(ctx: NodeContext, agreement: string, batch: TrackBatch): Par
 /** The level at which a relaying sender holds the batch: the originator's release to it, by our registry. */
 function levelHeldBy(
   ctx: NodeContext,
-  batch: TrackBatch,
+  batch: TrackFacts,
   sender: PartyId,
   atMs: number,
 ): Level | null {
@@ -567,7 +606,7 @@ export async function applyTrackArrival(
     (await tx.getTracks(batch.originator, numbers)).map((row) => [row.trackNumber, row]),
   )
   // A peer's message this node's rules refuse (an update after a drop) changes nothing; the rest apply.
-  const { tracks, effects } = foldTracks(originator, batch.reportId, held, batch.messages)
+  const { tracks, effects, versions } = foldTracks(originator, batch.reportId, held, batch.messages)
   const localLevel = checked.localLevel ?? batch.level
   for (const [n, track] of tracks) {
     const before = held.get(n)
@@ -575,6 +614,7 @@ export async function applyTrackArrival(
       continue
     await tx.putTrack(trackRow(track, batch, localLevel, message.sender, path, nowMs))
   }
+  await tx.insertTrackVersions(versionRows(versions, batch, localLevel, nowMs))
   const applied = batch.messages.some((_, i) => effects[i] !== 'stale')
   const relays = applied ? checked.relays : []
   await recordBatch(tx, audit, {
@@ -605,33 +645,40 @@ export async function trackStillAllowed(
   reads: EgressReads = new Map(),
 ): Promise<TrackVerdict> {
   const envelope = JSON.parse(message.envelope) as { payload: { batch: TrackBatch } }
-  const batch = envelope.payload.batch
-  let read = reads.get(batch.reportId)
+  return trackEgressVerdict(ctx, envelope.payload.batch, asPartyId(message.recipient), atMs, reads)
+}
+
+/**
+ * May track messages under `facts` leave this node for `recipient` at `atMs`? The one policy of
+ * every track egress — the live link at each delivery attempt, TAXII and export (issue 12) —
+ * asked at the instant it leaves: not for a withdrawn report's tracks, else as the engine
+ * allows (from the cache while nothing can have changed).
+ */
+export async function trackEgressVerdict(
+  ctx: NodeContext,
+  facts: TrackFacts,
+  recipient: PartyId,
+  atMs: number,
+  reads: EgressReads = new Map(),
+): Promise<TrackVerdict> {
+  let read = reads.get(facts.reportId)
   if (read === undefined)
-    reads.set(batch.reportId, (read = readForReport(ctx, batch.reportId, atMs)))
+    reads.set(facts.reportId, (read = readForReport(ctx, facts.reportId, atMs)))
   if ((await read).withdrawn)
     return {
       ok: false,
       reasons: [
         {
           code: 'REPORT_WITHDRAWN',
-          message: `report ${batch.reportId} was withdrawn by its originator: its tracks leave for no one`,
+          message: `report ${facts.reportId} was withdrawn by its originator: its tracks leave for no one`,
         },
       ],
       validUntilMs: Infinity,
     }
   const levelAtHolder =
-    batch.originator === ctx.party ? null : levelHeldBy(ctx, batch, ctx.party, atMs)
-  const [decision] = await decideForPeers(
-    ctx,
-    batch,
-    levelAtHolder,
-    [asPartyId(message.recipient)],
-    atMs,
-    read,
-  )
-  if (decision === undefined)
-    throw new Error(`a track message for its own originator ${message.recipient}`)
+    facts.originator === ctx.party ? null : levelHeldBy(ctx, facts, ctx.party, atMs)
+  const [decision] = await decideForPeers(ctx, facts, levelAtHolder, [recipient], atMs, read)
+  if (decision === undefined) throw new Error(`a track message for its own originator ${recipient}`)
   return decision.verdict
 }
 

@@ -157,7 +157,11 @@ function revocation(
 }
 
 /** Did `viewer` hold the report: a release to it left, or a TAXII read or an export showed it? */
-async function heldBy(ctx: NodeContext, viewer: PartyId, reportId: string): Promise<boolean> {
+export async function heldBy(
+  ctx: NodeContext,
+  viewer: PartyId,
+  reportId: string,
+): Promise<boolean> {
   const released = await ctx.store.listReleases({ reportId, recipient: viewer, state: 'released' })
   if (released.length > 0) return true
   const shown = await ctx.store.listAudit({

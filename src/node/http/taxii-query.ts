@@ -7,7 +7,7 @@ export interface TaxiiQuery {
   readonly addedAfterMs: number | null
   readonly limit: number
   /** Where the previous page stopped (decoded from `next`). */
-  readonly after: { readonly ms: number; readonly id: string } | null
+  readonly after: { readonly ms: number; readonly id: string; readonly version: string } | null
   readonly ids: ReadonlySet<string> | null
   readonly types: ReadonlySet<string> | null
   readonly versions: readonly string[]
@@ -101,7 +101,7 @@ export interface TaxiiPage {
   readonly next: string | null
 }
 
-/** One page after the `next` cursor: entries are ordered by date added, then id. */
+/** One page after the `next` cursor: entries are ordered by date added, then id, then version. */
 export function pageOf(entries: readonly TaxiiEntry[], q: TaxiiQuery): TaxiiPage {
   const after = q.after
   const start =
@@ -109,13 +109,17 @@ export function pageOf(entries: readonly TaxiiEntry[], q: TaxiiQuery): TaxiiPage
       ? 0
       : entries.findIndex(
           (e) =>
-            compareEntries(e, { dateAddedMs: after.ms, object: { type: '', id: after.id } }) > 0,
+            compareEntries(e, {
+              dateAddedMs: after.ms,
+              object: { type: '', id: after.id },
+              version: after.version,
+            }) > 0,
         )
   const rest = start < 0 ? [] : entries.slice(start)
   const items = rest.slice(0, q.limit)
   const last = items[items.length - 1]
   const more = rest.length > items.length && last !== undefined
-  return { items, more, next: more ? encodeNext(last.dateAddedMs, last.object.id) : null }
+  return { items, more, next: more ? encodeNext(last) : null }
 }
 
 /** The X-TAXII-Date-Added-First and -Last headers of a page. */
@@ -129,15 +133,16 @@ export function dateHeaders(items: readonly TaxiiEntry[]): Record<string, string
   }
 }
 
-function encodeNext(ms: number, id: string): string {
-  return Buffer.from(`${ms} ${id}`).toString('base64url')
+/** The last entry of a page: its version too, since versions of one object may share a date added. */
+function encodeNext(last: TaxiiEntry): string {
+  return Buffer.from(`${last.dateAddedMs} ${last.object.id} ${last.version}`).toString('base64url')
 }
 
 function decodeNext(text: string | null): TaxiiQuery['after'] {
   if (text === null) return null
-  const [ms, id] = Buffer.from(text, 'base64url').toString('utf8').split(' ')
+  const [ms, id, version] = Buffer.from(text, 'base64url').toString('utf8').split(' ')
   if (id === undefined || !/^\d+$/.test(ms ?? '')) bad('next', 'a value from a previous page')
-  return { ms: Number(ms), id }
+  return { ms: Number(ms), id, version: version ?? '' }
 }
 
 function one(query: Query, name: string): string | null {

@@ -270,6 +270,25 @@ export interface TrackRow {
   readonly updatedAtMs: number
 }
 
+/**
+ * One version of a track as this node applied it (issue 12: STIX/TAXII serve every version):
+ * the message folded in, under the marking of the batch that carried it. `seq` is 1 for the
+ * initial state and one more per state applied; a drop or correlation, the last, is one more.
+ */
+export interface TrackVersionRow {
+  readonly originator: string
+  readonly trackNumber: number
+  readonly seq: number
+  readonly reportId: string
+  readonly topic: string
+  readonly level: string
+  readonly localLevel: string
+  readonly releasableTo: readonly string[] | null
+  /** The lifecycle message applied: `TrackMessageWire` of src/protocol/track.ts. */
+  readonly message: Readonly<Record<string, unknown>>
+  readonly recordedAtMs: number
+}
+
 export interface TokenRow {
   /** SHA-256 of the token (own roles), or `taxii:PARTY:sha256(secret)` (a peer's TAXII client). */
   readonly tokenHash: string
@@ -404,6 +423,8 @@ export interface StoreTx {
   getTracks(originator: string, trackNumbers: readonly number[]): Promise<TrackRow[]>
   /** Inserts the track, or replaces the one held under its originator and number. */
   putTrack(track: TrackRow): Promise<void>
+  /** Records versions of tracks; one held under its (originator, number, seq) is kept as it was. */
+  insertTrackVersions(rows: readonly TrackVersionRow[]): Promise<void>
   /** Stores a product; false (and no change) when one is held under its id. */
   insertProduct(product: ProductRow): Promise<boolean>
   /** Replaces the product held under its id (a later version, its file uploaded, complete). */
@@ -453,6 +474,12 @@ export interface Store extends StoreTx {
     sinceMs?: number
     limit?: number
   }): Promise<TrackRow[]>
+  /** Versions of tracks, in the order recorded (then originator, number, seq). */
+  listTrackVersions(filter: {
+    originator?: string
+    trackNumber?: number
+    reportId?: string
+  }): Promise<TrackVersionRow[]>
   /** Products released by a request's answer, oldest first. */
   listProductReleases(filter: {
     recipient?: string

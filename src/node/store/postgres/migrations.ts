@@ -282,12 +282,30 @@ CREATE TABLE product_releases (
 );
 `
 
+/** Issue 12: every version of a track applied here (as SQLite's migration 12). */
+const TRACK_VERSIONS = `
+CREATE TABLE track_versions (
+  originator TEXT NOT NULL,
+  track_number INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  report_id TEXT NOT NULL,
+  topic TEXT NOT NULL,
+  level TEXT NOT NULL,
+  local_level TEXT NOT NULL,
+  releasable_to TEXT,
+  message TEXT NOT NULL,
+  recorded_at_ms BIGINT NOT NULL,
+  PRIMARY KEY (originator, track_number, seq)
+);
+`
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: INITIAL },
   { version: 2, name: 'leases', up: LEASES },
   { version: 3, name: 'report-versions-and-tracks', up: REPORT_VERSIONS_AND_TRACKS },
   { version: 4, name: 'products', up: PRODUCTS },
-  { version: 5, name: 'product-superseded', up: PRODUCT_SUPERSEDED },
+  { version: 5, name: 'track-versions', up: TRACK_VERSIONS },
+  { version: 6, name: 'product-superseded', up: PRODUCT_SUPERSEDED },
 ]
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -19,6 +19,7 @@ import type {
   ProductReleaseRow,
   ProductRow,
   TrackRow,
+  TrackVersionRow,
   WithdrawalRow,
 } from '../store.ts'
 import { PostgresLeases } from './leases.ts'
@@ -98,6 +99,8 @@ class PgTx implements StoreTx {
   putTrack = (track: TrackRow) => this.#run((q) => q.putTrack(track))
   getTracks = (originator: string, trackNumbers: readonly number[]) =>
     this.#run((q) => q.getTracks(originator, trackNumbers))
+  insertTrackVersions = (rows: readonly TrackVersionRow[]) =>
+    this.#run((q) => q.insertTrackVersions(rows))
   insertProduct = (r: ProductRow) => this.#run((q) => q.insertProduct(r))
   putProduct = (r: ProductRow) => this.#run((q) => q.putProduct(r))
   getProduct = (id: string) => this.#run((q) => q.getProduct(id))
@@ -269,6 +272,9 @@ export class PostgresStore implements Store {
   getTracks = (originator: string, trackNumbers: readonly number[]) =>
     this.#q.getTracks(originator, trackNumbers)
   listTracks = (f: Filter<'listTracks'>) => this.#q.listTracks(f)
+  insertTrackVersions = (rows: readonly TrackVersionRow[]) =>
+    this.#write((tx) => tx.insertTrackVersions(rows))
+  listTrackVersions = (f: Filter<'listTrackVersions'>) => this.#q.listTrackVersions(f)
 
   getReport = (id: string) => this.#q.getReport(id)
   listReports = (f: Filter<'listReports'>) => this.#q.listReports(f)

@@ -21,6 +21,7 @@ import type {
   ProductReleaseRow,
   ProductRow,
   TrackRow,
+  TrackVersionRow,
   WithdrawalRow,
 } from '../store.ts'
 import type { SqlValue, Table } from '../sqlite/rows.ts'
@@ -207,6 +208,20 @@ export class PgQueries {
       ),
       p.values(track),
     )
+  }
+
+  async insertTrackVersions(rows: readonly TrackVersionRow[]): Promise<void> {
+    const p = pg(t.TRACK_VERSIONS)
+    for (const row of rows) await this.#db.query(p.insert, p.values(row))
+  }
+
+  listTrackVersions(f: Filter<'listTrackVersions'>) {
+    const w = where([
+      ['originator = ?', f.originator],
+      ['track_number = ?', f.trackNumber],
+      ['report_id = ?', f.reportId],
+    ])
+    return this.#list(t.TRACK_VERSIONS, w, 'ORDER BY recorded_at_ms, originator, track_number, seq')
   }
 
   listTracks(f: Filter<'listTracks'>) {

@@ -305,6 +305,26 @@ CREATE TABLE product_releases (
 ) STRICT;
 `
 
+/**
+ * Issue 12: every version of a track applied here, for STIX/TAXII's `/versions/` and export.
+ * One B-tree (no rowid, no second index): a row is written per update applied, at ingest rate.
+ */
+const TRACK_VERSIONS = `
+CREATE TABLE track_versions (
+  originator TEXT NOT NULL,
+  track_number INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  report_id TEXT NOT NULL,
+  topic TEXT NOT NULL,
+  level TEXT NOT NULL,
+  local_level TEXT NOT NULL,
+  releasable_to TEXT,
+  message TEXT NOT NULL,
+  recorded_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (originator, track_number, seq)
+) STRICT, WITHOUT ROWID;
+`
+
 /** Issue 17: a product's copy told by its originator that a later version it may not get exists. */
 const PRODUCT_SUPERSEDED = `ALTER TABLE products ADD COLUMN superseded_by TEXT;`
 
@@ -321,7 +341,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: 'report-versions', up: REPORT_VERSIONS },
   { version: 10, name: 'tracks', up: TRACKS },
   { version: 11, name: 'products', up: PRODUCTS },
-  { version: 12, name: 'product-superseded', up: PRODUCT_SUPERSEDED },
+  { version: 12, name: 'track-versions', up: TRACK_VERSIONS },
+  { version: 13, name: 'product-superseded', up: PRODUCT_SUPERSEDED },
 ]
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

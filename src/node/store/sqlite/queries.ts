@@ -21,6 +21,7 @@ import type {
   ProductReleaseRow,
   ProductRow,
   TrackRow,
+  TrackVersionRow,
   WithdrawalRow,
 } from '../store.ts'
 import type { Params, SqlValue, Table } from './rows.ts'
@@ -207,6 +208,21 @@ export class Queries {
   putTrack(track: TrackRow): void {
     const sql = t.TRACKS.insert.replace('INSERT INTO', 'INSERT OR REPLACE INTO')
     this.#sql(sql).run(t.TRACKS.encode(track))
+  }
+
+  insertTrackVersions(rows: readonly TrackVersionRow[]): void {
+    const sql = t.TRACK_VERSIONS.insert.replace('INSERT INTO', 'INSERT OR IGNORE INTO')
+    const statement = this.#sql(sql)
+    for (const row of rows) statement.run(t.TRACK_VERSIONS.encode(row))
+  }
+
+  listTrackVersions(f: Filter<'listTrackVersions'>): TrackVersionRow[] {
+    const w = where([
+      ['originator = @originator', 'originator', f.originator],
+      ['track_number = @trackNumber', 'trackNumber', f.trackNumber],
+      ['report_id = @reportId', 'reportId', f.reportId],
+    ])
+    return this.#list(t.TRACK_VERSIONS, w, 'ORDER BY recorded_at_ms, originator, track_number, seq')
   }
 
   listTracks(f: Filter<'listTracks'>): TrackRow[] {

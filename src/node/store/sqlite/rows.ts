@@ -13,6 +13,7 @@ import type {
   ProductReleaseRow,
   ProductRow,
   TrackRow,
+  TrackVersionRow,
   WithdrawalRow,
 } from '../store.ts'
 import {
@@ -261,6 +262,19 @@ export const TRACKS = table<TrackRow>('tracks', {
   receivedFrom: same(),
   path: json(),
   updatedAtMs: same(),
+})
+
+export const TRACK_VERSIONS = table<TrackVersionRow>('track_versions', {
+  originator: same(),
+  trackNumber: same(),
+  seq: same(),
+  reportId: same(),
+  topic: same(),
+  level: same(),
+  localLevel: same(),
+  releasableTo: jsonOrNull(),
+  message: json(),
+  recordedAtMs: same(),
 })
 
 export const PRODUCTS = table<ProductRow>('products', {

@@ -15,6 +15,7 @@ import type {
   ProductReleaseRow,
   ProductRow,
   TrackRow,
+  TrackVersionRow,
   RequestRow,
   Store,
   StoreTx,
@@ -165,6 +166,10 @@ class SqliteTx implements StoreTx {
 
   getTracks(originator: string, trackNumbers: readonly number[]) {
     return this.#run((q) => q.getTracks(originator, trackNumbers))
+  }
+
+  insertTrackVersions(rows: readonly TrackVersionRow[]) {
+    return this.#run((q) => q.insertTrackVersions(rows))
   }
 
   insertRelease(r: ReleaseRow) {
@@ -424,6 +429,10 @@ export class SqliteStore implements Store {
   getTracks = (originator: string, trackNumbers: readonly number[]) =>
     this.#gate.read(() => this.#q.getTracks(originator, trackNumbers))
   listTracks = (f: Filter<'listTracks'>) => this.#gate.read(() => this.#q.listTracks(f))
+  insertTrackVersions = (rows: readonly TrackVersionRow[]) =>
+    this.#write((tx) => tx.insertTrackVersions(rows))
+  listTrackVersions = (f: Filter<'listTrackVersions'>) =>
+    this.#gate.read(() => this.#q.listTrackVersions(f))
   insertProduct = (r: ProductRow) => this.transaction((tx) => tx.insertProduct(r))
   putProduct = (r: ProductRow) => this.#write((tx) => tx.putProduct(r))
   getProduct = (id: string) => this.#gate.read(() => this.#q.getProduct(id))
