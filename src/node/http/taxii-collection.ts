@@ -27,8 +27,9 @@ export function taxiiCollectionRoutes(scope: FastifyInstance, ctx: NodeContext):
   const base = `/${API_ROOT}/collections`
   const collection = (canWriteIt: boolean) => ({
     id: collectionIdOf(ctx.party),
-    title: `${ctx.party} launch reports`,
-    description: 'Launch reports this node holds, as the agreements release them to your party now',
+    title: `${ctx.party} early warning`,
+    description:
+      'Launch reports, their tracks, and imagery and assessments this node holds, as the agreements release them to your party now',
     can_read: true,
     can_write: canWriteIt,
     media_types: [STIX_MEDIA_TYPE],

@@ -84,7 +84,7 @@ function taxiiRootRoutes(scope: FastifyInstance, ctx: NodeContext): void {
   scope.get('/', (request, reply) =>
     sendTaxii(reply, 200, {
       title: `Entente node ${ctx.party}`,
-      description: `Launch reports held by ${ctx.party}'s node, as the agreements release them to each client's party`,
+      description: `Launch reports, tracks and products held by ${ctx.party}'s node, as the agreements release them to each client's party`,
       default: `${request.protocol}://${request.host}${root}`,
       api_roots: [`${request.protocol}://${request.host}${root}`],
     }),
@@ -92,7 +92,8 @@ function taxiiRootRoutes(scope: FastifyInstance, ctx: NodeContext): void {
   scope.get(`/${API_ROOT}/`, (_request, reply) =>
     sendTaxii(reply, 200, {
       title: `Entente ${ctx.party}`,
-      description: 'Early-warning launch reports (STIX 2.1, Entente launch extension)',
+      description:
+        'Early-warning launch reports, tracks, imagery and assessments (STIX 2.1, Entente extensions)',
       versions: [TAXII_MEDIA_TYPE],
       max_content_length: ctx.config.bodyLimitBytes,
     }),
