@@ -172,6 +172,60 @@ export function productWithdrawalToStixObjects(withdrawal: StixProductWithdrawal
   ]
 }
 
+/**
+ * Issue 17: a holder of an earlier version that may not see the current one sees, in its
+ * place, a content-free version of the object (as a report's superseded notice, stix.ts):
+ * only that version `supersededByVersion` exists. An image keeps its download address (which
+ * refuses it) and its file's digest, unchanged by corrections, as STIX requires of an artifact.
+ */
+export interface StixProductSupersession {
+  readonly productId: string
+  readonly kind: ProductKind
+  readonly originator: string
+  readonly supersededByVersion: number
+  readonly createdAtMs: number
+  /** `modified`: just before the superseding version's, so that version reads as newer. */
+  readonly supersededAtMs: number
+  readonly file?: { readonly url: string; readonly sha256: string }
+}
+
+export function productSupersessionToStixObjects(notice: StixProductSupersession): StixObject[] {
+  const { productId, kind, originator } = notice
+  const common = {
+    spec_version: '2.1',
+    id: productStixId(kind, productId),
+    created: stixTime(notice.createdAtMs),
+    modified: stixTime(notice.supersededAtMs),
+    x_entente_product_id: productId,
+    x_entente_superseded_by_version: notice.supersededByVersion,
+  }
+  const object: StixObject =
+    kind === 'imagery'
+      ? {
+          type: 'artifact',
+          ...common,
+          ...(notice.file === undefined
+            ? {}
+            : { url: notice.file.url, hashes: { 'SHA-256': notice.file.sha256 } }),
+          extensions: {
+            [PRODUCT_VERSION_EXTENSION_ID]: { extension_type: 'toplevel-property-extension' },
+          },
+        }
+      : {
+          type: 'note',
+          ...common,
+          created_by_ref: partyIdentityId(originator),
+          content: `superseded by version ${notice.supersededByVersion}, not released to your party`,
+          object_refs: [partyIdentityId(originator)],
+        }
+  return [
+    ...DEFINITION_OBJECTS,
+    ...(kind === 'imagery' ? [PRODUCT_VERSION_EXTENSION] : []),
+    partyIdentity(originator, undefined),
+    object,
+  ]
+}
+
 function productObject(input: StixProduct, ids: ReturnType<typeof productObjectIds>): StixObject {
   const { product } = input
   if (product.kind === 'assessment') {

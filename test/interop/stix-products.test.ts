@@ -4,6 +4,7 @@ import {
   PRODUCT_VERSION_EXTENSION,
   productStixId,
   productToStixBundle,
+  productSupersessionToStixObjects,
   productWithdrawalToStixObjects,
 } from '../../src/interop/stix-products.ts'
 import { partyIdentityId } from '../../src/interop/stix-objects.ts'
@@ -157,5 +158,29 @@ describe('products in STIX 2.1 (issue 17)', () => {
     assert.deepEqual(valid(note ?? { type: 'note' }), [])
     assert.deepEqual(note?.['object_refs'], [partyIdentityId('JPN')])
     assert.equal(note?.['modified'], '2019-10-31T02:00:00.001Z')
+  })
+
+  test('a superseded product is a content-free version of its object, valid STIX', () => {
+    const notice = {
+      productId: 'p-sunchon',
+      originator: 'JPN',
+      supersededByVersion: 2,
+      createdAtMs: image.createdAtMs + 5,
+      supersededAtMs: image.createdAtMs + 5,
+    }
+    const file = { url: 'https://jpn.example/taxii2/api/x/content', sha256: 'b'.repeat(64) }
+    const artifact = productSupersessionToStixObjects({ ...notice, kind: 'imagery', file }).find(
+      (o) => o.type === 'artifact',
+    )
+    assert.equal(artifact?.id, productStixId('imagery', 'p-sunchon'))
+    assert.equal(artifact?.['x_entente_superseded_by_version'], 2)
+    for (const field of ['payload_bin', 'mime_type', 'object_marking_refs', 'x_entente_footprint'])
+      assert.equal(artifact?.[field], undefined, field)
+    assert.deepEqual(valid(artifact ?? { type: 'artifact' }), [])
+    const note = productSupersessionToStixObjects({ ...notice, kind: 'assessment' }).find(
+      (o) => o.type === 'note',
+    )
+    assert.deepEqual(valid(note ?? { type: 'note' }), [])
+    assert.deepEqual(note?.['object_refs'], [partyIdentityId('JPN')])
   })
 })

@@ -298,4 +298,44 @@ describe('products over TAXII (issue 17)', () => {
     assert.equal(note['abstract'], undefined)
     assert.doesNotMatch(JSON.stringify(note), /continuous-fire/)
   })
+
+  test('a holder that may not see a correction sees a content-free superseded version; one hidden by the lapse sees nothing', async () => {
+    const jpn = await japan()
+    const { imagery: _imagery, ...common } = imageryPost()
+    const correction = (text: string, releasableTo: string[]) => ({
+      ...common,
+      releasableTo,
+      kind: 'assessment',
+      title: 'continuous fire',
+      assessment: { text, refs: [] },
+    })
+    const correct = async (id: string, body: unknown) => {
+      const response = await jpn.h.call('POST', `/api/products/${id}/corrections`, 'operator', body)
+      assert.equal(response.statusCode, 201, response.body)
+    }
+    const id = await jpn.postAssessment([])
+    const v1 = productObject(await jpn.objects('KOR'), 'assessment', id)
+    assert.ok(v1 !== undefined, 'KOR read version 1')
+    jpn.h.clock.ms += 1_000
+    await correct(id, correction('Two launchers; the source is sensitive.', []))
+    const served = await jpn.objects('KOR', '?match[version]=all')
+    const notes = served.filter((o) => o.id === productStixId('assessment', id))
+    assert.equal(notes.length, 1, 'in place of every version: the notice')
+    const [notice] = notes
+    assert.equal(notice?.['x_entente_superseded_by_version'], 2)
+    assert.doesNotMatch(JSON.stringify(notice), /sensitive|continuous-fire/)
+    assert.equal(notice?.['abstract'], undefined)
+    assert.deepEqual(valid(notice ?? { type: 'note' }), [])
+    assert.ok(String(notice?.['modified']) > String(v1['modified']), 'newer than what KOR held')
+    assert.equal(productObject(await jpn.objects('USA'), 'assessment', id), undefined)
+    // Released to KOR again: version 3 is newer than the notice KOR may hold.
+    jpn.h.clock.ms += 1_000
+    await correct(id, correction('Two launchers.', ['KOR']))
+    const v3 = productObject(await jpn.objects('KOR'), 'assessment', id)
+    assert.equal(v3?.['content'], 'Two launchers.')
+    assert.ok(String(v3?.['modified']) > String(notice?.['modified']))
+    // A version KOR could see when issued, hidden since by the GSOMIA's lapse: nothing at all.
+    jpn.h.clock.ms = AFTER_LAPSE_MS
+    assert.equal(productObject(await jpn.objects('KOR'), 'assessment', id), undefined)
+  })
 })

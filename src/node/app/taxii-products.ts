@@ -2,6 +2,7 @@ import type { PartyId } from '../../domain/ids.ts'
 import {
   productStixId,
   productToStixBundle,
+  productSupersessionToStixObjects,
   productWithdrawalToStixObjects,
   productObjectIds,
 } from '../../interop/stix-products.ts'
@@ -41,6 +42,10 @@ export async function productEntries(
       continue
     }
     const verdict = productVerdict(ctx, row, dc)
+    if (verdict === null && (await supersededFor(ctx, viewer, row))) {
+      out.push(...supersededEntries(row, collectionUrl))
+      continue
+    }
     // An own image still awaiting its file has nothing to serve yet.
     if (verdict === null || row.state !== 'complete') continue
     const product = row.product as Product
@@ -201,6 +206,42 @@ function revokedEntries(
       : {}),
   })
   return objects.map((object) => entry(object, withdrawnAtMs, null))
+}
+
+/**
+ * Does `viewer`, which may not see the product now, hold an earlier version it must be told is
+ * superseded? Only if it held the product, and the current version was already not for it
+ * when its originator issued it (a correction that raised the level or narrowed the list):
+ * a version hidden since by an agreement's end, say, is shown not at all, as a report's.
+ */
+async function supersededFor(ctx: NodeContext, viewer: PartyId, row: ProductRow): Promise<boolean> {
+  if (row.version < 2 || row.state !== 'complete' || viewer === ctx.party) return false
+  if (viewer === row.originator || !(await heldBy(ctx, viewer, row))) return false
+  const issuedAtMs = (row.product as Product).createdAtMs
+  return productVerdict(ctx, row, await disclosureContext(ctx, viewer, issuedAtMs)) === null
+}
+
+/** The content-free notice in place of the product's versions; not a disclosure. */
+function supersededEntries(row: ProductRow, collectionUrl: string): TaxiiEntry[] {
+  const product = row.product as Product
+  const atMs = product.createdAtMs - 1
+  const objects = productSupersessionToStixObjects({
+    productId: row.id,
+    kind: row.kind,
+    originator: row.originator,
+    supersededByVersion: row.version,
+    createdAtMs: atMs,
+    supersededAtMs: atMs,
+    ...(product.kind === 'imagery'
+      ? {
+          file: {
+            url: productContentUrl(collectionUrl, row.id),
+            sha256: product.imagery.sha256,
+          },
+        }
+      : {}),
+  })
+  return objects.map((object) => entry(object, product.createdAtMs, null))
 }
 
 /**
