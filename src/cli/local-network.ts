@@ -33,14 +33,39 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const MAIN = join(ROOT, 'src/cli/main.ts')
 const TSX = join(ROOT, 'node_modules/tsx/dist/loader.mjs')
 
-export function freePort(): Promise<number> {
+/** Ports this process handed out: never twice. */
+const handedOut = new Set<number>()
+
+/**
+ * A loopback port free now, for a node to listen on later. Drawn below the kernel's ephemeral
+ * range (32768–60999 on Linux): a port from that range, as `listen(0)` gives, may be taken by
+ * any process's next outgoing connection before the node listens on it (EADDRINUSE in CI); one
+ * below it only by another listener.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000)
+    if (handedOut.has(port) || !(await canListen(port))) continue
+    handedOut.add(port)
+    return port
+  }
+  return listenOn(0)
+}
+
+const canListen = (port: number): Promise<boolean> =>
+  listenOn(port).then(
+    () => true,
+    () => false,
+  )
+
+function listenOn(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
+      const bound = typeof address === 'object' && address !== null ? address.port : 0
+      server.close(() => resolve(bound))
     })
   })
 }

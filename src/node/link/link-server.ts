@@ -79,6 +79,9 @@ export async function startLinkServer(
     maxPayload: options.maxFrameBytes,
     perMessageDeflate: false,
   })
+  // The server's own errors (a port in use) reject the listen below; ws repeats them here, and
+  // an 'error' nobody listens to would end the process instead of failing the start.
+  wss.on('error', () => undefined)
   const connections = new Map<PartyId, { socket: WebSocket; lastHeardAtMs: number }>()
 
   wss.on('connection', (socket, request) => {

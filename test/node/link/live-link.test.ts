@@ -158,6 +158,31 @@ describe('the live link', () => {
     assert.equal(await pair.jpn.ctx.store.getInbox('m-unpinned'), undefined)
   })
 
+  it('a listener whose port is in use fails its start (EADDRINUSE) and does not end the process', async () => {
+    const options = {
+      self: asPartyId('JPN'),
+      host: '127.0.0.1',
+      tls: pair.jpn.tls,
+      peers: new Map([[asPartyId('KOR'), pair.kor.tls.fingerprint256]]),
+      maxFrameBytes: 1 << 20,
+      heartbeatMs: 200,
+    }
+    const handler = {
+      lastSeq: () => Promise.resolve(0),
+      refused: () => undefined,
+      receive: () => Promise.reject(new Error('not used')),
+    }
+    const first = await startLinkServer({ ...options, port: 0 }, handler)
+    try {
+      // Before the fix, ws re-emitted the listen error with no listener: the process crashed.
+      await assert.rejects(startLinkServer({ ...options, port: first.port }, handler), {
+        code: 'EADDRINUSE',
+      })
+    } finally {
+      await first.close()
+    }
+  })
+
   it('a receipt whose hash is not of the bytes sent marks nothing delivered', async () => {
     // A JPN that stores the frame but signs a receipt over other bytes.
     const server = await startLinkServer(
