@@ -1,4 +1,4 @@
-import { asAgreementId, asLevel, asPartyId, asTopic } from '../../domain/ids.ts'
+import { asLevel, asPartyId, asTopic } from '../../domain/ids.ts'
 import {
   applyVersion,
   type ContentVersion,
@@ -20,9 +20,8 @@ import type { ReleaseRow, ReportRow, StoreTx } from '../store/store.ts'
 import { type AuditBatch, auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import { checkMarking } from './ingest.ts'
-import { checkOriginatorNotice } from './withdrawals.ts'
+import { checkOriginatorNotice, enqueueSupersession } from './withdrawals.ts'
 import { applyProductSuperseded } from './product-corrections.ts'
-import { composeForPeer, enqueue } from './outbox.ts'
 import type { CorrectionInput } from './report-input.ts'
 import { commitReleases, denyAtEgress, type PlannedRelease, planReleases } from './releases.ts'
 
@@ -259,24 +258,10 @@ async function noticeHolders(
   notice: { facts: SupersessionFacts; signature: string; skip: ReadonlySet<string> },
 ): Promise<string[]> {
   const holders = new Map<string, string | null>()
-  for (const release of releases) {
-    const to = release.recipient
-    if (release.state !== 'released' || notice.skip.has(to) || holders.has(to)) continue
-    if (ctx.peers.has(asPartyId(to))) holders.set(to, release.agreement)
-  }
-  const sentTo = [...holders.keys()].sort()
-  for (const to of sentTo) {
-    const agreement = holders.get(to) ?? null
-    const message = composeForPeer(ctx, {
-      recipient: asPartyId(to),
-      kind: 'superseded',
-      agreement: agreement === null ? null : asAgreementId(agreement),
-      subjectId: notice.facts.reportId,
-      payload: { ...notice.facts, originatorSignature: notice.signature },
-    })
-    await enqueue(tx, audit, message)
-  }
-  return sentTo
+  for (const release of releases)
+    if (release.state === 'released' && !holders.has(release.recipient))
+      holders.set(release.recipient, release.agreement)
+  return enqueueSupersession(ctx, tx, audit, holders, notice)
 }
 
 /**

@@ -1,4 +1,3 @@
-import { asAgreementId, asPartyId } from '../../domain/ids.ts'
 import { EntenteError } from '../../lib/errors.ts'
 import {
   assessmentSizeBreach,
@@ -7,12 +6,13 @@ import {
 } from '../../protocol/product.ts'
 import { signProduct } from '../crypto/product-signature.ts'
 import { signSupersession, type SupersessionFacts } from '../crypto/supersession-signature.ts'
-import type { OutboxRow, ProductRow, StoreTx, Supersession } from '../store/store.ts'
+import type { ProductRow, StoreTx, Supersession } from '../store/store.ts'
 import { type AuditBatch, auditedTransaction } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
 import { checkMarking } from './ingest.ts'
-import { composeForPeer, enqueue } from './outbox.ts'
+import { productMessagesSent } from './product-withdrawals.ts'
 import { commitProductOffers, limitsOf, planProductOffers, signedFields } from './products.ts'
+import { enqueueSupersession } from './withdrawals.ts'
 
 /**
  * Issue 17: a product is corrected as a report is (corrections.ts). Its originator signs a new
@@ -76,18 +76,23 @@ export async function correctProduct(
   const statement = signSupersession(facts, ctx.keys.signing)
   const offers = await planProductOffers(ctx, row, nowMs)
   const reaches = new Set(offers.flatMap((o) => (o.message === null ? [] : [o.recipient])))
-  const sent = (await ctx.store.listOutbox({ withdrawn: false })).filter(
-    (m) => m.kind === 'product' && m.subjectId === id,
-  )
+  const sent = await productMessagesSent(ctx, id)
   const supersededTo = await auditedTransaction(ctx, async (tx, audit) => {
     if ((await tx.getProduct(id))?.version !== held.version)
       throw new EntenteError(
         'CONFLICT',
         `product '${id}' was corrected meanwhile: correct it again`,
       )
-    const holders = await earlierHolders(tx, sent, nowMs)
+    // An earlier version's message not yet gone never leaves (it carries content known to be
+    // wrong): the new version is decided afresh; its peer is told all the same (it may have it).
+    for (const messageId of sent.unsent)
+      await tx.withdrawMessage(messageId, 'withdrawn: superseded', nowMs)
     await tx.putProduct(row)
-    const noticed = await noticeHolders(ctx, tx, audit, holders, facts, statement, reaches)
+    const noticed = await enqueueSupersession(ctx, tx, audit, sent.holders, {
+      facts,
+      signature: statement,
+      skip: new Set([...reaches, ctx.party]),
+    })
     await audit.append(tx, {
       atMs: nowMs,
       type: 'correction',
@@ -137,53 +142,6 @@ function correctedContent(
     )
   const file = { sha256: previous.imagery.sha256, sizeBytes: previous.imagery.sizeBytes }
   return { ...common, kind: 'imagery', imagery: { ...described, ...file } }
-}
-
-/**
- * The peers an earlier version went to, with the agreement it went under; an earlier version's
- * message not yet gone is withdrawn from the outbox (it would carry content known to be wrong;
- * the new version is decided afresh).
- */
-async function earlierHolders(
-  tx: StoreTx,
-  sent: readonly OutboxRow[],
-  nowMs: number,
-): Promise<Map<string, string | null>> {
-  const holders = new Map<string, string | null>()
-  for (const m of sent) {
-    // Not gone yet: it never leaves; the peer is told all the same (it may have it).
-    if (m.deliveredAtMs === null)
-      await tx.withdrawMessage(m.messageId, 'withdrawn: superseded', nowMs)
-    const envelope = JSON.parse(m.envelope) as { agreement: string | null }
-    holders.set(m.recipient, envelope.agreement)
-  }
-  return holders
-}
-
-/** The originator's statement alone, to each holder the new version does not reach now. */
-async function noticeHolders(
-  ctx: NodeContext,
-  tx: StoreTx,
-  audit: AuditBatch,
-  holders: ReadonlyMap<string, string | null>,
-  facts: SupersessionFacts,
-  signature: string,
-  reaches: ReadonlySet<string>,
-): Promise<string[]> {
-  const sentTo: string[] = []
-  for (const [to, agreement] of [...holders].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (reaches.has(to) || to === facts.originator || !ctx.peers.has(asPartyId(to))) continue
-    const message = composeForPeer(ctx, {
-      recipient: asPartyId(to),
-      kind: 'superseded',
-      agreement: agreement === null ? null : asAgreementId(agreement),
-      subjectId: facts.reportId,
-      payload: { ...facts, originatorSignature: signature },
-    })
-    await enqueue(tx, audit, message)
-    sentTo.push(to)
-  }
-  return sentTo
 }
 
 /**

@@ -29,7 +29,7 @@ export async function withdrawProduct(
   const facts = { reportId: id, originator: ctx.party, reason, atMs }
   const signature = signWithdrawal(facts, ctx.keys.signing)
   const row: WithdrawalRow = { ...facts, signature, receivedFrom: null, recordedAtMs: atMs }
-  const sent = await sentTo(ctx, id)
+  const sent = await productMessagesSent(ctx, id)
   const to = await auditedTransaction(ctx, async (tx, audit) => {
     const held = await tx.getProduct(id)
     if (held?.withdrawal !== null)
@@ -48,19 +48,29 @@ export async function applyProductWithdrawal(
   row: WithdrawalRow,
 ): Promise<void> {
   if (product.withdrawal !== null) return
-  await recordAndPassOn(ctx, tx, audit, product, row, new Map())
+  await recordAndPassOn(ctx, tx, audit, product, row, { holders: new Map(), unsent: [] })
 }
 
-/** The peers a product message went to (or waits for), with the agreement it went under. */
-async function sentTo(ctx: NodeContext, id: string): Promise<Map<string, string | null>> {
-  const out = new Map<string, string | null>()
+/** The peers a product's messages went to or wait for, and those messages not yet gone. */
+export interface ProductMessagesSent {
+  /** Each recipient, with the agreement its message went under. */
+  readonly holders: ReadonlyMap<string, string | null>
+  /** The ids of its messages still in the outbox, undelivered. */
+  readonly unsent: readonly string[]
+}
+
+export async function productMessagesSent(
+  ctx: NodeContext,
+  id: string,
+): Promise<ProductMessagesSent> {
+  const holders = new Map<string, string | null>()
+  const unsent: string[] = []
   for (const m of await ctx.store.listOutbox({ withdrawn: false }))
     if (m.kind === 'product' && m.subjectId === id) {
-      const envelope = JSON.parse(m.envelope) as { agreement: string | null }
-      out.set(m.recipient, envelope.agreement)
-      if (m.deliveredAtMs === null) out.set(`${m.recipient}\u0000${m.messageId}`, null)
+      holders.set(m.recipient, (JSON.parse(m.envelope) as { agreement: string | null }).agreement)
+      if (m.deliveredAtMs === null) unsent.push(m.messageId)
     }
-  return out
+  return { holders, unsent }
 }
 
 async function recordAndPassOn(
@@ -69,18 +79,14 @@ async function recordAndPassOn(
   audit: AuditBatch,
   product: ProductRow,
   row: WithdrawalRow,
-  sent: ReadonlyMap<string, string | null>,
+  sent: ProductMessagesSent,
 ): Promise<string[]> {
   await tx.putProduct({ ...product, withdrawal: row, updatedAtMs: row.recordedAtMs })
+  // Not gone yet: it never leaves; the peer gets the withdrawal all the same (it may have it).
+  for (const messageId of sent.unsent)
+    await tx.withdrawMessage(messageId, 'withdrawn: withdrawal', row.recordedAtMs)
   const recipients: string[] = []
-  for (const [key, agreement] of sent) {
-    const [to, undelivered] = key.split('\u0000')
-    if (to === undefined) continue
-    // Not gone yet: it never leaves; the peer gets the withdrawal all the same (it may have it).
-    if (undelivered !== undefined) {
-      await tx.withdrawMessage(undelivered, 'withdrawn: withdrawal', row.recordedAtMs)
-      continue
-    }
+  for (const [to, agreement] of sent.holders) {
     if (to === row.originator || to === row.receivedFrom || !ctx.peers.has(asPartyId(to))) continue
     recipients.push(to)
     await enqueueWithdrawal(ctx, tx, audit, row, to, agreement)

@@ -3,6 +3,7 @@ import { EntenteError } from '../../lib/errors.ts'
 import type { QuarantineReason } from '../../protocol/codes.ts'
 import type { Message } from '../../protocol/messages.ts'
 import { isOriginatorSignatureError } from '../crypto/originator-signature.ts'
+import type { SupersessionFacts } from '../crypto/supersession-signature.ts'
 import { signWithdrawal, verifyWithdrawalSignature } from '../crypto/withdrawal-signature.ts'
 import type { StoreTx, WithdrawalRow } from '../store/store.ts'
 import { type AuditBatch, auditedTransaction } from './audit-log.ts'
@@ -234,4 +235,37 @@ export async function enqueueWithdrawal(
     },
   })
   await enqueue(tx, audit, message)
+}
+
+/**
+ * The originator's statement alone, as a `superseded` message, to each holder (a peer, with
+ * the agreement its copy went under) but those skipped; a report's or a product's (issue 17).
+ * Returns the peers it is queued for, sorted.
+ */
+export async function enqueueSupersession(
+  ctx: NodeContext,
+  tx: StoreTx,
+  audit: AuditBatch,
+  holders: ReadonlyMap<string, string | null>,
+  notice: {
+    facts: SupersessionFacts
+    signature: string
+    skip: ReadonlySet<string>
+  },
+): Promise<string[]> {
+  const sentTo = [...holders.keys()]
+    .filter((to) => !notice.skip.has(to) && ctx.peers.has(asPartyId(to)))
+    .sort()
+  for (const to of sentTo) {
+    const agreement = holders.get(to) ?? null
+    const message = composeForPeer(ctx, {
+      recipient: asPartyId(to),
+      kind: 'superseded',
+      agreement: agreement === null ? null : asAgreementId(agreement),
+      subjectId: notice.facts.reportId,
+      payload: { ...notice.facts, originatorSignature: notice.signature },
+    })
+    await enqueue(tx, audit, message)
+  }
+  return sentTo
 }
