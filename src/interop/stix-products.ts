@@ -135,24 +135,45 @@ export interface StixProductWithdrawal {
  * and its digest); a note is about its author.
  */
 export function productWithdrawalToStixObjects(withdrawal: StixProductWithdrawal): StixObject[] {
-  const { productId, kind, originator } = withdrawal
+  return contentFreeProduct(
+    withdrawal,
+    { created: withdrawal.createdAtMs, modified: withdrawal.withdrawnAtMs },
+    { revoked: true, x_entente_withdrawal_reason: withdrawal.reason },
+    'withdrawn by its originator',
+  )
+}
+
+/**
+ * A version of a product's object that carries none of its content (a revocation, a superseded
+ * notice), with the objects it refers to: an image only its download address and digest (STIX
+ * requires `payload_bin`, or `url` with `hashes`), a note only `noteText` about its author.
+ */
+function contentFreeProduct(
+  notice: {
+    readonly productId: string
+    readonly kind: ProductKind
+    readonly originator: string
+    readonly file?: { readonly url: string; readonly sha256: string }
+  },
+  at: { readonly created: number; readonly modified: number },
+  says: Readonly<Record<string, unknown>>,
+  noteText: string,
+): StixObject[] {
+  const { productId, kind, originator, file } = notice
   const common = {
     spec_version: '2.1',
     id: productStixId(kind, productId),
-    created: stixTime(withdrawal.createdAtMs),
-    modified: stixTime(withdrawal.withdrawnAtMs),
-    revoked: true,
+    created: stixTime(at.created),
+    modified: stixTime(at.modified),
     x_entente_product_id: productId,
-    x_entente_withdrawal_reason: withdrawal.reason,
+    ...says,
   }
-  const revoked: StixObject =
+  const object: StixObject =
     kind === 'imagery'
       ? {
           type: 'artifact',
           ...common,
-          ...(withdrawal.file === undefined
-            ? {}
-            : { url: withdrawal.file.url, hashes: { 'SHA-256': withdrawal.file.sha256 } }),
+          ...(file === undefined ? {} : { url: file.url, hashes: { 'SHA-256': file.sha256 } }),
           extensions: {
             [PRODUCT_VERSION_EXTENSION_ID]: { extension_type: 'toplevel-property-extension' },
           },
@@ -161,14 +182,14 @@ export function productWithdrawalToStixObjects(withdrawal: StixProductWithdrawal
           type: 'note',
           ...common,
           created_by_ref: partyIdentityId(originator),
-          content: 'withdrawn by its originator',
+          content: noteText,
           object_refs: [partyIdentityId(originator)],
         }
   return [
     ...DEFINITION_OBJECTS,
     ...(kind === 'imagery' ? [PRODUCT_VERSION_EXTENSION] : []),
     partyIdentity(originator, undefined),
-    revoked,
+    object,
   ]
 }
 
@@ -190,40 +211,12 @@ export interface StixProductSupersession {
 }
 
 export function productSupersessionToStixObjects(notice: StixProductSupersession): StixObject[] {
-  const { productId, kind, originator } = notice
-  const common = {
-    spec_version: '2.1',
-    id: productStixId(kind, productId),
-    created: stixTime(notice.createdAtMs),
-    modified: stixTime(notice.supersededAtMs),
-    x_entente_product_id: productId,
-    x_entente_superseded_by_version: notice.supersededByVersion,
-  }
-  const object: StixObject =
-    kind === 'imagery'
-      ? {
-          type: 'artifact',
-          ...common,
-          ...(notice.file === undefined
-            ? {}
-            : { url: notice.file.url, hashes: { 'SHA-256': notice.file.sha256 } }),
-          extensions: {
-            [PRODUCT_VERSION_EXTENSION_ID]: { extension_type: 'toplevel-property-extension' },
-          },
-        }
-      : {
-          type: 'note',
-          ...common,
-          created_by_ref: partyIdentityId(originator),
-          content: `superseded by version ${notice.supersededByVersion}, not released to your party`,
-          object_refs: [partyIdentityId(originator)],
-        }
-  return [
-    ...DEFINITION_OBJECTS,
-    ...(kind === 'imagery' ? [PRODUCT_VERSION_EXTENSION] : []),
-    partyIdentity(originator, undefined),
-    object,
-  ]
+  return contentFreeProduct(
+    notice,
+    { created: notice.createdAtMs, modified: notice.supersededAtMs },
+    { x_entente_superseded_by_version: notice.supersededByVersion },
+    `superseded by version ${notice.supersededByVersion}, not released to your party`,
+  )
 }
 
 function productObject(input: StixProduct, ids: ReturnType<typeof productObjectIds>): StixObject {

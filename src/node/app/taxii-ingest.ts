@@ -9,7 +9,11 @@ import {
 } from '../../interop/stix.ts'
 import { LAUNCH_TYPE, type StixObject, TRACK_TYPE, versionOf } from '../../interop/stix-objects.ts'
 import { readStixTracks, type StixTrackReading } from '../../interop/stix-tracks-import.ts'
-import { MAX_TRACK_BATCH, type TrackMessageWire } from '../../protocol/track.ts'
+import {
+  MAX_TRACK_BATCH,
+  trackBatchPostSchema,
+  type TrackMessageWire,
+} from '../../protocol/track.ts'
 import type { ReportRow } from '../store/store.ts'
 import { ISSUED } from '../store/store.ts'
 import { auditedTransaction } from './audit-log.ts'
@@ -224,13 +228,18 @@ async function ingestTrack(
     return `revoked: ${name}'s report ${track.reportId} is not withdrawn here; a withdrawal is the report's (its revoked ${LAUNCH_TYPE})`
   try {
     for (const run of markingRuns(track.versions))
-      for (let i = 0; i < run.messages.length; i += MAX_TRACK_BATCH)
-        await postTrackBatch(ctx, {
+      for (let i = 0; i < run.messages.length; i += MAX_TRACK_BATCH) {
+        // The same rules as a sensor's POST /api/tracks/updates (lengths, list sizes).
+        const post = trackBatchPostSchema.safeParse({
           reportId: track.reportId,
           marking: { originator: ctx.party, level: run.level },
           ...(run.releasableTo === null ? {} : { releasableTo: [...run.releasableTo] }),
           messages: run.messages.slice(i, i + MAX_TRACK_BATCH),
         })
+        if (!post.success)
+          return `${name}: ${post.error.issues.map((e) => `${e.path.join('.')}: ${e.message}`).join('; ')}`
+        await postTrackBatch(ctx, post.data)
+      }
     return null
   } catch (error) {
     if (isEntenteError(error)) return `${name}: ${error.message}`

@@ -15,6 +15,7 @@ import type { NodeContext } from './context.ts'
 import { type DisclosureContext, disclosureContext, mayDisclose } from './disclosure.ts'
 import { productVerdict, recordProductDisclosure } from './product-views.ts'
 import type { HoldingDisclosure, TaxiiEntry } from './taxii-views.ts'
+import { trackEgressVerdict } from './tracks.ts'
 
 /**
  * Products in the TAXII collection (issue 17), decided for the client's party at the instant of
@@ -129,6 +130,13 @@ const inlineCache = new WeakMap<NodeContext, { bytes: number; byDigest: Map<stri
 /** Bounded memory: past 16 MiB of base64 the cache starts again (a miss costs one read). */
 const INLINE_CACHE_CHARS = 16 * 1024 * 1024
 
+/** A content-free version's pointer to an image: its download (which refuses it now) and digest. */
+function fileOf(product: Product, id: string, collectionUrl: string) {
+  return product.kind === 'imagery'
+    ? { file: { url: productContentUrl(collectionUrl, id), sha256: product.imagery.sha256 } }
+    : {}
+}
+
 /** Where a TAXII client downloads an image: under its collection, with its TAXII credentials. */
 export function productContentUrl(collectionUrl: string, productId: string): string {
   return `${collectionUrl}products/${encodeURIComponent(productId)}/content`
@@ -176,7 +184,8 @@ async function refVisible(
       const trackNumber = Number(ref.id.slice(colon + 1))
       if (colon <= 0 || !Number.isSafeInteger(trackNumber)) return false
       const track = await ctx.store.getTrack(ref.id.slice(0, colon), trackNumber)
-      return track !== undefined && mayDisclose(ctx, { ...track, id: track.reportId }, dc) !== null
+      // Decided as the track itself is served (taxii-tracks.ts): by every track egress's policy.
+      return track !== undefined && (await trackEgressVerdict(ctx, track, dc.viewer, dc.atMs)).ok
     }
   }
 }
@@ -196,14 +205,7 @@ function revokedEntries(
     reason: withdrawal.reason,
     createdAtMs: product.createdAtMs,
     withdrawnAtMs,
-    ...(product.kind === 'imagery'
-      ? {
-          file: {
-            url: productContentUrl(collectionUrl, row.id),
-            sha256: product.imagery.sha256,
-          },
-        }
-      : {}),
+    ...fileOf(product, row.id, collectionUrl),
   })
   return objects.map((object) => entry(object, withdrawnAtMs, null))
 }
@@ -232,14 +234,7 @@ function supersededEntries(row: ProductRow, collectionUrl: string): TaxiiEntry[]
     supersededByVersion: row.version,
     createdAtMs: atMs,
     supersededAtMs: atMs,
-    ...(product.kind === 'imagery'
-      ? {
-          file: {
-            url: productContentUrl(collectionUrl, row.id),
-            sha256: product.imagery.sha256,
-          },
-        }
-      : {}),
+    ...fileOf(product, row.id, collectionUrl),
   })
   return objects.map((object) => entry(object, product.createdAtMs, null))
 }

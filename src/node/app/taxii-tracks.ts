@@ -51,18 +51,15 @@ export const trackEntries: TaxiiSource = async (ctx, viewer, atMs) => {
         out.push(...revocationEntries(ctx, first, instants, withdrawal))
       continue
     }
-    let agreement: string | null = null
-    let shown = 0
     for (const [i, row] of versions.entries()) {
       const timed = instants[i]
       if (timed === undefined) continue
+      let disclosure: HoldingDisclosure | null = null
       if (!own) {
         const verdict = await verdictOf(row)
         if (!verdict.ok) continue
-        agreement = verdict.agreement
+        disclosure = trackDisclosure(first, verdict.agreement)
       }
-      shown++
-      const disclosure = own ? null : trackDisclosure(first, () => ({ agreement, shown }))
       for (const object of versionObjects(ctx, row, timed))
         out.push({ object, dateAddedMs: row.recordedAtMs, version: versionOf(object), disclosure })
     }
@@ -118,19 +115,20 @@ function revocationEntries(
 
 /**
  * What serving a track's versions discloses: one `disclosure` entry the first time the viewer
- * is shown the track by this path, naming the agreement it is shown under (the newest version
- * shown's), as reports' and products' are.
+ * is shown the track by this path, naming the agreement it is shown under (that of the newest
+ * version in what is served), as reports' and products' are.
  */
-function trackDisclosure(
-  track: TrackVersionRow,
-  now: () => { agreement: string | null; shown: number },
-): HoldingDisclosure {
+function trackDisclosure(track: TrackVersionRow, agreement: string | null): HoldingDisclosure {
   const key = trackKey(track)
   return {
     key,
     record: async (ctx: NodeContext, viewer: PartyId, path: DisclosurePath, atMs: number) => {
       if (viewer === ctx.party || viewer === track.originator) return
-      const { agreement, shown } = now()
+      // Recorded once per party and path: a client polling every second writes nothing again.
+      const seen = `${key} ${viewer} ${path}`
+      const recorded = recordedHere.get(ctx) ?? new Set<string>()
+      recordedHere.set(ctx, recorded)
+      if (recorded.has(seen)) return
       await auditedTransaction(ctx, async (tx, audit) => {
         const first = await tx.insertDisclosure({
           reportId: key,
@@ -151,13 +149,16 @@ function trackDisclosure(
             reportId: track.reportId,
             path,
             agreement,
-            versions: shown,
           },
         })
       })
+      recorded.add(seen)
     },
   }
 }
+
+/** The (track, party, path) disclosures this process has recorded, or seen recorded. */
+const recordedHere = new WeakMap<NodeContext, Set<string>>()
 
 const partyNameOf =
   (ctx: NodeContext) =>

@@ -243,8 +243,6 @@ CREATE INDEX tracks_by_report ON tracks (report_id);
 /** Issue 17: a product's copy told by its originator that a later version it may not get exists. */
 const PRODUCT_SUPERSEDED = `ALTER TABLE products ADD COLUMN superseded_by TEXT;`
 
-/** Every migration this build knows, oldest first; versions are 1, 2, 3, ... */
-
 /** Issue 17: products (as SQLite's migration 11); `ord` keeps insertion order. */
 const PRODUCTS = `
 CREATE TABLE products (
@@ -299,6 +297,7 @@ CREATE TABLE track_versions (
 );
 `
 
+/** Every migration this build knows, oldest first; versions are 1, 2, 3, ... */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: INITIAL },
   { version: 2, name: 'leases', up: LEASES },

@@ -211,7 +211,8 @@ export class Queries {
   }
 
   insertTrackVersions(rows: readonly TrackVersionRow[]): void {
-    const sql = t.TRACK_VERSIONS.insert.replace('INSERT INTO', 'INSERT OR IGNORE INTO')
+    // A version held already is skipped; any other constraint still fails (as PostgreSQL's).
+    const sql = `${t.TRACK_VERSIONS.insert} ON CONFLICT DO NOTHING`
     const statement = this.#sql(sql)
     for (const row of rows) statement.run(t.TRACK_VERSIONS.encode(row))
   }
