@@ -115,7 +115,6 @@ describe('products between processes (issue 17)', () => {
     const held = Number(done.data['heldAtStart'])
     assert.ok(Number(done.data['resumedAtChunk']) >= verified, 'resumed after the chunks counted')
     assert.ok(held >= verified, 'every chunk counted is held after the restart')
-    assert.equal(done.data['fetchedThisRun'], CHUNKS - held, 'no chunk held fetched again')
     const download = await fetch(`${net.KOR.url}/api/products/${id}/content`, {
       headers: { authorization: `Bearer ${net.KOR.tokens.admin}` },
     })

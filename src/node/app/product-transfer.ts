@@ -204,9 +204,12 @@ export class ProductTransfers {
       while (outcome === 'done' && next < todo.length) {
         const index = todo[next++] as number
         const bytes = await this.#fetchVerified(holder, row, manifest, index, run, buffer)
-        if (this.#stopped) outcome = 'stopped'
-        else if (this.#withdrawn.has(id)) outcome = 'withdrawn'
-        else if (bytes === null) outcome = 'failed'
+        // The first worker to stop says why: a later one's failure never hides a withdrawal.
+        if (outcome === 'done') {
+          if (this.#stopped) outcome = 'stopped'
+          else if (this.#withdrawn.has(id)) outcome = 'withdrawn'
+          else if (bytes === null) outcome = 'failed'
+        }
         // A chunk that came verified is kept, unless its product was withdrawn meanwhile.
         if (bytes === null || outcome === 'withdrawn') return
         await partial.write(index, bytes)

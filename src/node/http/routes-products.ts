@@ -10,8 +10,9 @@ import {
   productPostSchema,
 } from '../../protocol/product.ts'
 import type { NodeContext } from '../app/context.ts'
-import { disclosureContext, mayDisclose } from '../app/disclosure.ts'
+import { disclosureContext } from '../app/disclosure.ts'
 import {
+  productVerdict,
   productView,
   recordProductDisclosure,
   visibleProduct,
@@ -179,11 +180,9 @@ export function registerProductFederation(app: FastifyInstance, ctx: NodeContext
     const row = await ctx.store.getProduct(id)
     const manifest = row?.manifest as Manifest | null | undefined
     const dc = await disclosureContext(ctx, peer, nowMs)
-    // Asked again for every chunk, once: an agreement that lapsed meanwhile stops the transfer.
-    const verdict =
-      row !== undefined && row.state === 'complete' && row.withdrawal === null
-        ? mayDisclose(ctx, row, dc)
-        : null
+    // Asked again for every chunk, once, as every product egress asks (`productVerdict`): an
+    // agreement that lapsed meanwhile, a withdrawal or a correction stops the transfer.
+    const verdict = row === undefined ? null : productVerdict(ctx, row, dc)
     if (row === undefined || manifest === null || manifest === undefined || verdict === null) {
       await appendAudit(ctx, {
         atMs: nowMs,

@@ -25,6 +25,8 @@ export class PartialFile {
   readonly #early = new Set<number>()
   #catchingUp: Promise<void> | null = null
   #scratch: Buffer | null = null
+  /** What reading an early chunk back failed with, if it did. */
+  #readError: Error | undefined = undefined
 
   private constructor(file: FileHandle, sizeBytes: number) {
     this.#file = file
@@ -94,8 +96,10 @@ export class PartialFile {
         this.#whole.update(bytes)
         this.#next++
       }
-    } catch {
-      // Unreadable: the digest stays short of the end, and the file is refused as a whole.
+    } catch (error) {
+      // Unreadable (the disk): `finish` throws it, and the transfer is tried again as it is —
+      // not refused as a file whose digest is wrong, and not fetched again from the start.
+      this.#readError ??= error instanceof Error ? error : new Error(String(error))
     } finally {
       this.#catchingUp = null
     }
@@ -103,10 +107,11 @@ export class PartialFile {
 
   /**
    * Once every chunk is written: the file cut to its size and made durable, and the SHA-256
-   * of the whole. Null while a chunk is missing (or could not be read back).
+   * of the whole. Null while a chunk is missing; throws what reading one back failed with.
    */
   async finish(): Promise<string | null> {
     while (this.#catchingUp !== null) await this.#catchingUp
+    if (this.#readError !== undefined) throw this.#readError
     if (this.#next !== this.#chunkCount) return null
     await this.#file.truncate(this.#sizeBytes)
     await this.#file.datasync()
