@@ -238,6 +238,35 @@ describe('products (issue 17)', () => {
     assert.equal(done?.data['fetchedThisRun'], 2)
   })
 
+  test('a correction that arrives during the transfer is whole when the file is: it keeps the file', async () => {
+    const bytes = randomBytes(2 * CHUNK_BYTES + 5)
+    const { id } = await postImage(bytes)
+    await deliverJpnToKor('product')
+    const real = korSource()
+    let corrected = false
+    const correcting: ChunkSource = async (holder, productId, index, into) => {
+      if (productId === id && !corrected) {
+        corrected = true
+        const response = await jpn.app.inject({
+          method: 'POST',
+          url: `/api/products/${id}/corrections`,
+          headers: auth(jpn),
+          payload: imageryPost({ title: 'Sunchon airbase, corrected' }),
+        })
+        assert.equal(response.statusCode, 201, response.body)
+        await deliverJpnToKor('product')
+      }
+      return real(holder, productId, index, into)
+    }
+    const transfers = new ProductTransfers(kor.ctx, correcting, { retryMs: 60_000 })
+    await transfers.scan()
+    await transfers.settled()
+    await transfers.stop()
+    const held = await kor.ctx.store.getProduct(id)
+    assert.equal(held?.version, 2, 'the correction is held')
+    assert.equal(held.state, 'complete', 'and whole, with the file fetched once')
+  })
+
   test('a transfer the disk fails is noted and tried again, never a crash', async () => {
     const bytes = randomBytes(CHUNK_BYTES + 99)
     const { id } = await postImage(bytes)

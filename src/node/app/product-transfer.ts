@@ -297,7 +297,8 @@ export class ProductTransfers {
       return this.#retryLater()
     }
     const held = await ctx.store.getProduct(row.id)
-    if (held === undefined || held.version !== row.version) return
+    // A correction that arrived meanwhile keeps the file (issue 17): it is whole now too.
+    if (held === undefined || (held.manifest as Manifest | null)?.sha256 !== manifest.sha256) return
     const product = held.product as Product
     await ctx.store.putProduct({
       ...held,
