@@ -2,7 +2,8 @@
 // Usage: node scripts/run-tests.mjs [folder-or-file ...]
 import { spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 function collect(path) {
   if (statSync(path).isFile()) return path.endsWith('.test.ts') ? [path] : []
@@ -17,9 +18,28 @@ if (files.length === 0) {
   console.error('run-tests: no test files found')
   process.exit(1)
 }
+// The browser tests serve web/dist: build it once here, before two files at a time could
+// each rebuild (and empty) it under the other's nodes. The tests skip their own build then.
+const VITE = fileURLToPath(new URL('../node_modules/vite/bin/vite.js', import.meta.url))
+const VITE_CONFIG = fileURLToPath(new URL('../vite.config.ts', import.meta.url))
+const env = { ...process.env }
+if (files.some((file) => file.split(sep).join('/').includes('test/web/'))) {
+  const vite = spawnSync(
+    process.execPath,
+    [VITE, 'build', '--config', VITE_CONFIG, '--logLevel', 'warn'],
+    {
+      stdio: 'inherit',
+    },
+  )
+  if (vite.status !== 0) {
+    console.error('run-tests: the web build (vite build) failed')
+    process.exit(1)
+  }
+  env.ENTENTE_WEB_BUILT = '1'
+}
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', ...files],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env },
 )
 process.exit(result.status ?? 1)

@@ -21,19 +21,6 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ]
 
-/**
- * Builds the web pages into web/dist without emptying it first: the dashboard's test may build
- * the same files at the same time, and a node of ours must never see them half gone.
- */
-export async function buildWeb(): Promise<void> {
-  const { build } = await import('vite')
-  await build({
-    configFile: join(ROOT, 'vite.config.ts'),
-    logLevel: 'warn',
-    build: { emptyOutDir: false },
-  })
-}
-
 export async function launchBrowser(): Promise<Browser> {
   assert.ok(
     existsSync(CHROMIUM),

@@ -2,14 +2,8 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { Browser } from 'playwright-core'
 import { api, setUpNetwork, tearDown, type TestNode, type TestParty } from '../helpers/nodes.ts'
-import {
-  buildWeb,
-  launchBrowser,
-  type Officer,
-  openView,
-  shoot,
-  signIn,
-} from './console-browser.ts'
+import { launchBrowser, type Officer, openView, shoot, signIn } from './console-browser.ts'
+import { buildWeb } from '../helpers/web-build.ts'
 
 /** Run in the page (a string: this file compiles without the DOM's types). */
 const UNLABELLED_CONTROLS = `[...document.querySelectorAll('input, select, textarea, button')]

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
 import { ROOT } from '../helpers/cli.ts'
+import { buildWeb } from '../helpers/web-build.ts'
 import { type DemoProcess, startDemo, stopDemo, waitForRun } from '../helpers/demo.ts'
 
 const ARTIFACTS = join(ROOT, 'artifacts/web')
@@ -34,10 +35,9 @@ describe('the dashboard in Chromium, against live demos', { timeout: 420_000 }, 
       existsSync(CHROMIUM),
       `the dashboard tests drive Debian's chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`,
     )
-    const { build } = await import('vite')
-    await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' })
+    await buildWeb()
     ;[demo, lapsed] = await Promise.all([
-      startDemo(['--speed', '60']),
+      startDemo(['--speed', '60', '--no-build']),
       startDemo(['--speed', '60', '--what-if', 'gsomia-lapsed', '--no-build']),
     ])
     context = await chromium.launchPersistentContext(profile, {

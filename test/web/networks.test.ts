@@ -10,6 +10,7 @@ import { loadScenario } from '../../src/cli/load-scenario.ts'
 import { buildRegistryIndex } from '../../src/domain/registry-index.ts'
 import type { AgreementRow } from '../../web/src/api/types.ts'
 import { ROOT } from '../helpers/cli.ts'
+import { buildWeb } from '../helpers/web-build.ts'
 
 const ARTIFACTS = join(ROOT, 'artifacts/web')
 const DOC_IMAGES = join(ROOT, 'docs/img')
@@ -32,8 +33,7 @@ describe('the agreement network with the 2019 registry, in Chromium', { timeout:
 
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `the web tests drive Debian's chromium at ${CHROMIUM}`)
-    const { build } = await import('vite')
-    await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' })
+    await buildWeb()
     const { input } = loadScenario(join(ROOT, 'scenarios/networks-2019.yaml'), [])
     const index = buildRegistryIndex(input.registry)
     server = new DemoServer({

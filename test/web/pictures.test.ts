@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
 import { ROOT } from '../helpers/cli.ts'
+import { buildWeb } from '../helpers/web-build.ts'
 import { type DemoProcess, startDemo, stopDemo, waitForRun } from '../helpers/demo.ts'
 
 const ARTIFACTS = join(ROOT, 'artifacts/web')
@@ -21,8 +22,7 @@ describe("the dashboard's pictures in Chromium, against a live demo", { timeout:
 
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `the browser tests drive Debian's chromium at ${CHROMIUM}`)
-    const { build } = await import('vite')
-    await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' })
+    await buildWeb()
     demo = await startDemo(['--speed', '30', '--no-build'])
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,

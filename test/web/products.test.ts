@@ -13,14 +13,8 @@ import {
   waitFor,
 } from '../helpers/nodes.ts'
 import { imageryPost } from '../helpers/products.ts'
-import {
-  buildWeb,
-  launchBrowser,
-  type Officer,
-  openView,
-  shoot,
-  signIn,
-} from './console-browser.ts'
+import { launchBrowser, type Officer, openView, shoot, signIn } from './console-browser.ts'
+import { buildWeb } from '../helpers/web-build.ts'
 
 /** Run in the page (a string: this file compiles without the DOM's types). */
 const UNLABELLED_CONTROLS = `[...document.querySelectorAll('input, select, textarea, button, a')]
