@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
@@ -53,17 +54,39 @@ describe('a partial file (issue 17)', () => {
     torn[17] = (torn[17] ?? 0) ^ 0xff
     await before.write(3, torn)
     await before.close()
-    // The store had counted two chunks when the node was killed.
     const after = await PartialFile.open(path, bytes.length)
-    const held = await after.resume(hashes, 2)
+    const held = await after.resume(hashes)
     assert.deepEqual(
       [...held].sort((a, b) => a - b),
       [0, 1, 2, 4],
-      'the counted two, and 2 and 4 found by their hashes; 3 (torn) and 5 (absent) to fetch',
+      'found by their hashes; 3 (torn) and 5 (absent) to fetch',
     )
     await after.write(5, chunk(5))
     await after.write(3, chunk(3))
     assert.equal(await after.finish(), sha256(bytes), 'the whole digest covers what was held')
+    await after.close()
+  })
+
+  test('a chunk the store counted but the file lost (a crash) is fetched again, not believed', async () => {
+    const { bytes, chunk, hashes } = image(4, 500)
+    const path = join(dir, 'stale-count')
+    const before = await PartialFile.open(path, bytes.length)
+    for (const index of [0, 1, 2]) await before.write(index, chunk(index))
+    await before.close()
+    // The store counts 3 chunks, but chunk 1 came back from the crash as zeros.
+    const handle = await open(path, 'r+')
+    await handle.write(Buffer.alloc(chunk(1).length), 0, chunk(1).length, CHUNK_BYTES)
+    await handle.close()
+    const after = await PartialFile.open(path, bytes.length)
+    const held = await after.resume(hashes)
+    assert.deepEqual(
+      [...held].sort((a, b) => a - b),
+      [0, 2],
+      'chunk 1 no longer hashes right',
+    )
+    await after.write(1, chunk(1))
+    await after.write(3, chunk(3))
+    assert.equal(await after.finish(), sha256(bytes), 'whole, with chunk 1 fetched again')
     await after.close()
   })
 })

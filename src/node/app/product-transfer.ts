@@ -156,9 +156,9 @@ export class ProductTransfers {
     let wholeDigest: string | null = null
     const progress = new VerifiedPrefix(row.verifiedChunks)
     try {
-      // The count in the store was synced before it was written; chunks written since are
-      // found by their hashes, so a kill loses none of them (a crash only what was unsynced).
-      const held = await partial.resume(manifest.chunks, row.verifiedChunks)
+      // Every chunk on disk is found by its hash, so a kill loses none of them (a crash only
+      // what was unsynced), and a count the store holds for chunks now lost is not believed.
+      const held = await partial.resume(manifest.chunks)
       for (const index of held) progress.add(index)
       const todo: number[] = []
       for (let index = 0; index < total; index++) if (!held.has(index)) todo.push(index)

@@ -41,21 +41,19 @@ export class PartialFile {
   }
 
   /**
-   * Reads what the file holds, once, at the start of a run, and returns the chunks it holds:
-   * the first `verifiedCount` (counted in the store after a sync, so trusted; the whole digest
-   * still covers them) and, beyond them, those that hash as the originator signed them
-   * (`chunkHashes`, the manifest's): written but never counted, they are found, not fetched
-   * again. A hole or a torn write hashes otherwise and is fetched.
+   * Reads what the file holds, once, at the start of a run, and returns the chunks that hash
+   * as the originator signed them (`chunkHashes`, the manifest's). Every chunk is hashed, the
+   * ones the store counted too: after a crash that count can cover chunks the file lost (a new
+   * file not yet in its synced directory), and trusting it made the whole digest fail and the
+   * transfer start again. A hole or a torn write hashes otherwise and is fetched.
    */
-  async resume(chunkHashes: readonly string[], verifiedCount: number): Promise<Set<number>> {
+  async resume(chunkHashes: readonly string[]): Promise<Set<number>> {
     const held = new Set<number>()
     const fileBytes = (await this.#file.stat()).size
     for (let index = 0; index < this.#chunkCount; index++) {
       const bytes = await this.#readChunk(index, fileBytes)
       if (bytes === null) break
-      const verified =
-        index < verifiedCount ||
-        createHash('sha256').update(bytes).digest('hex') === chunkHashes[index]
+      const verified = createHash('sha256').update(bytes).digest('hex') === chunkHashes[index]
       if (!verified) continue
       held.add(index)
       if (index === this.#next) {
