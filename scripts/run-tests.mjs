@@ -2,7 +2,7 @@
 // Usage: node scripts/run-tests.mjs [folder-or-file ...]
 import { spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
-import { join, sep } from 'node:path'
+import { dirname, join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 function collect(path) {
@@ -20,8 +20,9 @@ if (files.length === 0) {
 }
 // The browser tests serve web/dist: build it once here, before two files at a time could
 // each rebuild (and empty) it under the other's nodes. The tests skip their own build then.
-const VITE = fileURLToPath(new URL('../node_modules/vite/bin/vite.js', import.meta.url))
-const VITE_CONFIG = fileURLToPath(new URL('../vite.config.ts', import.meta.url))
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+const VITE = join(ROOT, 'node_modules/vite/bin/vite.js')
+const VITE_CONFIG = join(ROOT, 'vite.config.ts')
 const env = { ...process.env }
 if (files.some((file) => file.split(sep).join('/').includes('test/web/'))) {
   const vite = spawnSync(
