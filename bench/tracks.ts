@@ -28,6 +28,8 @@ const BATCH = 500
 /** Rounds of one update per track after the initial round. */
 const ROUNDS = Number(process.env['ENTENTE_BENCH_ROUNDS'] ?? 2)
 const RATE_PER_S = 512
+/** Updates a post carries at link rate: one batch every 31.25 ms. */
+const RATE_BATCH = 16
 const RATE_S = Number(process.env['ENTENTE_BENCH_LOAD_S'] ?? 4)
 /** Receiving peers in the fan-out run (0: none). */
 const FAN_OUT = Number(process.env['ENTENTE_BENCH_FAN_OUT'] ?? 20)
@@ -72,6 +74,15 @@ function rssMb(node: LocalNode): number {
     .split('\n')
     .find((l) => l.startsWith('VmRSS:'))
   return Math.round(Number(line?.replace(/\D+/g, '') ?? NaN) / 1024)
+}
+
+/** CPU time the node's process has used (user + system, all its threads), in ms. */
+function cpuMs(node: LocalNode): number {
+  const pid = node.process?.pid
+  if (pid === undefined) return NaN
+  // /proc/PID/stat: fields 14 and 15 (utime, stime) in clock ticks, 100 a second on Linux.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -142,7 +153,7 @@ async function atLinkRate(
   firstRound: number,
 ): Promise<number[]> {
   const latencies: number[] = []
-  const perBatch = 16
+  const perBatch = RATE_BATCH
   const intervalMs = (1000 * perBatch) / RATE_PER_S
   const pending: Promise<void>[] = []
   const rateStart = performance.now()
@@ -258,6 +269,7 @@ async function benchFanOut(): Promise<Record<string, number>> {
     }
     // The report and the initial batches, receipted by every peer.
     await Promise.all(peers.map((p) => receipts.until(p.party, batches + 1)))
+    const cpuBefore = cpuMs(kor)
     const latencies = await atLinkRate(
       kor,
       reportId,
@@ -266,6 +278,7 @@ async function benchFanOut(): Promise<Record<string, number>> {
       FAN_OUT_TRACKS,
       1,
     )
+    const cpuUsed = cpuMs(kor) - cpuBefore
     abort.abort()
     await stream
     return {
@@ -273,6 +286,9 @@ async function benchFanOut(): Promise<Record<string, number>> {
       fanout_rate512_batches: latencies.length,
       fanout_rate512_p50_ms: round2(percentile(latencies, 0.5)),
       fanout_rate512_p99_ms: round2(percentile(latencies, 0.99)),
+      // Against the 31.25 ms between batches: above it, KOR cannot keep up and batches queue.
+      fanout_kor_cpu_ms_per_batch: round2(cpuUsed / latencies.length),
+      fanout_batch_interval_ms: round2((1000 * RATE_BATCH) / RATE_PER_S),
     }
   } finally {
     abort.abort()
