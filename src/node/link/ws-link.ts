@@ -205,6 +205,10 @@ export class WsPeerLink implements PeerLink {
       perMessageDeflate: false,
       handshakeTimeout: this.#options.timeoutMs,
       maxPayload: 1024 * 1024,
+      // A zero masking key, so ws skips XOR-ing every frame: masking guards plaintext
+      // intermediaries against a browser's scripts (RFC 6455 §10.3); this runs inside TLS to a
+      // pinned peer, and the key is still sent, as the RFC requires of a client.
+      generateMask: (mask) => mask.fill(0),
     })
     this.#socket = socket
     socket.on('upgrade', (response) => {
