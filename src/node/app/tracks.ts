@@ -244,21 +244,28 @@ interface ReportReads {
   readonly released: readonly ReleaseRow[]
 }
 
+/** The reads for deciding at `atMs`: the releases to `recipient` only, when it is given. */
 async function readForReport(
   ctx: NodeContext,
   reportId: string,
   atMs: number,
+  recipient?: PartyId,
 ): Promise<ReportReads> {
   return {
     withdrawn: (await ctx.store.getWithdrawal(reportId)) !== undefined,
     consents: await activeConsents(ctx, atMs),
-    released: await ctx.store.listReleases({ reportId, state: 'released' }),
+    released: await ctx.store.listReleases({
+      reportId,
+      state: 'released',
+      ...(recipient === undefined ? {} : { recipient }),
+    }),
   }
 }
 
 /**
- * The reads of one delivery attempt, per report: a delivery carries many batches of one report,
- * decided at one instant, and each would otherwise read the same rows again.
+ * The reads of one delivery attempt (or TAXII request), per report and recipient: a delivery
+ * carries many batches of one report, decided at one instant, and each would otherwise read
+ * the same rows again.
  */
 export type EgressReads = Map<string, Promise<ReportReads>>
 
@@ -661,9 +668,12 @@ export async function trackEgressVerdict(
   atMs: number,
   reads: EgressReads = new Map(),
 ): Promise<TrackVerdict> {
-  let read = reads.get(facts.reportId)
+  // One egress decides for one recipient: its releases are all it reads (a report released to
+  // twenty peers has twenty rows, and every delivery to each of them asks).
+  const key = `${facts.reportId} ${recipient}`
+  let read = reads.get(key)
   if (read === undefined)
-    reads.set(facts.reportId, (read = readForReport(ctx, facts.reportId, atMs)))
+    reads.set(key, (read = readForReport(ctx, facts.reportId, atMs, recipient)))
   if ((await read).withdrawn)
     return {
       ok: false,
