@@ -85,10 +85,17 @@ export async function runImport(options: {
             : `already held track ${originator ?? '?'}:${trackNumber}`,
       )
     }
-    // A refused report's problem is also given to each object of its bundle: said once, above.
-    const inReports = new Set(bundles.flatMap((b) => b.objects.map((o) => o.id)))
+    // A refused report's problem is also given to each object of its bundle, and a refused
+    // track's to its markings and relationships (outside every bundle, they fail only so):
+    // said once, with the report or the track.
+    const saidWith = new Set([
+      ...bundles.flatMap((b) => b.objects.map((o) => o.id)),
+      ...objects
+        .filter((o) => o.type === 'marking-definition' || o.type === 'relationship')
+        .map((o) => o.id),
+    ])
     for (const f of failures)
-      if (!inReports.has(f.id)) refused.push(`${options.file}: ${f.id}: ${why.get(f.id) ?? ''}`)
+      if (!saidWith.has(f.id)) refused.push(`${options.file}: ${f.id}: ${why.get(f.id) ?? ''}`)
     return { lines, refused }
   })
 }

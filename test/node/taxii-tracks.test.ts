@@ -264,6 +264,29 @@ describe('issue 12: tracks through STIX/TAXII', () => {
     assert.ok(again.lines.includes('already held track KOR:4011'), again.lines.join('\n'))
   })
 
+  it("a track sent as its revocation only, beside a launch that shares its creator's identity, is read with that identity (its originator), as `import` reads it", async () => {
+    const exported = (await collectionView(kor.ctx, asPartyId('KOR'), kor.ctx.now())).map(
+      (e) => e.object,
+    )
+    const id = trackObjectId('KOR', 4031)
+    // Only the revocation of track 4031 (its report is withdrawn here), with everything else.
+    const revokedOnly = exported.filter((o) => o.id !== id || o['revoked'] === true)
+    const revocation = revokedOnly.find((o) => o.id === id)
+    assert.ok(revocation !== undefined, 'the export holds the revocation')
+    assert.ok(
+      revokedOnly.some(
+        (o) => o.type !== TRACK_TYPE && o['created_by_ref'] === revocation['created_by_ref'],
+      ),
+      'a launch refers to the same identity',
+    )
+    const { failures } = await ingestTaxiiObjects(kor.ctx, asPartyId('KOR'), revokedOnly)
+    assert.deepEqual(
+      failures.filter((f) => f.id === id),
+      [],
+      'its report is withdrawn here: nothing to store, nothing refused',
+    )
+  })
+
   it('a bad track version in an import is refused naming the field, and nothing of that track is stored', async () => {
     const exported = (await collectionView(kor.ctx, asPartyId('KOR'), kor.ctx.now())).map(
       (e) => e.object,
@@ -277,6 +300,13 @@ describe('issue 12: tracks through STIX/TAXII', () => {
       const { failures } = await ingestTaxiiObjects(other.ctx, asPartyId('KOR'), bad)
       const refused = failures.find((f) => f.id === id)
       assert.match(refused?.message ?? '', /quality/)
+      // Its markings went in with nothing: refused with it, not reported accepted.
+      const markings = new Set(
+        bad.filter((o) => o.id === id).flatMap((o) => o['object_marking_refs'] as string[]),
+      )
+      assert.ok(markings.size > 0)
+      for (const marking of markings)
+        assert.match(failures.find((f) => f.id === marking)?.message ?? '', /quality/, marking)
       assert.equal(await other.ctx.store.getTrack('KOR', 4011), undefined)
       assert.ok((await other.ctx.store.getTrack('KOR', 4021)) !== undefined, 'the others go in')
     } finally {

@@ -79,14 +79,23 @@ export async function ingestTaxiiObjects(
       }
   }
   await Promise.all(Array.from({ length: Math.min(PARALLEL_LAUNCHES, queue.length) }, worker))
-  // Tracks after the launches they belong to (an export carries both), one after another.
-  for (const reading of readStixTracks(others))
-    problems.set(
-      reading.ok ? reading.value.id : reading.issues.id,
-      reading.ok ? await ingestTrack(ctx, party, reading.value) : reading.issues.issues.join('; '),
-    )
+  // Tracks after the launches they belong to (an export carries both), one after another;
+  // read among all the objects, as `import` reads them: a track's creator identity may be a
+  // launch's too (a revocation alone names its originator by it).
+  for (const reading of readStixTracks(objects)) {
+    const trackId = reading.ok ? reading.value.id : reading.issues.id
+    const problem = reading.ok
+      ? await ingestTrack(ctx, party, reading.value)
+      : reading.issues.issues.join('; ')
+    problems.set(trackId, problem)
+    // A refused track's own markings and relationships carry its problem, as a refused
+    // launch's objects carry its (unless something stored uses them too).
+    if (problem !== null)
+      for (const id of trackOwnObjectIds(trackId, others))
+        if (problems.get(id) !== null) problems.set(id, problem)
+  }
   for (const { id, type } of others) {
-    if (type === TRACK_TYPE) continue
+    if (type === TRACK_TYPE || problems.has(id)) continue
     problems.set(
       id,
       SUPPORTING.has(type)
@@ -103,6 +112,19 @@ export async function ingestTaxiiObjects(
     else failures.push({ ...outcome, message: problem })
   }
   return { successes, failures }
+}
+
+/** The marking definitions a track's versions name, and the relationships from it. */
+function trackOwnObjectIds(trackId: string, objects: readonly StixObject[]): Set<string> {
+  const ids = new Set<string>()
+  for (const o of objects) {
+    if (o.type === TRACK_TYPE && o.id === trackId) {
+      const refs = o['object_marking_refs']
+      for (const ref of Array.isArray(refs) ? refs : []) if (typeof ref === 'string') ids.add(ref)
+    }
+    if (o.type === 'relationship' && o['source_ref'] === trackId) ids.add(o.id)
+  }
+  return ids
 }
 
 /** Null when stored (or already held); else why not. */
