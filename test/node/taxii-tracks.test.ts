@@ -313,4 +313,42 @@ describe('issue 12: tracks through STIX/TAXII', () => {
       await other.close()
     }
   })
+
+  it("a track whose last version's marking is refused stores none of its versions (its earlier run under another marking is not left behind)", async () => {
+    const exported = (await collectionView(kor.ctx, asPartyId('KOR'), kor.ctx.now())).map(
+      (e) => e.object,
+    )
+    const id = trackObjectId('KOR', 4011)
+    const versions = exported.filter((o) => o.id === id)
+    const last = versions.at(-1)
+    const markingId = (last?.['object_marking_refs'] as string[] | undefined)?.[0]
+    const marking = exported.find((o) => o.id === markingId)
+    assert.ok(last !== undefined && marking !== undefined && versions.length > 1)
+    // The last version under a marking of its own, releasable to a party no registry knows.
+    const extension = Object.keys(marking['extensions'] as object)[0] as string
+    const props = (marking['extensions'] as Record<string, Record<string, unknown>>)[extension]
+    const listed = {
+      ...marking,
+      id: 'marking-definition--2a3f0c3e-8f2e-4d38-9d1e-6d2b9c1f7a11',
+      extensions: {
+        [extension]: { ...props, releasability: 'listed', releasable_to: ['ZZZ'] },
+      },
+    }
+    const bad = [
+      ...exported.map((o) => (o === last ? { ...o, object_marking_refs: [listed.id] } : o)),
+      listed,
+    ]
+    const other = await makeNode({ party: 'KOR', modes: { 'kor-jpn-gsomia': 'auto' } })
+    try {
+      const { failures } = await ingestTaxiiObjects(other.ctx, asPartyId('KOR'), bad)
+      assert.match(failures.find((f) => f.id === id)?.message ?? '', /releasableTo: .*ZZZ/)
+      assert.equal(await other.ctx.store.getTrack('KOR', 4011), undefined, 'no version stored')
+      assert.deepEqual(
+        await other.ctx.store.listTrackVersions({ originator: 'KOR', trackNumber: 4011 }),
+        [],
+      )
+    } finally {
+      await other.close()
+    }
+  })
 })

@@ -19,10 +19,10 @@ import { ISSUED } from '../store/store.ts'
 import { auditedTransaction } from './audit-log.ts'
 import { correctReport } from './corrections.ts'
 import type { NodeContext } from './context.ts'
-import { ingestReport } from './ingest.ts'
+import { checkMarking, ingestReport } from './ingest.ts'
 import { type ReportInput, reportInputSchema } from './report-input.ts'
 import { isHubOf, planRelays, storeReceived } from './relay.ts'
-import { postTrackBatch } from './tracks.ts'
+import { postTrackBatch, type TrackBatchPost } from './tracks.ts'
 import { reportDigest, reportFacts } from './release-inputs.ts'
 import { withdrawReport } from './withdrawals.ts'
 
@@ -249,6 +249,9 @@ async function ingestTrack(
   if (track.revoked)
     return `revoked: ${name}'s report ${track.reportId} is not withdrawn here; a withdrawal is the report's (its revoked ${LAUNCH_TYPE})`
   try {
+    // Every batch is checked before the first is posted: each posts in its own transaction,
+    // and a marking refused in a later run must not leave the earlier versions stored.
+    const posts: TrackBatchPost[] = []
     for (const run of markingRuns(track.versions))
       for (let i = 0; i < run.messages.length; i += MAX_TRACK_BATCH) {
         // The same rules as a sensor's POST /api/tracks/updates (lengths, list sizes).
@@ -260,8 +263,11 @@ async function ingestTrack(
         })
         if (!post.success)
           return `${name}: ${post.error.issues.map((e) => `${e.path.join('.')}: ${e.message}`).join('; ')}`
-        await postTrackBatch(ctx, post.data)
+        if (post.data.marking !== undefined)
+          checkMarking(ctx, { marking: post.data.marking, releasableTo: post.data.releasableTo })
+        posts.push(post.data)
       }
+    for (const post of posts) await postTrackBatch(ctx, post)
     return null
   } catch (error) {
     if (isEntenteError(error)) return `${name}: ${error.message}`
