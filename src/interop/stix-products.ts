@@ -112,21 +112,25 @@ export function productToStixBundle(input: StixProduct): StixBundle {
 }
 
 /** A withdrawn product, as STIX needs a withdrawal: its object's last version, revoked. */
-export interface StixProductWithdrawal {
+/** What a content-free version of a product (its revocation, its superseded notice) names. */
+interface ContentFreeProduct {
   readonly productId: string
   readonly kind: ProductKind
   readonly originator: string
-  readonly reason: string
   /** `created` of the product's object (its version's creation, as in productToStixBundle). */
   readonly createdAtMs: number
-  /** When the withdrawal was recorded here (`modified`), after the version's. */
-  readonly withdrawnAtMs: number
   /**
-   * An image's download address (it answers 404 once withdrawn) and its file's SHA-256: STIX
-   * requires an artifact to carry `payload_bin`, or `url` with `hashes`; the digest names the
-   * file every holder had and shows nothing of it.
+   * An image's download address (it answers 404 once withdrawn or superseded) and its file's
+   * SHA-256: STIX requires an artifact to carry `payload_bin`, or `url` with `hashes`; the
+   * digest names the file every holder had and shows nothing of it.
    */
   readonly file?: { readonly url: string; readonly sha256: string }
+}
+
+export interface StixProductWithdrawal extends ContentFreeProduct {
+  readonly reason: string
+  /** When the withdrawal was recorded here (`modified`), after the version's. */
+  readonly withdrawnAtMs: number
 }
 
 /**
@@ -149,12 +153,7 @@ export function productWithdrawalToStixObjects(withdrawal: StixProductWithdrawal
  * requires `payload_bin`, or `url` with `hashes`), a note only `noteText` about its author.
  */
 function contentFreeProduct(
-  notice: {
-    readonly productId: string
-    readonly kind: ProductKind
-    readonly originator: string
-    readonly file?: { readonly url: string; readonly sha256: string }
-  },
+  notice: ContentFreeProduct,
   at: { readonly created: number; readonly modified: number },
   says: Readonly<Record<string, unknown>>,
   noteText: string,
@@ -199,15 +198,10 @@ function contentFreeProduct(
  * only that version `supersededByVersion` exists. An image keeps its download address (which
  * refuses it) and its file's digest, unchanged by corrections, as STIX requires of an artifact.
  */
-export interface StixProductSupersession {
-  readonly productId: string
-  readonly kind: ProductKind
-  readonly originator: string
+export interface StixProductSupersession extends ContentFreeProduct {
   readonly supersededByVersion: number
-  readonly createdAtMs: number
   /** `modified`: just before the superseding version's, so that version reads as newer. */
   readonly supersededAtMs: number
-  readonly file?: { readonly url: string; readonly sha256: string }
 }
 
 export function productSupersessionToStixObjects(notice: StixProductSupersession): StixObject[] {
