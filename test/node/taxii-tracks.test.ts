@@ -13,7 +13,7 @@ import { CONFIG_FILE } from '../../src/node/main.ts'
 import type { TrackPost } from '../../src/protocol/track.ts'
 import type { ReportRow } from '../../src/node/store/store.ts'
 import { type Harness, makeNode } from '../helpers/node-harness.ts'
-import { launchReport } from '../helpers/nodes.ts'
+import { ownReport, trackStateAt } from '../helpers/tracks.ts'
 
 /**
  * Issue 12, item 4: tracks through TAXII. Every version of a track is served to a party the
@@ -29,26 +29,10 @@ const T0 = Date.parse('2019-10-31T07:37:00Z')
 
 type Update = TrackPost['updates'][number]
 
-function stateAt(atMs: number) {
-  const s = (atMs % 600_000) / 1000
-  return {
-    atMs,
-    position: { lat: 39.41 + s * 0.002, lon: 125.89 + s * 0.02, altM: 2_000 * s },
-    velocity: { eastMps: 1_500, northMps: 150, upMps: 800 },
-    quality: 9,
-    phase: 'boost' as const,
-    impact: null,
-    lost: false,
-    boosting: true,
-    dataMode: 'simulated' as const,
-    sensor: 'green-pine-1',
-  }
-}
-
 const updates = (fromMs: number, n: number, first: 'initial' | 'update'): Update[] =>
   Array.from({ length: n }, (_, i) => ({
     kind: i === 0 ? first : 'update',
-    state: stateAt(fromMs + i * 1_000),
+    state: trackStateAt(fromMs + i * 1_000),
   }))
 
 interface Envelope {
@@ -68,12 +52,6 @@ async function trackObjects(h: Harness, who: string, query = ''): Promise<Envelo
   )
   assert.equal(response.statusCode, 200, response.body)
   return response.json<Envelope>()
-}
-
-async function ownReport(h: Harness, level = 'MIL-II'): Promise<ReportRow> {
-  const response = await h.call('POST', '/api/reports', 'operator', launchReport('KOR', level))
-  assert.equal(response.statusCode, 201, response.body)
-  return response.json<{ report: ReportRow }>().report
 }
 
 async function postTrack(h: Harness, n: number, body: TrackPost): Promise<void> {

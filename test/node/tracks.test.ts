@@ -9,7 +9,7 @@ import type { TrackPost } from '../../src/protocol/track.ts'
 import type { OutboxRow, ReportRow, TrackRow } from '../../src/node/store/store.ts'
 import { forward, makeHubChain, signedAs } from '../helpers/hub-chain.ts'
 import { type Harness, makeNode } from '../helpers/node-harness.ts'
-import { launchReport } from '../helpers/nodes.ts'
+import { ownReport, trackStateAt } from '../helpers/tracks.ts'
 
 /**
  * Issue 12, item 2: tracks. KOR's sensors post a track of the launch; each batch is decided for
@@ -20,37 +20,14 @@ import { launchReport } from '../helpers/nodes.ts'
 
 type Update = TrackPost['updates'][number]
 
-function stateAt(atMs: number, over: Record<string, unknown> = {}) {
-  const s = (atMs % 600_000) / 1000
-  return {
-    atMs,
-    position: { lat: 39.41 + s * 0.002, lon: 125.89 + s * 0.02, altM: 2_000 * s },
-    velocity: { eastMps: 1_500, northMps: 150, upMps: 800 },
-    quality: 9,
-    phase: 'boost' as const,
-    impact: null,
-    lost: false,
-    boosting: true,
-    dataMode: 'simulated' as const,
-    sensor: 'green-pine-1',
-    ...over,
-  }
-}
-
 const update = (atMs: number, kind: 'initial' | 'update' = 'update'): Update => ({
   kind,
-  state: stateAt(atMs),
+  state: trackStateAt(atMs),
 })
 
 async function queuedTracks(at: Harness | NodeContext, to: string): Promise<OutboxRow[]> {
   const store = 'ctx' in at ? at.ctx.store : at.store
   return (await store.listOutbox({ recipient: to })).filter((r) => r.kind === 'track')
-}
-
-async function ownReport(node: Harness, level = 'MIL-II'): Promise<ReportRow> {
-  const response = await node.call('POST', '/api/reports', 'operator', launchReport('KOR', level))
-  assert.equal(response.statusCode, 201, response.body)
-  return response.json<{ report: ReportRow }>().report
 }
 
 describe('issue 12: tracks under the agreements', () => {
@@ -81,7 +58,7 @@ describe('issue 12: tracks under the agreements', () => {
     assert.match(noReport.body, /reportId/)
     const quality = await kor.call('POST', '/api/tracks/7001/updates', 'operator', {
       reportId: report.id,
-      updates: [{ kind: 'initial', state: { ...stateAt(1), quality: 16 } }],
+      updates: [{ kind: 'initial', state: { ...trackStateAt(1), quality: 16 } }],
     })
     assert.equal(quality.statusCode, 400, quality.body)
     assert.match(quality.body, /quality/)
