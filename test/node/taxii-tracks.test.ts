@@ -5,7 +5,12 @@ import { after, before, describe, it } from 'node:test'
 import { runImport } from '../../src/cli/import.ts'
 import { withNodeContext } from '../../src/cli/node-dir.ts'
 import { asAgreementId, asPartyId } from '../../src/domain/ids.ts'
-import { TRACK_TYPE, type StixObject } from '../../src/interop/stix-objects.ts'
+import {
+  parseInstantMs,
+  stixTime,
+  TRACK_TYPE,
+  type StixObject,
+} from '../../src/interop/stix-objects.ts'
 import { trackObjectId } from '../../src/interop/stix-tracks.ts'
 import { ingestTaxiiObjects } from '../../src/node/app/taxii-ingest.ts'
 import { collectionIdOf, collectionView } from '../../src/node/app/taxii-views.ts'
@@ -292,41 +297,71 @@ describe('issue 12: tracks through STIX/TAXII', () => {
     }
   })
 
-  it("a track whose last version's marking is refused stores none of its versions (its earlier run under another marking is not left behind)", async () => {
+  /** The export, a marking of track 4011's and a copy of it releasable to `releasableTo`. */
+  async function exportWithMarking(releasableTo: string[], idSuffix: string) {
     const exported = (await collectionView(kor.ctx, asPartyId('KOR'), kor.ctx.now())).map(
       (e) => e.object,
     )
     const id = trackObjectId('KOR', 4011)
     const versions = exported.filter((o) => o.id === id)
-    const last = versions.at(-1)
-    const markingId = (last?.['object_marking_refs'] as string[] | undefined)?.[0]
+    const markingId = (versions.at(-1)?.['object_marking_refs'] as string[] | undefined)?.[0]
     const marking = exported.find((o) => o.id === markingId)
-    assert.ok(last !== undefined && marking !== undefined && versions.length > 1)
-    // The last version under a marking of its own, releasable to a party no registry knows.
+    assert.ok(marking !== undefined && versions.length > 2)
     const extension = Object.keys(marking['extensions'] as object)[0] as string
     const props = (marking['extensions'] as Record<string, Record<string, unknown>>)[extension]
     const listed = {
       ...marking,
-      id: 'marking-definition--2a3f0c3e-8f2e-4d38-9d1e-6d2b9c1f7a11',
+      id: `marking-definition--2a3f0c3e-8f2e-4d38-9d1e-${idSuffix}`,
       extensions: {
-        [extension]: { ...props, releasability: 'listed', releasable_to: ['ZZZ'] },
+        [extension]: { ...props, releasability: 'listed', releasable_to: releasableTo },
       },
     }
-    const bad = [
-      ...exported.map((o) => (o === last ? { ...o, object_marking_refs: [listed.id] } : o)),
-      listed,
-    ]
+    return { exported, id, versions, listed }
+  }
+
+  async function importedInto(objects: StixObject[], id: string): Promise<string> {
     const other = await makeNode({ party: 'KOR', modes: { 'kor-jpn-gsomia': 'auto' } })
     try {
-      const { failures } = await ingestTaxiiObjects(other.ctx, asPartyId('KOR'), bad)
-      assert.match(failures.find((f) => f.id === id)?.message ?? '', /releasableTo: .*ZZZ/)
+      const { failures } = await ingestTaxiiObjects(other.ctx, asPartyId('KOR'), objects)
       assert.equal(await other.ctx.store.getTrack('KOR', 4011), undefined, 'no version stored')
       assert.deepEqual(
         await other.ctx.store.listTrackVersions({ originator: 'KOR', trackNumber: 4011 }),
         [],
       )
+      return failures.find((f) => f.id === id)?.message ?? ''
     } finally {
       await other.close()
     }
+  }
+
+  it("a track whose last version's marking is refused stores none of its versions (its earlier run under another marking is not left behind)", async () => {
+    // The last version under a marking of its own, releasable to a party no registry knows.
+    const { exported, id, versions, listed } = await exportWithMarking(['ZZZ'], '6d2b9c1f7a11')
+    const last = versions.at(-1)
+    const bad = [
+      ...exported.map((o) => (o === last ? { ...o, object_marking_refs: [listed.id] } : o)),
+      listed,
+    ]
+    assert.match(await importedInto(bad, id), /releasableTo: .*ZZZ/)
+  })
+
+  it('a track whose later run the domain refuses (an update after its drop) stores none of its versions', async () => {
+    // Runs: the states (the track's marking), the drop (JPN only), an update after the drop.
+    const { exported, id, versions, listed } = await exportWithMarking(['JPN'], '6d2b9c1f7a12')
+    const drop = versions.at(-1)
+    const update = versions.at(-2)
+    assert.ok(drop?.['lifecycle'] === 'drop' && update?.['lifecycle'] === 'update')
+    const laterMs = (value: unknown) => stixTime(parseInstantMs(String(value)) + 1_000)
+    const afterDrop = {
+      ...update,
+      modified: laterMs(drop['modified']),
+      measured: laterMs(drop['ended']),
+    }
+    const bad = [
+      ...exported.map((o) => (o === drop ? { ...o, object_marking_refs: [listed.id] } : o)),
+      listed,
+      afterDrop,
+    ]
+    assert.match(await importedInto(bad, id), /TRACK_ENDED/)
   })
 })

@@ -22,7 +22,7 @@ import type { NodeContext } from './context.ts'
 import { checkMarking, ingestReport } from './ingest.ts'
 import { type ReportInput, reportInputSchema } from './report-input.ts'
 import { isHubOf, planRelays, storeReceived } from './relay.ts'
-import { postTrackBatch, type TrackBatchPost } from './tracks.ts'
+import { postTrackBatch, type TrackBatchPost, trackMessagesRefused } from './tracks.ts'
 import { reportDigest, reportFacts } from './release-inputs.ts'
 import { withdrawReport } from './withdrawals.ts'
 
@@ -249,8 +249,14 @@ async function ingestTrack(
   if (track.revoked)
     return `revoked: ${name}'s report ${track.reportId} is not withdrawn here; a withdrawal is the report's (its revoked ${LAUNCH_TYPE})`
   try {
-    // Every batch is checked before the first is posted: each posts in its own transaction,
-    // and a marking refused in a later run must not leave the earlier versions stored.
+    // Every batch is checked before the first is posted (each posts in its own transaction):
+    // a marking or a message refused in a later run must not leave the earlier ones stored.
+    const refused = await trackMessagesRefused(
+      ctx,
+      track.reportId,
+      track.versions.map((v) => v.message),
+    )
+    if (refused.length > 0) return `${name}: ${refused.join('; ')}`
     const posts: TrackBatchPost[] = []
     for (const run of markingRuns(track.versions))
       for (let i = 0; i < run.messages.length; i += MAX_TRACK_BATCH) {
@@ -263,8 +269,10 @@ async function ingestTrack(
         })
         if (!post.success)
           return `${name}: ${post.error.issues.map((e) => `${e.path.join('.')}: ${e.message}`).join('; ')}`
-        if (post.data.marking !== undefined)
-          checkMarking(ctx, { marking: post.data.marking, releasableTo: post.data.releasableTo })
+        checkMarking(ctx, {
+          marking: { originator: ctx.party, level: run.level },
+          releasableTo: post.data.releasableTo,
+        })
         posts.push(post.data)
       }
     for (const post of posts) await postTrackBatch(ctx, post)

@@ -335,6 +335,23 @@ async function recordBatch(
   })
 }
 
+/**
+ * What the domain would refuse of `messages` (in order) folded into this node's tracks as held
+ * now, without storing anything: an import posts a track's versions as several batches, one
+ * transaction each, and checks them all first so that none is left half stored.
+ */
+export async function trackMessagesRefused(
+  ctx: NodeContext,
+  reportId: string,
+  messages: readonly TrackMessageWire[],
+): Promise<string[]> {
+  const numbers = [...new Set(messages.map((m) => m.trackNumber))]
+  const held = new Map(
+    (await ctx.store.getTracks(ctx.party, numbers)).map((row) => [row.trackNumber, row]),
+  )
+  return foldTracks(ctx.party, reportId, held, messages).issues
+}
+
 /** A message applied to a track, and the version it made (TrackVersionRow's `seq`). */
 interface AppliedVersion {
   readonly seq: number
