@@ -3,7 +3,7 @@ import { markingLabel, readStixBundle, splitLaunches, type StixReading } from '.
 import type { StixObject } from '../interop/stix-objects.ts'
 import { readStixTracks } from '../interop/stix-tracks-import.ts'
 import { EntenteError } from '../lib/errors.ts'
-import { ingestTaxiiObjects } from '../node/app/taxii-ingest.ts'
+import { ingestTaxiiObjects, trackOwnObjectIds } from '../node/app/taxii-ingest.ts'
 import { withNodeContext } from './node-dir.ts'
 
 export interface ImportOutcome {
@@ -86,13 +86,12 @@ export async function runImport(options: {
       )
     }
     // A refused report's problem is also given to each object of its bundle, and a refused
-    // track's to its markings and relationships (outside every bundle, they fail only so):
-    // said once, with the report or the track.
+    // track's to its own markings and relationships: said once, with the report or the track.
     const saidWith = new Set([
       ...bundles.flatMap((b) => b.objects.map((o) => o.id)),
-      ...objects
-        .filter((o) => o.type === 'marking-definition' || o.type === 'relationship')
-        .map((o) => o.id),
+      ...tracks
+        .filter((t) => t.ok && why.has(t.value.id))
+        .flatMap((t) => (t.ok ? [...trackOwnObjectIds(t.value.id, objects)] : [])),
     ])
     for (const f of failures)
       if (!saidWith.has(f.id)) refused.push(`${options.file}: ${f.id}: ${why.get(f.id) ?? ''}`)

@@ -115,7 +115,7 @@ export async function ingestTaxiiObjects(
 }
 
 /** The marking definitions a track's versions name, and the relationships from it. */
-function trackOwnObjectIds(trackId: string, objects: readonly StixObject[]): Set<string> {
+export function trackOwnObjectIds(trackId: string, objects: readonly StixObject[]): Set<string> {
   const ids = new Set<string>()
   for (const o of objects) {
     if (o.type === TRACK_TYPE && o.id === trackId) {
