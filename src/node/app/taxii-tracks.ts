@@ -32,7 +32,13 @@ export const trackEntries: TaxiiSource = async (ctx, viewer, atMs) => {
   // One question per marking per request: a 1 Hz track's hundreds of versions share a few.
   const verdicts = new Map<string, Promise<TrackVerdict>>()
   const verdictOf = (row: TrackVersionRow): Promise<TrackVerdict> => {
-    const key = JSON.stringify([row.reportId, row.topic, row.level, row.releasableTo])
+    const key = JSON.stringify([
+      row.originator,
+      row.reportId,
+      row.topic,
+      row.level,
+      row.releasableTo,
+    ])
     let verdict = verdicts.get(key)
     if (verdict === undefined)
       verdicts.set(key, (verdict = trackEgressVerdict(ctx, row, viewer, atMs, reads)))
