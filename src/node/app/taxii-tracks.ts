@@ -14,7 +14,7 @@ import type { NodeContext } from './context.ts'
 import type { HoldingDisclosure, TaxiiEntry, TaxiiSource } from './taxii-views.ts'
 import type { TrackVerdict } from './track-release.ts'
 import { type EgressReads, trackEgressVerdict } from './tracks.ts'
-import { heldBy } from './visible-versions.ts'
+import { heldBy, wasShown } from './visible-versions.ts'
 
 /**
  * Tracks in the TAXII collection and `export` (issue 12): every version of every track held
@@ -53,7 +53,7 @@ export const trackEntries: TaxiiSource = async (ctx, viewer, atMs) => {
     const instants = trackVersionInstants(versions)
     const withdrawal = withdrawals.get(first.reportId)
     if (withdrawal !== undefined && !own) {
-      if ((await heldBy(ctx, viewer, first.reportId)) || (await heldBy(ctx, viewer, key)))
+      if ((await heldBy(ctx, viewer, first.reportId)) || (await wasShown(ctx, viewer, key)))
         out.push(...revocationEntries(ctx, first, instants, withdrawal))
       continue
     }

@@ -163,12 +163,15 @@ export async function heldBy(
   reportId: string,
 ): Promise<boolean> {
   const released = await ctx.store.listReleases({ reportId, recipient: viewer, state: 'released' })
-  if (released.length > 0) return true
-  const shown = await ctx.store.listAudit({
-    type: 'disclosure',
-    party: viewer,
-    subject: reportId,
-    limit: 1,
-  })
+  return released.length > 0 || wasShown(ctx, viewer, reportId)
+}
+
+/** Whether a disclosure of `subject` (a report id, `track:…`, `product:…`) to `viewer` is audited. */
+export async function wasShown(
+  ctx: NodeContext,
+  viewer: PartyId,
+  subject: string,
+): Promise<boolean> {
+  const shown = await ctx.store.listAudit({ type: 'disclosure', party: viewer, subject, limit: 1 })
   return shown.length > 0
 }
