@@ -12,6 +12,7 @@ import { type Manifest, MEDIA_TYPE_OF, type Product } from '../../protocol/produ
 import type { ProductRow, WithdrawalRow } from '../store/store.ts'
 import { appendAudit } from './audit-log.ts'
 import type { NodeContext } from './context.ts'
+import { wasShown } from './visible-versions.ts'
 import { type DisclosureContext, disclosureContext, mayDisclose } from './disclosure.ts'
 import { productVerdict, recordProductDisclosure } from './product-views.ts'
 import type { HoldingDisclosure, TaxiiEntry } from './taxii-views.ts'
@@ -38,7 +39,7 @@ export async function productEntries(
   const out: TaxiiEntry[] = []
   for (const row of rows) {
     if (row.withdrawal !== null) {
-      if (await heldBy(ctx, viewer, row))
+      if (await productHeldBy(ctx, viewer, row))
         out.push(...revokedEntries(row, row.withdrawal, collectionUrl))
       continue
     }
@@ -218,7 +219,7 @@ function revokedEntries(
  */
 async function supersededFor(ctx: NodeContext, viewer: PartyId, row: ProductRow): Promise<boolean> {
   if (row.version < 2 || row.state !== 'complete' || viewer === ctx.party) return false
-  if (viewer === row.originator || !(await heldBy(ctx, viewer, row))) return false
+  if (viewer === row.originator || !(await productHeldBy(ctx, viewer, row))) return false
   const issuedAtMs = (row.product as Product).createdAtMs
   return productVerdict(ctx, row, await disclosureContext(ctx, viewer, issuedAtMs)) === null
 }
@@ -243,15 +244,9 @@ function supersededEntries(row: ProductRow, collectionUrl: string): TaxiiEntry[]
  * Did `viewer` hold the product: this node or its originator, or a party it was offered or
  * released to, or shown (a `disclosure` entry: a chunk, a download, a TAXII read, an export)?
  */
-async function heldBy(ctx: NodeContext, viewer: PartyId, row: ProductRow): Promise<boolean> {
+async function productHeldBy(ctx: NodeContext, viewer: PartyId, row: ProductRow): Promise<boolean> {
   if (viewer === ctx.party || viewer === row.originator) return true
-  const shown = await ctx.store.listAudit({
-    type: 'disclosure',
-    party: viewer,
-    subject: row.id,
-    limit: 1,
-  })
-  if (shown.length > 0) return true
+  if (await wasShown(ctx, viewer, row.id)) return true
   if ((await ctx.store.listProductReleases({ recipient: viewer, productId: row.id })).length > 0)
     return true
   const decisions = await ctx.store.listAudit({ type: 'decision', party: viewer, subject: row.id })
